@@ -1,0 +1,166 @@
+"""Provides the commands race control sends to a driver: frozen value objects.
+
+Cars are numbered 1..8 as in the events. A driver that cannot carry out a command
+raises `LocalProtocolError` from ``send`` (check `Capabilities` first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+from slotrace.drivers_api.events import MAX_CAR
+
+
+class Button(IntEnum):
+    """Control-unit keys that can be pressed remotely (Carrera ``T`` ids)."""
+
+    PACE_CAR_ESC = 1
+    START_ENTER = 2
+    SPEED = 5
+    BRAKE = 6
+    FUEL = 7
+    CODE = 8
+
+
+def _car(car: int) -> None:
+    if not 1 <= car <= MAX_CAR:
+        raise ValueError(f"car must be 1..{MAX_CAR}, got {car}")
+
+
+def _nibble(name: str, value: int) -> None:
+    if not 0 <= value <= 15:
+        raise ValueError(f"{name} must be 0..15, got {value}")
+
+
+@dataclass(frozen=True, slots=True)
+class PressButton:
+    """Press a key on the control unit (START twice runs the start-light sequence)."""
+
+    button: Button
+
+
+@dataclass(frozen=True, slots=True)
+class SetIgnoreMask:
+    """Tell the control unit not to count laps for these cars (1..8); empty = count all."""
+
+    cars: frozenset[int]
+
+    def __post_init__(self) -> None:
+        for car in self.cars:
+            _car(car)
+
+
+@dataclass(frozen=True, slots=True)
+class SetSpeed:
+    """Set a car's maximum speed 0..15."""
+
+    car: int
+    value: int
+
+    def __post_init__(self) -> None:
+        _car(self.car)
+        _nibble("speed", self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class SetBrake:
+    """Set a car's brake strength 0..15."""
+
+    car: int
+    value: int
+
+    def __post_init__(self) -> None:
+        _car(self.car)
+        _nibble("brake", self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class SetFuel:
+    """Set a car's fuel tank level 0..15."""
+
+    car: int
+    value: int
+
+    def __post_init__(self) -> None:
+        _car(self.car)
+        _nibble("fuel", self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class SetPosition:
+    """Show a car at a position (1..8) on the position tower."""
+
+    car: int
+    position: int
+
+    def __post_init__(self) -> None:
+        _car(self.car)
+        if not 1 <= self.position <= MAX_CAR:
+            raise ValueError(f"position must be 1..{MAX_CAR}, got {self.position}")
+
+
+@dataclass(frozen=True, slots=True)
+class ClearPositions:
+    """Clear the position tower (positions and lap counter)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetLapCounter:
+    """Show a lap number 0..255 on the position tower's lap counter."""
+
+    lap: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.lap <= 255:
+            raise ValueError(f"lap must be 0..255, got {self.lap}")
+
+
+@dataclass(frozen=True, slots=True)
+class ResetTimer:
+    """Reset the control unit's timer (starts a new epoch; also refuels unless lights are on)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetRaceFinished:
+    """Flag a car as finished (the tower blinks its number; laps still count)."""
+
+    car: int
+
+    def __post_init__(self) -> None:
+        _car(self.car)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestVersion:
+    """Ask the device for its firmware version (answered with `FirmwareVersion`)."""
+
+
+DriverCommand = (
+    PressButton
+    | SetIgnoreMask
+    | SetSpeed
+    | SetBrake
+    | SetFuel
+    | SetPosition
+    | ClearPositions
+    | SetLapCounter
+    | ResetTimer
+    | SetRaceFinished
+    | RequestVersion
+)
+"""Everything race control can send to a driver."""
+
+DRIVER_COMMAND_TYPES: tuple[type, ...] = (
+    PressButton,
+    SetIgnoreMask,
+    SetSpeed,
+    SetBrake,
+    SetFuel,
+    SetPosition,
+    ClearPositions,
+    SetLapCounter,
+    ResetTimer,
+    SetRaceFinished,
+    RequestVersion,
+)

@@ -1,0 +1,130 @@
+"""Provides the `Driver` interface every control-unit driver implements, and link statistics.
+
+A driver owns one link to one device. Lifecycle::
+
+    driver = DriverClass.open("socket://127.0.0.1:7878")
+    async with driver:                       # connects, starts polling / listening
+        driver.send(PressButton(Button.START_ENTER))   # queued, never blocks
+        async for event in driver.events():  # ends when the driver is closed
+            ...
+
+Drivers reconnect by themselves after a link loss (emitting `LinkDown`, then `LinkUp`);
+``events()`` only ends on ``close()``. A driver is found by name through the
+``slotrace.drivers`` entry-point group (see `slotrace.drivers_api.registry`).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from slotrace.drivers_api.capabilities import Capabilities
+from slotrace.drivers_api.commands import DriverCommand
+from slotrace.drivers_api.events import DriverEvent
+
+
+@dataclass(frozen=True, slots=True)
+class LinkStats:
+    """Counters of a driver's link since it was opened.
+
+    Attributes:
+        polls: requests answered (for polled devices) or messages received.
+        bad_frames: frames rejected (bad checksum, wrong length, garbage), counted and logged.
+        timeouts: requests that got no answer in time.
+        reconnects: times the link was re-established after a loss.
+        duplicates_dropped: repeated frames that were recognised and dropped.
+        commands_sent: commands written to the device.
+    """
+
+    polls: int = 0
+    bad_frames: int = 0
+    timeouts: int = 0
+    reconnects: int = 0
+    duplicates_dropped: int = 0
+    commands_sent: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveredDevice:
+    """A device a driver found on this machine (for ``slotrace devices``).
+
+    Attributes:
+        device: the full device string to pass to ``--device``, e.g. ``carrera:/dev/ttyUSB0``.
+        description: what it is, e.g. ``"USB serial (FTDI)"`` or ``"Control_Unit, BLE, RSSI -60"``.
+    """
+
+    device: str
+    description: str
+
+
+class Simulator(abc.ABC):
+    """A stand-in for a driver's hardware that a face can run in-process (demo, tests)."""
+
+    @abc.abstractmethod
+    async def start(self) -> str:
+        """Start serving; return the target string to pass to the driver's ``open``."""
+
+    @abc.abstractmethod
+    async def stop(self) -> None:
+        """Stop serving and release sockets / ptys."""
+
+
+class Driver(abc.ABC):
+    """One link to one control unit."""
+
+    name: ClassVar[str]
+    """Entry-point name, e.g. ``"carrera"``."""
+    description: ClassVar[str]
+    """One line for ``slotrace devices``."""
+    target_help: ClassVar[str]
+    """The accepted target syntax, shown in ``--help`` and errors."""
+    capabilities: ClassVar[Capabilities]
+
+    @classmethod
+    @abc.abstractmethod
+    def open(cls, target: str, **options: Any) -> Driver:
+        """Create a driver for ``target`` (the part of the device string after ``name:``).
+
+        Does not connect yet. Raises `DeviceStringError` if the target is malformed.
+        """
+
+    @abc.abstractmethod
+    async def start(self) -> None:
+        """Connect and begin talking to the device; raises `TransportError` on failure."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Stop, release the device and end ``events()``."""
+
+    @abc.abstractmethod
+    def events(self) -> AsyncIterator[DriverEvent]:
+        """Every event in the order the device reported it; ends after ``close()``."""
+
+    @abc.abstractmethod
+    def send(self, command: DriverCommand) -> None:
+        """Queue a command for the device; never blocks. Raises `LocalProtocolError` if the
+        driver cannot carry it out."""
+
+    @property
+    @abc.abstractmethod
+    def stats(self) -> LinkStats:
+        """Link counters so far."""
+
+    @classmethod
+    async def discover(cls, timeout: float = 3.0) -> list[DiscoveredDevice]:
+        """Devices of this kind on this machine. Default: none can be discovered."""
+        return []
+
+    @classmethod
+    def simulator(cls, **options: Any) -> Simulator | None:
+        """A simulator of this driver's hardware, if the driver ships one."""
+        return None
+
+    async def __aenter__(self) -> Driver:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
