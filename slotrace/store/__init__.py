@@ -1,0 +1,57 @@
+"""Provides the event file: one SQLite file per event, its crash-safe journal and exports.
+
+Public API (see `slotrace.store.eventfile` for a worked example):
+
+* `EventFile.create(path, event, name=...)`, `EventFile.open(path, read_only=False)`;
+  read-only opens use SQLite ``mode=ro`` and can never write.
+* Contents: `EventFile.event_definition`, `set_entries` / `entries`, `add_verdict` /
+  `verdicts`, `set_stage` / `stages`, `add_donation` / `donations`, `save_snapshot` /
+  `latest_snapshot`, `stewards_log`.
+* Heats: `start_heat(name, config, stage=, cars=) -> HeatRecorder`, `heats()`, `heat(id)`,
+  `heat_in_progress()`, `resume_heat(id) -> HeatRecorder` (epoch carried over),
+  `finish_heat(id)`.
+* Journal: `HeatRecorder.append(item) -> (seq, stored_item)` is durable on return (commit
+  with ``synchronous=FULL``); apply ``stored_item`` to the engine and show it only after.
+  `journal(heat)`, `changes_since(seq)`, `last_seq()`, `data_version()`,
+  `follow() -> JournalFollower` (``poll()`` for the spectator board).
+* Replay: `slotrace.store.replay.replay_heat(event_file, heat_id) -> RaceState`.
+
+The durability promise is written down in docs/durability.md.
+"""
+
+from slotrace.store.connection import Synchronous
+from slotrace.store.errors import (
+    CorruptEventFileError,
+    EventFileBusyError,
+    EventFileError,
+    EventFileExistsError,
+    NewerSchemaError,
+    NotAnEventFileError,
+    ReadOnlyEventFileError,
+    StorageFullError,
+    UnknownHeatError,
+)
+from slotrace.store.eventfile import EventFile, HeatInfo, HeatStatus, StewardsLogRow
+from slotrace.store.journal import HeatRecorder, JournalEntry, JournalFollower
+from slotrace.store.schema import SCHEMA_VERSION
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "CorruptEventFileError",
+    "EventFile",
+    "EventFileBusyError",
+    "EventFileError",
+    "EventFileExistsError",
+    "HeatInfo",
+    "HeatRecorder",
+    "HeatStatus",
+    "JournalEntry",
+    "JournalFollower",
+    "NewerSchemaError",
+    "NotAnEventFileError",
+    "ReadOnlyEventFileError",
+    "StewardsLogRow",
+    "StorageFullError",
+    "Synchronous",
+    "UnknownHeatError",
+]

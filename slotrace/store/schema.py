@@ -1,0 +1,157 @@
+"""Provides the event file's SQL schema as a list of forward migrations.
+
+``PRAGMA user_version`` holds the schema version; ``PRAGMA application_id`` marks the file
+as a slotrace event file. Migration *n* turns a version *n - 1* file into a version *n*
+file; a file is brought up to `SCHEMA_VERSION` by running the missing steps in order, in
+one transaction, so a failed migration leaves the file exactly as it was.
+
+Never edit a shipped step: add a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+APPLICATION_ID = 0x534C5452
+"""``PRAGMA application_id`` of every event file ("SLTR")."""
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One forward step of the schema.
+
+    Attributes:
+        version: the schema version the file has after this step.
+        summary: what the step adds, for the changelog and ``slotrace journal --info``.
+        statements: SQL run in order inside the migration transaction.
+    """
+
+    version: int
+    summary: str
+    statements: tuple[str, ...]
+
+
+V1 = Migration(
+    version=1,
+    summary="event definition, entries, verdicts, stages, heats, journal, stewards' log, "
+    "result snapshots",
+    statements=(
+        """CREATE TABLE meta (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""",
+        """CREATE TABLE event (
+            id         INTEGER PRIMARY KEY CHECK (id = 1),
+            name       TEXT NOT NULL,
+            definition TEXT NOT NULL,          -- JSON of the rules' Event model
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE entries (
+            number   INTEGER PRIMARY KEY,      -- race number, unique in the event
+            position INTEGER NOT NULL,         -- order in the entry list
+            data     TEXT NOT NULL             -- JSON of the rules' Entry model
+        )""",
+        """CREATE TABLE verdicts (
+            id         INTEGER PRIMARY KEY,
+            number     INTEGER NOT NULL REFERENCES entries(number) ON DELETE CASCADE,
+            code       TEXT NOT NULL,
+            severity   TEXT NOT NULL,
+            reason     TEXT NOT NULL,
+            decided_by TEXT NOT NULL,
+            decided_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX verdicts_by_entry ON verdicts(number)",
+        """CREATE TABLE stages (
+            number     INTEGER PRIMARY KEY,
+            name       TEXT NOT NULL,
+            definition TEXT NOT NULL           -- JSON of the rules' Stage / Trial model
+        )""",
+        """CREATE TABLE heats (
+            id          INTEGER PRIMARY KEY,
+            stage       INTEGER REFERENCES stages(number),
+            name        TEXT NOT NULL,
+            config      TEXT NOT NULL,         -- JSON of the engine's SessionConfig
+            cars        TEXT NOT NULL,         -- JSON {"controller": race number}
+            status      TEXT NOT NULL CHECK (status IN ('running', 'finished', 'aborted')),
+            started_at  TEXT NOT NULL,
+            finished_at TEXT
+        )""",
+        """CREATE TABLE journal (
+            seq     INTEGER PRIMARY KEY,       -- global, increasing, never reused
+            heat    INTEGER NOT NULL REFERENCES heats(id),
+            wall_ms INTEGER NOT NULL,          -- wall clock of the writer, ms since 1970
+            type    TEXT NOT NULL,             -- record type, e.g. CarPassed, TimePenalty
+            payload TEXT NOT NULL              -- the JSON record
+        )""",
+        "CREATE INDEX journal_by_heat ON journal(heat, seq)",
+        """CREATE TABLE stewards_log (
+            seq     INTEGER PRIMARY KEY REFERENCES journal(seq),
+            heat    INTEGER NOT NULL REFERENCES heats(id),
+            wall_ms INTEGER NOT NULL,
+            action  TEXT NOT NULL,
+            car     INTEGER,
+            reason  TEXT NOT NULL,
+            author  TEXT NOT NULL
+        )""",
+        """CREATE TABLE result_snapshots (
+            id         INTEGER PRIMARY KEY,
+            heat       INTEGER NOT NULL REFERENCES heats(id),
+            upto_seq   INTEGER NOT NULL,       -- journal seq the snapshot was folded up to
+            created_at TEXT NOT NULL,
+            standings  TEXT NOT NULL           -- JSON list of standings rows
+        )""",
+    ),
+)
+
+V2 = Migration(
+    version=2,
+    summary="charity donations and heat resumes (epoch carried over)",
+    statements=(
+        """CREATE TABLE donations (
+            id          INTEGER PRIMARY KEY,
+            kind        TEXT NOT NULL CHECK (kind IN ('fee', 'fixed', 'per_lap', 'auction',
+                                                      'other')),
+            number      INTEGER REFERENCES entries(number) ON DELETE CASCADE,
+            donor       TEXT NOT NULL DEFAULT '',
+            amount      INTEGER NOT NULL,      -- minor units (pence/cents); per lap for per_lap
+            cap         INTEGER,               -- per_lap only: most this pledge can earn
+            note        TEXT NOT NULL DEFAULT ''
+        )""",
+        """CREATE TABLE heat_resumes (
+            id           INTEGER PRIMARY KEY,
+            heat         INTEGER NOT NULL REFERENCES heats(id),
+            resumed_at   TEXT NOT NULL,
+            after_seq    INTEGER NOT NULL,     -- last journal seq before the resume
+            epoch_offset INTEGER NOT NULL      -- added to driver epochs from here on
+        )""",
+        "ALTER TABLE heats ADD COLUMN epoch_offset INTEGER NOT NULL DEFAULT 0",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (V1, V2)
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+def migrate(conn: sqlite3.Connection, from_version: int, to_version: int = SCHEMA_VERSION) -> None:
+    """Run the steps after ``from_version`` up to ``to_version`` in one transaction.
+
+    The connection must be in autocommit mode (``isolation_level=None``). On any error the
+    transaction is rolled back and the error propagates; the file is left unchanged.
+    """
+    steps: Sequence[Migration] = [m for m in MIGRATIONS if from_version < m.version <= to_version]
+    if not steps:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for step in steps:
+            for statement in step.statements:
+                conn.execute(statement)
+        if from_version == 0:
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {steps[-1].version}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
