@@ -1,0 +1,207 @@
+"""Provides the sans-I/O Carrera framers: `HostConnection` (host) and `DeviceConnection` (CU).
+
+Serial (reference §1.1): requests are ``"`` + body + ``$``; replies end with ``$``; a ``#``
+at the start of a reply is a complete unknown-command reply (a ``$`` right after it is
+swallowed, since whether the CU sends one is not known). BLE (§1.2): one write is one
+request body; one notification is one reply, and version/poll replies arrive without
+their leading letter but with a trailing ``$``.
+
+Framers never raise on input: a malformed message becomes a `BadFrame`. Splitting the
+input differently (whole, byte by byte, with the next frame's start attached) never
+changes the output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slotrace.drivers_api import RemoteProtocolError
+from slotrace_carrera._replies import Reply, UnknownCommandReply, decode_reply
+from slotrace_carrera._requests import Request, decode_request
+from slotrace_carrera.transport import Framing
+
+MAX_MESSAGE_SIZE = 64
+"""Longest message a framer buffers; longer runs without a terminator become `BadFrame`s.
+
+The longest real reply is 18 bytes, so this only ever cuts garbage."""
+
+_DOLLAR = ord("$")
+_HASH = ord("#")
+_QUOTE = ord('"')
+_BLE_VERSION_SIZE = 5
+"""Version notification without its ``$``: 4 digits + checksum."""
+
+
+@dataclass(frozen=True, slots=True)
+class BadFrame:
+    """A malformed message the framer skipped, and why (for counting and logging)."""
+
+    data: bytes
+    error: RemoteProtocolError
+
+
+def _too_long(data: bytes) -> BadFrame:
+    return BadFrame(
+        data,
+        RemoteProtocolError(
+            f"{len(data)} bytes without a terminating '$': line noise or a wrong baud rate? "
+            f"(starting {data[:16]!r})",
+            data,
+        ),
+    )
+
+
+def _reply_or_bad(frame: bytes, raw: bytes) -> Reply | BadFrame:
+    try:
+        return decode_reply(frame)
+    except RemoteProtocolError as error:
+        return BadFrame(raw, error)
+
+
+class HostConnection:
+    """The driver's side of the link: frames requests, turns received bytes into replies."""
+
+    def __init__(self, framing: Framing) -> None:
+        self.framing = framing
+        self._buffer = bytearray()
+        self._after_hash = False
+
+    def frame_request(self, body: bytes) -> bytes:
+        """Wrap a request body for the wire: serial ``"`` + body + ``$``; BLE the bare body."""
+        if self.framing is Framing.SERIAL:
+            return b'"' + body + b"$"
+        return bytes(body)
+
+    def receive_data(self, data: bytes) -> list[Reply | BadFrame]:
+        """Feed received bytes (BLE: exactly one notification); return complete replies.
+
+        Never raises. Partial serial messages are buffered until their ``$`` arrives.
+        """
+        if self.framing is Framing.BLE:
+            return [self._receive_notification(bytes(data))]
+        return self._receive_serial(data)
+
+    def _receive_notification(self, data: bytes) -> Reply | BadFrame:
+        if data.endswith(b"$"):
+            core = data[:-1]
+            frame = (b"0" if len(core) == _BLE_VERSION_SIZE else b"?") + core
+        else:
+            frame = data
+        return _reply_or_bad(frame, data)
+
+    def _receive_serial(self, data: bytes) -> list[Reply | BadFrame]:
+        buffer = self._buffer
+        buffer += data
+        replies: list[Reply | BadFrame] = []
+        start = 0
+        size = len(buffer)
+        while start < size:
+            first = buffer[start]
+            if self._after_hash:
+                self._after_hash = False
+                if first == _DOLLAR:
+                    start += 1
+                    continue
+            if first == _HASH:
+                replies.append(UnknownCommandReply())
+                self._after_hash = True
+                start += 1
+                continue
+            end = buffer.find(b"$", start)
+            if (end if end >= 0 else size) - start >= MAX_MESSAGE_SIZE:
+                replies.append(_too_long(bytes(buffer[start : start + MAX_MESSAGE_SIZE])))
+                start += MAX_MESSAGE_SIZE
+                continue
+            if end < 0:
+                break
+            frame = bytes(buffer[start:end])
+            replies.append(_reply_or_bad(frame, frame))
+            start = end + 1
+        del buffer[:start]
+        return replies
+
+
+class DeviceConnection:
+    """The control unit's side of the link (for the simulator): requests in, replies out."""
+
+    def __init__(self, framing: Framing) -> None:
+        self.framing = framing
+        self._buffer = bytearray()
+
+    def frame_reply(self, reply_bytes: bytes) -> bytes:
+        """Wrap an encoded reply for the wire.
+
+        Serial: append ``$`` (a lone ``#`` stays ``#``). BLE: version and poll replies
+        lose their leading ``0``/``?`` and gain a ``$``; other replies go as they are.
+        """
+        if self.framing is Framing.SERIAL:
+            return reply_bytes if reply_bytes == b"#" else reply_bytes + b"$"
+        if reply_bytes[:1] in (b"0", b"?"):
+            return reply_bytes[1:] + b"$"
+        return bytes(reply_bytes)
+
+    def receive_data(self, data: bytes) -> list[Request | BadFrame]:
+        """Feed received bytes (BLE: exactly one write); return complete requests. Never raises."""
+        if self.framing is Framing.BLE:
+            return [_request_or_bad(bytes(data))]
+        return self._receive_serial(data)
+
+    def _receive_serial(self, data: bytes) -> list[Request | BadFrame]:
+        buffer = self._buffer
+        buffer += data
+        requests: list[Request | BadFrame] = []
+        start = 0
+        size = len(buffer)
+        while start < size:
+            if buffer[start] != _QUOTE:
+                quote = buffer.find(b'"', start)
+                stop = quote if quote >= 0 else size
+                if stop - start >= MAX_MESSAGE_SIZE:
+                    stop = start + MAX_MESSAGE_SIZE
+                elif quote < 0:
+                    break
+                junk = bytes(buffer[start:stop])
+                requests.append(
+                    BadFrame(
+                        junk,
+                        RemoteProtocolError(
+                            f"{len(junk)} bytes outside a request: expected '\"' "
+                            f"(starting {junk[:16]!r})",
+                            junk,
+                        ),
+                    )
+                )
+                start = stop
+                continue
+            dollar = buffer.find(b"$", start + 1)
+            quote = buffer.find(b'"', start + 1)
+            end = min(i for i in (dollar, quote, size) if i >= 0)
+            if end - start >= MAX_MESSAGE_SIZE:
+                requests.append(_too_long(bytes(buffer[start : start + MAX_MESSAGE_SIZE])))
+                start += MAX_MESSAGE_SIZE
+                continue
+            if end == size:
+                break
+            body = bytes(buffer[start + 1 : end])
+            if end == quote:
+                requests.append(
+                    BadFrame(
+                        body,
+                        RemoteProtocolError(
+                            f"request {body!r} was cut off by a new '\"' before its '$'", body
+                        ),
+                    )
+                )
+                start = end
+                continue
+            requests.append(_request_or_bad(body))
+            start = end + 1
+        del buffer[:start]
+        return requests
+
+
+def _request_or_bad(body: bytes) -> Request | BadFrame:
+    try:
+        return decode_request(body)
+    except RemoteProtocolError as error:
+        return BadFrame(body, error)
