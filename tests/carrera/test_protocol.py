@@ -4,23 +4,6 @@ encode to the bytes carreralib sends, and malformed frames raise RemoteProtocolE
 from __future__ import annotations
 
 import pytest
-
-from slotrace.drivers_api import (
-    Button,
-    ClearPositions,
-    LocalProtocolError,
-    PressButton,
-    RemoteProtocolError,
-    RequestVersion,
-    ResetTimer,
-    SetBrake,
-    SetFuel,
-    SetIgnoreMask,
-    SetLapCounter,
-    SetPosition,
-    SetRaceFinished,
-    SetSpeed,
-)
 from slotrace_carrera.protocol import (
     Acknowledgement,
     ButtonRequest,
@@ -41,6 +24,23 @@ from slotrace_carrera.protocol import (
     encode_commands,
     encode_reply,
     encode_request,
+)
+
+from slotrace.drivers_api import (
+    Button,
+    ClearPositions,
+    LocalProtocolError,
+    PressButton,
+    RemoteProtocolError,
+    RequestVersion,
+    ResetTimer,
+    SetBrake,
+    SetFuel,
+    SetIgnoreMask,
+    SetLapCounter,
+    SetPosition,
+    SetRaceFinished,
+    SetSpeed,
 )
 
 # Outgoing frames of reference §7.2 (carreralib column) and §2.3.
@@ -111,7 +111,9 @@ REAL_REPLIES = [
 ]
 
 
-@pytest.mark.parametrize(("frame", "reply"), REAL_REPLIES, ids=[f.decode() for f, _ in REAL_REPLIES])
+@pytest.mark.parametrize(
+    ("frame", "reply"), REAL_REPLIES, ids=[f.decode() for f, _ in REAL_REPLIES]
+)
 def test_real_frames_decode(frame: bytes, reply) -> None:
     assert decode_reply(frame) == reply
     if not isinstance(reply, Acknowledgement):
