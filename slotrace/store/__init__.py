@@ -5,7 +5,7 @@ Public API (see `slotrace.store.eventfile` for a worked example):
 * `EventFile.create(path, event, name=...)`, `EventFile.open(path, read_only=False)`;
   read-only opens use SQLite ``mode=ro`` and can never write.
 * Contents: `EventFile.event_definition`, `set_entries` / `entries`, `add_verdict` /
-  `verdicts`, `set_stage` / `stages`, `add_donation` / `donations`, `save_snapshot` /
+  `verdicts`, `set_stage` / `stages`, `save_snapshot` /
   `latest_snapshot`, `stewards_log`.
 * Heats: `start_heat(name, config, stage=, cars=) -> HeatRecorder`, `heats()`, `heat(id)`,
   `heat_in_progress()`, `resume_heat(id) -> HeatRecorder` (epoch carried over),

@@ -4,7 +4,7 @@ Typical use by a face (TUI, CLI)::
 
     ef = EventFile.create("mille-2025.slotrace", event, name="Mini Mille Miglia 2025")
     ef.set_entries(entries)                      # rules Entry models (or dicts)
-    recorder = ef.start_heat("Stage 1 heat 1", session_config, stage=1, cars={1: 722})
+    recorder = ef.start_heat("Stage 1 heat 1", session_config, stage=1, cars={1: 14})
     for item in incoming:                        # driver events and race-control commands
         seq, stored = recorder.append(item)      # committed (durable) on return
         state, race_events = engine.apply(state, stored)   # only now apply and show
@@ -33,13 +33,13 @@ import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from slotrace.store import connection, schema
 from slotrace.store.connection import OpenMode, Synchronous, sqlite_errors
+from slotrace.store.contents import EventContents, _json_data, _now
 from slotrace.store.errors import (
     EventFileError,
     EventFileExistsError,
@@ -68,7 +68,8 @@ class HeatInfo:
     """A heat as stored (its journal is read separately).
 
     Attributes:
-        cars: controller number (1..8) -> race number of the entry driving it.
+        cars: controller address (1..8) -> entry_no of the entry driving it.
+        plan: the rules' Heat (slots) as JSON data, if the heat came from the heat plan.
         config: the engine's ``SessionConfig`` as JSON data.
         epoch_offset: added to driver epochs since the last resume (0 if never resumed).
     """
@@ -82,6 +83,7 @@ class HeatInfo:
     started_at: str
     finished_at: str | None
     epoch_offset: int
+    plan: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,19 +99,7 @@ class StewardsLogRow:
     author: str
 
 
-def _json_data(value: Any) -> Any:
-    """JSON-ready data of a pydantic model, a dataclass-free mapping, or plain data."""
-    dump = getattr(value, "model_dump", None)
-    if dump is not None:
-        return dump(mode="json")
-    return value
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-class EventFile:
+class EventFile(EventContents):
     """An open event file. Use `create` or `open`, and `close` (or ``with``) when done."""
 
     def __init__(
@@ -208,122 +198,11 @@ class EventFile:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _writable(self, doing: str) -> None:
-        if self.read_only:
-            raise ReadOnlyEventFileError(self.path, f"opened read-only; cannot write ({doing})")
-
-    def _query(self, doing: str, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        with sqlite_errors(self.path, doing):
-            return self._conn.execute(sql, params).fetchall()
-
-    def _write(self, doing: str, statements: Sequence[tuple[str, Sequence[Any]]]) -> int:
-        """Run statements in one transaction; returns the last row id."""
-        self._writable(doing)
-        last = 0
-        with sqlite_errors(self.path, doing):
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                for sql, params in statements:
-                    last = int(self._conn.execute(sql, params).lastrowid or 0)
-                self._conn.execute("COMMIT")
-            except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
-        return last
-
-    # -- event, entries, verdicts, stages ----------------------------------------------
-
-    @property
-    def schema_version(self) -> int:
-        return self._query("reading the schema version", "PRAGMA user_version")[0][0]
-
-    @property
-    def name(self) -> str:
-        return self._query("reading the event", "SELECT name FROM event WHERE id = 1")[0][0]
-
-    def event_definition(self) -> dict[str, Any]:
-        """The event definition as JSON data (validate it with the rules' Event model)."""
-        rows = self._query("reading the event", "SELECT definition FROM event WHERE id = 1")
-        return json.loads(rows[0][0])
-
-    def set_entries(self, entries: Sequence[Any]) -> None:
-        """Replace the entry list; each entry (model or dict) needs a unique race number.
-
-        The race number is read from ``race_number`` (or ``number``). All or nothing.
-        """
-        statements: list[tuple[str, Sequence[Any]]] = [("DELETE FROM entries", ())]
-        seen: set[int] = set()
-        for position, entry in enumerate(entries, start=1):
-            data = _json_data(entry)
-            number = data.get("race_number", data.get("number"))
-            if not isinstance(number, int) or isinstance(number, bool):
-                raise EventFileError(self.path, f"entry {position} has no integer race number")
-            if number in seen:
-                raise EventFileError(self.path, f"entry {position}: race number {number} twice")
-            seen.add(number)
-            statements.append(
-                (
-                    "INSERT INTO entries (number, position, data) VALUES (?, ?, ?)",
-                    (number, position, json.dumps(data)),
-                )
-            )
-        self._write("saving entries", statements)
-
-    def entries(self) -> list[dict[str, Any]]:
-        """Entries as JSON data, in entry-list order."""
-        rows = self._query("reading entries", "SELECT data FROM entries ORDER BY position")
-        return [json.loads(r[0]) for r in rows]
-
-    def add_verdict(
-        self, number: int, code: str, severity: str, reason: str, decided_by: str
-    ) -> None:
-        """Record a scrutineering verdict for entry ``number``."""
-        self._write(
-            "saving a verdict",
-            [
-                (
-                    "INSERT INTO verdicts (number, code, severity, reason, decided_by, decided_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (number, code, severity, reason, decided_by, _now()),
-                )
-            ],
-        )
-
-    def verdicts(self, number: int | None = None) -> list[dict[str, Any]]:
-        sql = "SELECT number, code, severity, reason, decided_by, decided_at FROM verdicts"
-        params: tuple[Any, ...] = ()
-        if number is not None:
-            sql, params = sql + " WHERE number = ?", (number,)
-        keys = ("number", "code", "severity", "reason", "decided_by", "decided_at")
-        return [
-            dict(zip(keys, r, strict=True))
-            for r in self._query("reading verdicts", sql + " ORDER BY id", params)
-        ]
-
-    def set_stage(self, number: int, name: str, definition: Any = None) -> None:
-        """Add or replace stage ``number`` (definition: the rules' Stage model or data)."""
-        self._write(
-            "saving a stage",
-            [
-                (
-                    "INSERT INTO stages (number, name, definition) VALUES (?, ?, ?)"
-                    " ON CONFLICT(number)"
-                    " DO UPDATE SET name = excluded.name, definition = excluded.definition",
-                    (number, name, json.dumps(_json_data(definition) or {})),
-                )
-            ],
-        )
-
-    def stages(self) -> list[dict[str, Any]]:
-        rows = self._query(
-            "reading stages", "SELECT number, name, definition FROM stages ORDER BY number"
-        )
-        return [{"number": n, "name": name, "definition": json.loads(d)} for n, name, d in rows]
-
     # -- heats -------------------------------------------------------------------------
 
-    _HEAT_COLUMNS = "id, stage, name, config, cars, status, started_at, finished_at, epoch_offset"
+    _HEAT_COLUMNS = (
+        "id, stage, name, config, cars, status, started_at, finished_at, epoch_offset, plan"
+    )
 
     @staticmethod
     def _heat(row: Sequence[Any]) -> HeatInfo:
@@ -337,6 +216,7 @@ class EventFile:
             started_at=row[6],
             finished_at=row[7],
             epoch_offset=row[8],
+            plan=json.loads(row[9]) if row[9] else None,
         )
 
     def heats(self) -> list[HeatInfo]:
@@ -368,6 +248,7 @@ class EventFile:
         *,
         stage: int | None = None,
         cars: Mapping[int, int] | None = None,
+        plan: Any = None,
     ) -> HeatRecorder:
         """Create a running heat and return its recorder.
 
@@ -375,20 +256,25 @@ class EventFile:
             name: shown to people ("Stage 2, heat 3").
             config: the engine's ``SessionConfig`` (or its JSON data).
             stage: the stage number this heat belongs to, if any.
-            cars: controller number -> race number.
+            cars: controller address (1..8) -> entry_no; taken from ``plan`` if not given.
+            plan: the rules' ``Heat`` (slots) this heat runs, if it comes from the heat plan.
         """
+        plan_data = _json_data(plan) if plan is not None else None
+        if cars is None and isinstance(plan_data, dict):
+            cars = {s["address"]: s["entry_no"] for s in plan_data.get("slots", ())}
         heat_id = self._write(
             "starting a heat",
             [
                 (
-                    "INSERT INTO heats (stage, name, config, cars, status, started_at)"
-                    " VALUES (?, ?, ?, ?, 'running', ?)",
+                    "INSERT INTO heats (stage, name, config, cars, status, started_at, plan)"
+                    " VALUES (?, ?, ?, ?, 'running', ?, ?)",
                     (
                         stage,
                         name,
                         json.dumps(_json_data(config)),
                         json.dumps({str(k): v for k, v in (cars or {}).items()}),
                         _now(),
+                        json.dumps(plan_data) if plan_data is not None else None,
                     ),
                 )
             ],
@@ -488,75 +374,6 @@ class EventFile:
             sql, params = sql + " WHERE heat = ?", (heat,)
         rows = self._query("reading the stewards' log", sql + " ORDER BY seq", params)
         return [StewardsLogRow(*r) for r in rows]
-
-    # -- result snapshots and charity --------------------------------------------------
-
-    def save_snapshot(self, heat_id: int, upto_seq: int, standings: Any) -> None:
-        """Keep a projection of a heat's results (JSON data), folded up to ``upto_seq``."""
-        self._write(
-            "saving a result snapshot",
-            [
-                (
-                    "INSERT INTO result_snapshots (heat, upto_seq, created_at, standings)"
-                    " VALUES (?, ?, ?, ?)",
-                    (heat_id, upto_seq, _now(), json.dumps(standings)),
-                )
-            ],
-        )
-
-    def latest_snapshot(self, heat_id: int) -> tuple[int, Any] | None:
-        """``(upto_seq, standings)`` of the newest snapshot of a heat, or None."""
-        rows = self._query(
-            "reading result snapshots",
-            "SELECT upto_seq, standings FROM result_snapshots WHERE heat = ?"
-            " ORDER BY id DESC LIMIT 1",
-            (heat_id,),
-        )
-        return (rows[0][0], json.loads(rows[0][1])) if rows else None
-
-    def add_donation(
-        self,
-        kind: str,
-        amount: int,
-        *,
-        number: int | None = None,
-        donor: str = "",
-        cap: int | None = None,
-        note: str = "",
-    ) -> None:
-        """Record money for charity, in minor units (pence/cents).
-
-        ``kind`` is fee, fixed, per_lap (``amount`` per lap of car ``number``, up to
-        ``cap``), auction or other.
-        """
-        if kind == "per_lap" and number is None:
-            raise EventFileError(self.path, "a per-lap pledge needs the race number it backs")
-        self._write(
-            "saving a donation",
-            [
-                (
-                    "INSERT INTO donations (kind, number, donor, amount, cap, note)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (kind, number, donor, amount, cap, note),
-                )
-            ],
-        )
-
-    def donations(self) -> list[dict[str, Any]]:
-        keys = ("kind", "number", "donor", "amount", "cap", "note")
-        rows = self._query(
-            "reading donations", f"SELECT {', '.join(keys)} FROM donations ORDER BY id"
-        )
-        return [dict(zip(keys, r, strict=True)) for r in rows]
-
-    def quick_check(self) -> None:
-        """Run SQLite's ``quick_check``; raises `CorruptEventFileError` if damaged."""
-        from slotrace.store.errors import CorruptEventFileError
-
-        result = self._query("checking the file", "PRAGMA quick_check")
-        if result != [("ok",)]:
-            problems = "; ".join(r[0] for r in result[:3])
-            raise CorruptEventFileError(self.path, f"is damaged: {problems}")
 
 
 __all__ = ["EventFile", "HeatInfo", "HeatStatus", "StewardsLogRow", "schema"]

@@ -49,20 +49,20 @@ V1 = Migration(
             created_at TEXT NOT NULL
         )""",
         """CREATE TABLE entries (
-            number   INTEGER PRIMARY KEY,      -- race number, unique in the event
-            position INTEGER NOT NULL,         -- order in the entry list
-            data     TEXT NOT NULL             -- JSON of the rules' Entry model
+            entry_no    INTEGER PRIMARY KEY,   -- stable identity (order of entry)
+            race_number INTEGER UNIQUE,        -- painted on the car; NULL until assigned
+            data        TEXT NOT NULL          -- JSON of the rules' Entry model
         )""",
         """CREATE TABLE verdicts (
             id         INTEGER PRIMARY KEY,
-            number     INTEGER NOT NULL REFERENCES entries(number) ON DELETE CASCADE,
+            entry_no   INTEGER NOT NULL REFERENCES entries(entry_no) ON DELETE CASCADE,
             code       TEXT NOT NULL,
             severity   TEXT NOT NULL,
             reason     TEXT NOT NULL,
             decided_by TEXT NOT NULL,
             decided_at TEXT NOT NULL
         )""",
-        "CREATE INDEX verdicts_by_entry ON verdicts(number)",
+        "CREATE INDEX verdicts_by_entry ON verdicts(entry_no)",
         """CREATE TABLE stages (
             number     INTEGER PRIMARY KEY,
             name       TEXT NOT NULL,
@@ -73,7 +73,7 @@ V1 = Migration(
             stage       INTEGER REFERENCES stages(number),
             name        TEXT NOT NULL,
             config      TEXT NOT NULL,         -- JSON of the engine's SessionConfig
-            cars        TEXT NOT NULL,         -- JSON {"controller": race number}
+            cars        TEXT NOT NULL,         -- JSON {"controller address": entry_no}
             status      TEXT NOT NULL CHECK (status IN ('running', 'finished', 'aborted')),
             started_at  TEXT NOT NULL,
             finished_at TEXT
@@ -107,18 +107,8 @@ V1 = Migration(
 
 V2 = Migration(
     version=2,
-    summary="charity donations and heat resumes (epoch carried over)",
+    summary="heat resumes (device epoch carried over) and the planned heat (rules Heat)",
     statements=(
-        """CREATE TABLE donations (
-            id          INTEGER PRIMARY KEY,
-            kind        TEXT NOT NULL CHECK (kind IN ('fee', 'fixed', 'per_lap', 'auction',
-                                                      'other')),
-            number      INTEGER REFERENCES entries(number) ON DELETE CASCADE,
-            donor       TEXT NOT NULL DEFAULT '',
-            amount      INTEGER NOT NULL,      -- minor units (pence/cents); per lap for per_lap
-            cap         INTEGER,               -- per_lap only: most this pledge can earn
-            note        TEXT NOT NULL DEFAULT ''
-        )""",
         """CREATE TABLE heat_resumes (
             id           INTEGER PRIMARY KEY,
             heat         INTEGER NOT NULL REFERENCES heats(id),
@@ -127,6 +117,7 @@ V2 = Migration(
             epoch_offset INTEGER NOT NULL      -- added to driver epochs from here on
         )""",
         "ALTER TABLE heats ADD COLUMN epoch_offset INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE heats ADD COLUMN plan TEXT",  # JSON of the rules' Heat (slots), if any
     ),
 )
 

@@ -1,0 +1,206 @@
+"""Provides the event file's contents other than heats: event, entries, verdicts, stages, snapshots.
+
+`EventContents` is the base of `slotrace.store.eventfile.EventFile`; it holds the
+connection helpers (one transaction per write, errors naming the file) and the accessors
+for what organisers prepare before racing and what is kept after it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from slotrace.store.connection import sqlite_errors
+from slotrace.store.errors import EventFileError, ReadOnlyEventFileError
+
+VERDICT_KEYS = ("entry_no", "code", "severity", "reason", "decided_by", "decided_at")
+
+
+def _json_data(value: Any) -> Any:
+    """JSON-ready data of a pydantic model (``model_dump(mode="json")``) or plain data."""
+    dump = getattr(value, "model_dump", None)
+    if dump is not None:
+        return dump(mode="json")
+    return value
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class EventContents:
+    """Accessors shared by every open event file (see `EventFile`)."""
+
+    _conn: sqlite3.Connection
+    path: Path
+    read_only: bool
+
+    def _writable(self, doing: str) -> None:
+        if self.read_only:
+            raise ReadOnlyEventFileError(self.path, f"opened read-only; cannot write ({doing})")
+
+    def _query(self, doing: str, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with sqlite_errors(self.path, doing):
+            return self._conn.execute(sql, params).fetchall()
+
+    def _write(self, doing: str, statements: Sequence[tuple[str, Sequence[Any]]]) -> int:
+        """Run statements in one transaction (all or nothing); returns the last row id."""
+        self._writable(doing)
+        last = 0
+        with sqlite_errors(self.path, doing):
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, params in statements:
+                    last = int(self._conn.execute(sql, params).lastrowid or 0)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+        return last
+
+    # -- event -------------------------------------------------------------------------
+
+    @property
+    def schema_version(self) -> int:
+        return self._query("reading the schema version", "PRAGMA user_version")[0][0]
+
+    @property
+    def name(self) -> str:
+        return self._query("reading the event", "SELECT name FROM event WHERE id = 1")[0][0]
+
+    def event_definition(self) -> dict[str, Any]:
+        """The event definition as JSON data (``slotrace.rules.model.Event`` validates it)."""
+        rows = self._query("reading the event", "SELECT definition FROM event WHERE id = 1")
+        return json.loads(rows[0][0])
+
+    def set_event_definition(self, event: Any) -> None:
+        """Replace the event definition (the rules' Event model or its JSON data)."""
+        data = _json_data(event)
+        self._write(
+            "saving the event",
+            [("UPDATE event SET definition = ? WHERE id = 1", (json.dumps(data),))],
+        )
+
+    # -- entries and verdicts ----------------------------------------------------------
+
+    def set_entries(self, entries: Sequence[Any]) -> None:
+        """Replace the entry list (rules Entry models or their data); all or nothing.
+
+        Each entry needs a unique integer ``entry_no``; ``race_number`` may be missing (None)
+        until the start list assigns it, but two entries never share one.
+        """
+        statements: list[tuple[str, Sequence[Any]]] = [("DELETE FROM entries", ())]
+        seen_entry: set[int] = set()
+        seen_number: set[int] = set()
+        for row, entry in enumerate(entries, start=1):
+            data = _json_data(entry)
+            entry_no = data.get("entry_no") if isinstance(data, dict) else None
+            if not isinstance(entry_no, int) or isinstance(entry_no, bool):
+                raise EventFileError(self.path, f"entry {row}: no integer entry_no ({entry!r})")
+            if entry_no in seen_entry:
+                raise EventFileError(self.path, f"entry {row}: entry_no {entry_no} given twice")
+            number = data.get("race_number")
+            if number is not None and number in seen_number:
+                raise EventFileError(self.path, f"entry {row}: race number {number} given twice")
+            seen_entry.add(entry_no)
+            if number is not None:
+                seen_number.add(number)
+            statements.append(
+                (
+                    "INSERT INTO entries (entry_no, race_number, data) VALUES (?, ?, ?)",
+                    (entry_no, number, json.dumps(data)),
+                )
+            )
+        self._write("saving entries", statements)
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Entries as JSON data, by entry_no (``slotrace.rules.model.Entry`` validates them)."""
+        rows = self._query("reading entries", "SELECT data FROM entries ORDER BY entry_no")
+        return [json.loads(r[0]) for r in rows]
+
+    def add_verdict(
+        self, entry_no: int, code: str, severity: str, reason: str, decided_by: str
+    ) -> None:
+        """Record a scrutineering verdict for an entry."""
+        self._write(
+            "saving a verdict",
+            [
+                (
+                    f"INSERT INTO verdicts ({', '.join(VERDICT_KEYS)}) VALUES (?, ?, ?, ?, ?, ?)",
+                    (entry_no, code, severity, reason, decided_by, _now()),
+                )
+            ],
+        )
+
+    def verdicts(self, entry_no: int | None = None) -> list[dict[str, Any]]:
+        """Verdicts in the order given (of one entry, if given)."""
+        sql = f"SELECT {', '.join(VERDICT_KEYS)} FROM verdicts"
+        params: tuple[Any, ...] = ()
+        if entry_no is not None:
+            sql, params = sql + " WHERE entry_no = ?", (entry_no,)
+        rows = self._query("reading verdicts", sql + " ORDER BY id", params)
+        return [dict(zip(VERDICT_KEYS, r, strict=True)) for r in rows]
+
+    # -- stages ------------------------------------------------------------------------
+
+    def set_stage(self, number: int, name: str, definition: Any = None) -> None:
+        """Add or replace stage ``number`` (definition: the rules' Leg model or data)."""
+        self._write(
+            "saving a stage",
+            [
+                (
+                    "INSERT INTO stages (number, name, definition) VALUES (?, ?, ?)"
+                    " ON CONFLICT(number)"
+                    " DO UPDATE SET name = excluded.name, definition = excluded.definition",
+                    (number, name, json.dumps(_json_data(definition) or {})),
+                )
+            ],
+        )
+
+    def stages(self) -> list[dict[str, Any]]:
+        rows = self._query(
+            "reading stages", "SELECT number, name, definition FROM stages ORDER BY number"
+        )
+        return [{"number": n, "name": name, "definition": json.loads(d)} for n, name, d in rows]
+
+    # -- result snapshots --------------------------------------------------------------
+
+    def save_snapshot(self, heat_id: int, upto_seq: int, standings: Any) -> None:
+        """Keep a projection of a heat's results (JSON data), folded up to ``upto_seq``.
+
+        Snapshots are a cache for quick display: the journal stays the source of truth.
+        """
+        self._write(
+            "saving a result snapshot",
+            [
+                (
+                    "INSERT INTO result_snapshots (heat, upto_seq, created_at, standings)"
+                    " VALUES (?, ?, ?, ?)",
+                    (heat_id, upto_seq, _now(), json.dumps(standings)),
+                )
+            ],
+        )
+
+    def latest_snapshot(self, heat_id: int) -> tuple[int, Any] | None:
+        """``(upto_seq, standings)`` of the newest snapshot of a heat, or None."""
+        rows = self._query(
+            "reading result snapshots",
+            "SELECT upto_seq, standings FROM result_snapshots WHERE heat = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (heat_id,),
+        )
+        return (rows[0][0], json.loads(rows[0][1])) if rows else None
+
+    def quick_check(self) -> None:
+        """Run SQLite's ``quick_check``; raises `CorruptEventFileError` if the file is damaged."""
+        from slotrace.store.errors import CorruptEventFileError
+
+        result = self._query("checking the file", "PRAGMA quick_check")
+        if result != [("ok",)]:
+            problems = "; ".join(str(r[0]) for r in result[:3])
+            raise CorruptEventFileError(self.path, f"is damaged: {problems}")
