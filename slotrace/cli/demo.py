@@ -1,0 +1,65 @@
+"""Provides ``slotrace demo``: the race-control TUI on a simulated control unit, no hardware."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+HELP_TEXT = """\
+Run a whole Mini Mille Miglia heat without any hardware: creates a temporary event file
+from the Mini Mille Miglia template and the shipped sample entries, starts the Carrera
+Control Unit simulator, connects the real Carrera driver to it and opens race control,
+ready to run the first heat.
+
+In race control press  s  (lights on), s  again (countdown), and watch the cars lap.
+F2-F5 switch screens, q quits. The event file's path is printed first: open the
+spectator board on it in a second terminal.
+
+examples:
+  slotrace demo
+  slotrace demo --laps 5                 a shorter heat
+  slotrace demo --keep my-demo.slotrace  keep the event file where you want it
+  slotrace board /tmp/slotrace-demo-XXXX/mini-mille-miglia-demo.slotrace   (second terminal)
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="race control on a simulated track (no hardware needed)",
+        description=HELP_TEXT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--laps", type=int, default=10, metavar="N", help="laps of the demo heat (default 10)"
+    )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="FILE",
+        help="create the event file here instead of a temporary folder (must not exist)",
+    )
+    parser.set_defaults(handler=run_demo)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from slotrace.tui.demo_event import create_demo_event
+    from slotrace.tui.launch import prepare_race_control
+    from slotrace.tui.simulated_device import SimulatedDevice
+
+    if args.keep is not None:
+        path = args.keep
+    else:
+        path = Path(tempfile.mkdtemp(prefix="slotrace-demo-")) / "mini-mille-miglia-demo.slotrace"
+    event_file = create_demo_event(path)
+    print(f"demo event file: {path}")
+    print(f"spectator board (second terminal): slotrace board {path}")
+    try:
+        device = SimulatedDevice.for_driver("carrera", cars=6)
+        app = prepare_race_control(event_file, device, laps=args.laps)
+        app.run()
+    finally:
+        event_file.close()
+    print(f"the event file stays at {path}")
+    return 0

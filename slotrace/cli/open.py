@@ -1,0 +1,62 @@
+"""Provides ``slotrace open``: race control on an event file and a control unit."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HELP_TEXT = """\
+Open race control on an event file. If a heat is still marked running in the file (the
+laptop crashed, or race control was closed mid-heat) it is resumed: everything journaled
+so far is replayed and the heat continues. Otherwise the next heat is started with the
+next cars of the entry list.
+
+DEVICE is DRIVER:TARGET, or  sim  for the built-in simulator:
+  carrera:/dev/ttyUSB0              PC-Unit cable on Linux (macOS: /dev/cu.usbserial-...)
+  carrera:COM3                      PC-Unit cable on Windows
+  carrera:socket://127.0.0.1:7878   a simulator started with `slotrace simulate`
+  carrera:ble:D4:8B:39:00:00:01     AppConnect over Bluetooth LE (a UUID on macOS)
+  sim                               start the Carrera simulator in-process
+Run `slotrace devices` to see what is connected.
+
+examples:
+  slotrace open mm2026.slotrace --device carrera:/dev/ttyUSB0
+  slotrace open mm2026.slotrace --device sim
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "open",
+        help="race control on an event file (resumes a heat in progress)",
+        description=HELP_TEXT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("file", type=Path, metavar="FILE", help="the event file")
+    parser.add_argument(
+        "--device", required=True, metavar="DEVICE", help="DRIVER:TARGET or sim, see above"
+    )
+    parser.add_argument(
+        "--laps", type=int, default=10, metavar="N", help="laps of a newly started heat"
+    )
+    parser.add_argument(
+        "--author", default="race control", help="name written to the stewards' log"
+    )
+    parser.set_defaults(handler=run_open)
+
+
+def run_open(args: argparse.Namespace) -> int:
+    from slotrace.drivers_api import Driver, open_device
+    from slotrace.store import EventFile
+    from slotrace.tui.launch import prepare_race_control
+    from slotrace.tui.simulated_device import SimulatedDevice
+
+    driver: Driver
+    if args.device == "sim":
+        driver = SimulatedDevice.for_driver("carrera", cars=6)
+    else:
+        driver = open_device(args.device)
+    with EventFile.open(args.file) as event_file:
+        app = prepare_race_control(event_file, driver, laps=args.laps, author=args.author)
+        app.run()
+    return 0

@@ -1,0 +1,145 @@
+"""Provides `BoardFeed`: the spectator board's read-only view of an event file, kept up to date.
+
+Textual-free: it follows the journal through a read-only connection, folds each heat's
+inputs with the engine and hands the board plain rows (current heat's live order and a
+classification over all heats).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from slotrace.engine import RaceState, SessionConfig, apply, initial_state, standings
+from slotrace.store import EventFile, HeatInfo, HeatStatus
+from slotrace.tui import format as fmt
+from slotrace.tui.roster import Roster, roster_for_heat
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    """One line of the board."""
+
+    position: int
+    number: str
+    driver: str
+    car: str
+    entry_class: str
+    laps: int
+    best: str
+    last: str
+    gap: str
+
+
+class BoardFeed:
+    """Follows ``event_file`` (opened read-only) and keeps every heat's race state.
+
+    Call `poll` regularly; it costs one tiny query when nothing changed.
+    """
+
+    def __init__(self, event_file: EventFile) -> None:
+        self.event_file = event_file
+        self.title = event_file.name
+        self._entries = event_file.entries()
+        self._heats: dict[int, HeatInfo] = {}
+        self._states: dict[int, RaceState] = {}
+        self._rosters: dict[int, Roster] = {}
+        self._follower = event_file.follow()
+        self.poll()
+
+    def poll(self) -> bool:
+        """Fold journal rows committed since the last poll; True if anything changed."""
+        rows = self._follower.poll()
+        if not rows:
+            return False
+        for row in rows:
+            state = self._state_for(row.heat)
+            self._states[row.heat], _ = apply(state, row.item())
+        return True
+
+    def _state_for(self, heat_id: int) -> RaceState:
+        if heat_id not in self._states:
+            heat = self.event_file.heat(heat_id)
+            self._heats[heat_id] = heat
+            self._rosters[heat_id] = roster_for_heat(self._entries, heat.cars)
+            self._states[heat_id] = initial_state(SessionConfig.model_validate(heat.config))
+        return self._states[heat_id]
+
+    def current_heat(self) -> HeatInfo | None:
+        """The heat being run (or the last one that produced anything)."""
+        running = [h for h in self._heats.values() if h.status is HeatStatus.RUNNING]
+        candidates = running or list(self._heats.values())
+        if not candidates:
+            return None
+        latest = max(candidates, key=lambda h: h.id)
+        # Re-read the status: the heat may have finished since we first saw it.
+        self._heats[latest.id] = self.event_file.heat(latest.id)
+        return self._heats[latest.id]
+
+    def state_of(self, heat_id: int) -> RaceState | None:
+        return self._states.get(heat_id)
+
+    def classes(self) -> list[str]:
+        return sorted({str(e.get("car", {}).get("category", "")) for e in self._entries} - {""})
+
+    def live_rows(self, entry_class: str | None = None) -> list[BoardRow]:
+        """The current heat's order, optionally only one class."""
+        heat = self.current_heat()
+        if heat is None:
+            return []
+        roster = self._rosters[heat.id]
+        rows = []
+        for standing in standings(self._states[heat.id]):
+            entry = roster[standing.car]
+            if entry_class and entry.entry_class != entry_class:
+                continue
+            rows.append(
+                BoardRow(
+                    position=standing.position,
+                    number=entry.number,
+                    driver=entry.driver,
+                    car=entry.car,
+                    entry_class=entry.entry_class,
+                    laps=standing.laps,
+                    best=fmt.lap_time(standing.best_lap_ms),
+                    last=fmt.lap_time(standing.last_lap_ms),
+                    gap=fmt.gap(getattr(standing, "gap", None)),
+                )
+            )
+        return rows
+
+    def overall_rows(self, entry_class: str | None = None) -> list[BoardRow]:
+        """Every entry that has run, ranked by its best lap over all heats."""
+        best: dict[str, tuple[int, Any, int]] = {}
+        for heat_id, state in self._states.items():
+            roster = self._rosters[heat_id]
+            for standing in standings(state):
+                if standing.best_lap_ms is None:
+                    continue
+                entry = roster[standing.car]
+                known = best.get(entry.number)
+                laps = standing.laps + (known[2] if known else 0)
+                if known is None or standing.best_lap_ms < known[0]:
+                    best[entry.number] = (standing.best_lap_ms, entry, laps)
+                else:
+                    best[entry.number] = (known[0], known[1], laps)
+        ranked = sorted(best.values(), key=lambda item: item[0])
+        leader = ranked[0][0] if ranked else 0
+        rows = []
+        for position, (best_ms, entry, laps) in enumerate(ranked, start=1):
+            if entry_class and entry.entry_class != entry_class:
+                continue
+            rows.append(
+                BoardRow(
+                    position=position,
+                    number=entry.number,
+                    driver=entry.driver,
+                    car=entry.car,
+                    entry_class=entry.entry_class,
+                    laps=laps,
+                    best=fmt.lap_time(best_ms),
+                    last="",
+                    gap="" if position == 1 else f"+{fmt.lap_time(best_ms - leader)}",
+                )
+            )
+        return rows

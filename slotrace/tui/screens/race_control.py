@@ -1,0 +1,155 @@
+"""Provides `RaceControlScreen`: start lights, clock, live leaderboard, alerts and steward keys."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Label
+
+from slotrace.drivers_api import Button, PressButton, StartLight
+from slotrace.engine import (
+    EndSession,
+    PaceCar,
+    Resume,
+    SessionPhase,
+    StartSequence,
+    Suspend,
+    YellowFlag,
+    standings,
+)
+from slotrace.tui.screens.car_settings_dialog import CarSettingsDialog
+from slotrace.tui.screens.lap_correction_dialog import LapCorrectionDialog
+from slotrace.tui.screens.penalty_dialog import PenaltyDialog
+from slotrace.tui.widgets.alert_list import AlertList
+from slotrace.tui.widgets.leaderboard import Leaderboard
+from slotrace.tui.widgets.link_status import LinkStatusBar
+from slotrace.tui.widgets.session_header import SessionHeader
+from slotrace.tui.widgets.start_lights import StartLights
+
+if TYPE_CHECKING:
+    from slotrace.tui.app import SlotraceApp
+
+
+class RaceControlScreen(Screen[None]):
+    """The steward's main screen for the running heat. Every action is in the footer."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "start", "Start"),
+        Binding("p", "suspend_resume", "Suspend/Resume"),
+        Binding("y", "yellow_flag", "Yellow"),
+        Binding("c", "pace_car", "Pace car"),
+        Binding("e", "end_heat", "End heat"),
+        Binding("x", "penalty", "Penalty"),
+        Binding("l", "lap_correction", "Lap fix"),
+        Binding("t", "tune_car", "Speed/brake/fuel"),
+    ]
+
+    app: SlotraceApp
+
+    def compose(self) -> ComposeResult:
+        roster = self.app.roster
+        with Vertical(id="race-top"):
+            with Horizontal(id="race-status"):
+                yield SessionHeader(id="session-header")
+                yield StartLights(id="start-lights")
+            yield Label("", id="last-event")
+        yield Leaderboard(roster, id="leaderboard")
+        yield Label("Alerts", classes="section-title")
+        yield AlertList(roster, id="alerts")
+        yield LinkStatusBar(id="link-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(SessionHeader).title = self.app.heat_title
+        self.show(self.app.session.state, ())
+
+    def show(self, state: Any, race_events: tuple[Any, ...]) -> None:
+        """Render the engine state after an input (called for every lap, never skipped)."""
+        self.query_one(SessionHeader).state = state
+        self.query_one(StartLights).light = state.start_light or StartLight.OFF
+        self.query_one(Leaderboard).show(standings(state))
+        self.query_one(AlertList).alerts = tuple(state.alerts)
+        link = self.query_one(LinkStatusBar)
+        link.status = self.app.session.link
+        link.stats = self.app.driver.stats
+        if race_events:
+            self.query_one("#last-event", Label).update(describe_race_event(race_events[-1], self))
+
+    def _selected_car(self) -> int | None:
+        return self.query_one(Leaderboard).car_at_cursor()
+
+    def action_start(self) -> None:
+        """First press journals the start and shows READY; the second starts the countdown."""
+        app = self.app
+        state = app.session.state
+        if state.phase is SessionPhase.GRID:
+            app.control(StartSequence(reason="start sequence", author=app.author))
+        app.send_to_driver(PressButton(Button.START_ENTER))
+
+    def action_suspend_resume(self) -> None:
+        app = self.app
+        phase = app.session.state.phase
+        if phase is SessionPhase.SUSPENDED:
+            app.control(Resume(reason="resumed by race control", author=app.author))
+            app.send_to_driver(PressButton(Button.START_ENTER))
+        elif phase is SessionPhase.RUNNING:
+            app.control(Suspend(reason="suspended by race control", author=app.author))
+            app.send_to_driver(PressButton(Button.START_ENTER))
+        else:
+            app.notify(f"nothing to suspend or resume while {phase.name.lower()}")
+
+    def action_yellow_flag(self) -> None:
+        app = self.app
+        on = not app.session.state.yellow
+        app.control(YellowFlag(on=on, reason="yellow flag", author=app.author))
+
+    def action_pace_car(self) -> None:
+        app = self.app
+        on = not app.session.state.pace_car
+        app.control(PaceCar(on=on, reason="pace car", author=app.author))
+        app.send_to_driver(PressButton(Button.PACE_CAR_ESC))
+
+    def action_end_heat(self) -> None:
+        app = self.app
+        app.control(EndSession(reason="heat ended by race control", author=app.author))
+
+    def action_penalty(self) -> None:
+        app = self.app
+        dialog = PenaltyDialog(app.roster, self._selected_car(), app.author)
+        app.push_screen(dialog, self._apply_decision)
+
+    def action_lap_correction(self) -> None:
+        app = self.app
+        dialog = LapCorrectionDialog(app.roster, self._selected_car(), app.author)
+        app.push_screen(dialog, self._apply_decision)
+
+    def action_tune_car(self) -> None:
+        car = self._selected_car()
+        if car is None:
+            self.app.notify("select a car in the leaderboard first", severity="warning")
+            return
+        self.app.push_screen(CarSettingsDialog(self.app.roster, car), self._send_settings)
+
+    def _apply_decision(self, command: Any) -> None:
+        if command is not None:
+            self.app.control(command)
+
+    def _send_settings(self, commands: list[Any] | None) -> None:
+        for command in commands or ():
+            self.app.send_to_driver(command)
+
+
+def describe_race_event(event: Any, screen: RaceControlScreen) -> str:
+    """A short line about the latest race event (``#23 best lap 7.812``)."""
+    from slotrace.tui import format as fmt
+
+    car = getattr(event, "car", None)
+    who = f"#{screen.app.roster[car].number} " if car is not None else ""
+    name = type(event).__name__
+    lap_ms = getattr(event, "lap_ms", None)
+    detail = f" {fmt.lap_time(lap_ms)}" if lap_ms is not None else ""
+    return f"{who}{name}{detail}"

@@ -1,0 +1,1 @@
+"""Provides the race-control and board widgets, one per module."""

@@ -1,0 +1,85 @@
+"""Provides `BoardTable`: a paged, high-contrast standings table for the spectator board."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.table import Table
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from slotrace.tui.board_feed import BoardRow
+
+
+class BoardTable(Widget):
+    """Shows one page of rows that fits the widget's height; `next_page` turns the page."""
+
+    DEFAULT_CSS = """
+    BoardTable { height: 1fr; }
+    """
+
+    rows: reactive[tuple[BoardRow, ...]] = reactive((), always_update=True)
+    page: reactive[int] = reactive(0)
+
+    def __init__(self, caption: str, *, show_last: bool = True, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.caption = caption
+        self.show_last = show_last
+
+    @property
+    def rows_per_page(self) -> int:
+        # Title line + header + a rule under it; each row takes one line.
+        return max(self.size.height - 3, 1)
+
+    @property
+    def page_count(self) -> int:
+        return max((len(self.rows) + self.rows_per_page - 1) // self.rows_per_page, 1)
+
+    def next_page(self) -> None:
+        self.page = (self.page + 1) % self.page_count
+
+    def visible_rows(self) -> Sequence[BoardRow]:
+        page = min(self.page, self.page_count - 1)
+        start = page * self.rows_per_page
+        return self.rows[start : start + self.rows_per_page]
+
+    def render(self) -> Table:
+        page = min(self.page, self.page_count - 1) + 1
+        title = self.caption
+        if self.page_count > 1:
+            title += f"  (page {page}/{self.page_count})"
+        table = Table(
+            title=Text(title, style="bold"),
+            expand=True,
+            header_style="bold reverse",
+            show_edge=False,
+            pad_edge=False,
+        )
+        table.add_column("Pos", justify="right", style="bold", width=4)
+        table.add_column("No.", justify="right", style="bold yellow", width=4)
+        table.add_column("Driver", ratio=3, no_wrap=True)
+        table.add_column("Car", ratio=3, no_wrap=True)
+        table.add_column("Class", width=8, no_wrap=True)
+        table.add_column("Laps", justify="right", width=5)
+        table.add_column("Best", justify="right", width=9)
+        if self.show_last:
+            table.add_column("Last", justify="right", width=9)
+        table.add_column("Gap", justify="right", width=10)
+        if not self.rows:
+            return table
+        for row in self.visible_rows():
+            cells = [
+                str(row.position),
+                row.number,
+                row.driver,
+                row.car,
+                row.entry_class,
+                str(row.laps),
+                row.best,
+            ]
+            if self.show_last:
+                cells.append(row.last)
+            cells.append(row.gap)
+            table.add_row(*cells)
+        return table
