@@ -1,0 +1,247 @@
+"""Provides race-control commands (flags, start, penalties) and their JSON record form.
+
+Race control is journaled exactly like driver events and folded by the engine, so every
+decision can be replayed and revoked. A command carries ``device_ms``/``epoch``: the face's
+best estimate of the control-unit clock when it was given (the engine never reads a clock).
+Steward decisions about a car (penalties, lap corrections, warnings) must name a
+``reason`` and an ``author``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass
+from functools import cache
+from types import NoneType, UnionType
+from typing import Any
+
+from slotrace.drivers_api.events import MAX_CAR, DriverEvent
+from slotrace.drivers_api.records import RecordError, event_from_record
+from slotrace.drivers_api.records import to_record as driver_to_record
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Command:
+    """Fields every race-control command carries."""
+
+    reason: str = ""
+    author: str = ""
+    device_ms: int | None = None
+    epoch: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _CarDecision(_Command):
+    """A steward's decision about one car: reason and author are required."""
+
+    car: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.car <= MAX_CAR:
+            raise ValueError(f"car must be 1..{MAX_CAR}, got {self.car}")
+        if not self.reason.strip():
+            raise ValueError(f"{type(self).__name__} needs a reason for the stewards' log")
+        if not self.author.strip():
+            raise ValueError(f"{type(self).__name__} needs an author for the stewards' log")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StartSequence(_Command):
+    """Race control starts the start-light sequence; crossings now are false starts."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Suspend(_Command):
+    """Track call: the race is suspended (laps not counted, clock paused if configured)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resume(_Command):
+    """The suspended race resumes."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class YellowFlag(_Command):
+    """Yellow flag out (``on=True``) or in; laps completed under yellow are not counted."""
+
+    on: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaceCar(_Command):
+    """Pace car out (``on=True``) or in; laps count but are not clean (no best laps)."""
+
+    on: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EndSession(_Command):
+    """Race control ends the session now (chequered flag for everyone)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TimePenalty(_CarDecision):
+    """Add ``ms`` to the car's classification time."""
+
+    ms: int
+
+    def __post_init__(self) -> None:
+        _CarDecision.__post_init__(self)
+        if self.ms <= 0:
+            raise ValueError(f"TimePenalty.ms must be > 0, got {self.ms}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LapPenalty(_CarDecision):
+    """Deduct ``laps`` laps from the car."""
+
+    laps: int
+
+    def __post_init__(self) -> None:
+        _CarDecision.__post_init__(self)
+        if self.laps <= 0:
+            raise ValueError(f"LapPenalty.laps must be > 0, got {self.laps}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StopAndGo(_CarDecision):
+    """The car owes a stop-and-go; it is served by the car's next pit entry."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Disqualify(_CarDecision):
+    """Disqualify the car: it is classified last, marked DSQ."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Warning(_CarDecision):
+    """A warning to the car's driver, for the record."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AddLap(_CarDecision):
+    """Credit the car with one lap (e.g. an uncounted lap seen by the steward)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RemoveLap(_CarDecision):
+    """Take one lap off the car (e.g. a lap counted for a car that left the track)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Revoke(_Command):
+    """Undo an earlier steward decision, named by its number in the stewards' log."""
+
+    decision: int
+
+    def __post_init__(self) -> None:
+        if self.decision < 1:
+            raise ValueError(f"Revoke.decision must be >= 1, got {self.decision}")
+        if not self.reason.strip() or not self.author.strip():
+            raise ValueError("Revoke needs a reason and an author for the stewards' log")
+
+
+CarDecision = TimePenalty | LapPenalty | StopAndGo | Disqualify | Warning | AddLap | RemoveLap
+"""Decisions about one car; these (and only these) can be revoked."""
+
+RaceControl = (
+    StartSequence
+    | Suspend
+    | Resume
+    | YellowFlag
+    | PaceCar
+    | EndSession
+    | TimePenalty
+    | LapPenalty
+    | StopAndGo
+    | Disqualify
+    | Warning
+    | AddLap
+    | RemoveLap
+    | Revoke
+)
+"""Every race-control command."""
+
+RACE_CONTROL_TYPES: tuple[type, ...] = typing.get_args(RaceControl)
+CAR_DECISION_TYPES: tuple[type, ...] = typing.get_args(CarDecision)
+
+EngineInput = DriverEvent | RaceControl
+"""Everything the engine folds."""
+
+_CONTROL_BY_NAME: dict[str, type] = {cls.__name__: cls for cls in RACE_CONTROL_TYPES}
+
+
+def to_record(obj: EngineInput) -> dict[str, Any]:
+    """The JSON-ready dict of a race-control command or driver event, with its ``type``."""
+    if type(obj).__name__ not in _CONTROL_BY_NAME:
+        return driver_to_record(obj)  # type: ignore[arg-type]
+    record: dict[str, Any] = {"type": type(obj).__name__}
+    for f in dataclasses.fields(obj):  # type: ignore[arg-type]
+        record[f.name] = getattr(obj, f.name)
+    return record
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _load(hint: Any, value: Any, where: str) -> Any:
+    if isinstance(hint, UnionType) or typing.get_origin(hint) is typing.Union:
+        options = typing.get_args(hint)
+        if value is None and NoneType in options:
+            return None
+        return _load(next(o for o in options if o is not NoneType), value, where)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise RecordError(f"{where}: expected true or false, got {value!r}")
+        return value
+    if hint is int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise RecordError(f"{where}: expected an integer, got {value!r}")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise RecordError(f"{where}: expected a string, got {value!r}")
+        return value
+    return value
+
+
+def control_from_record(record: Any) -> RaceControl:
+    """Rebuild a race-control command from its record; extra keys are ignored.
+
+    Raises:
+        RecordError: naming the type and field and what was expected.
+    """
+    if not isinstance(record, dict):
+        raise RecordError(f"expected a JSON object for a command, got {type(record).__name__}")
+    name = record.get("type")
+    if name not in _CONTROL_BY_NAME:
+        known = ", ".join(sorted(_CONTROL_BY_NAME))
+        raise RecordError(f"unknown race-control type {name!r} (expected one of: {known})")
+    cls = _CONTROL_BY_NAME[name]
+    hints = _hints(cls)
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in record:
+            if f.default is not dataclasses.MISSING:
+                continue
+            raise RecordError(f"{name}: missing field {f.name!r}")
+        kwargs[f.name] = _load(hints[f.name], record[f.name], f"{name}.{f.name}")
+    try:
+        return cls(**kwargs)
+    except (ValueError, TypeError) as exc:
+        raise RecordError(f"{name}: {exc}") from exc
+
+
+def is_race_control_record(record: Any) -> bool:
+    """Whether a record names a race-control command (rather than a driver event)."""
+    return isinstance(record, dict) and record.get("type") in _CONTROL_BY_NAME
+
+
+def input_from_record(record: Any) -> EngineInput:
+    """Rebuild whatever the engine folds (driver event or race-control command) from a record."""
+    if is_race_control_record(record):
+        return control_from_record(record)
+    return event_from_record(record)

@@ -1,0 +1,220 @@
+"""Provides race control: flags, suspension, the stewards' log, penalties and revocation."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from slotrace.engine import clock as session_clock
+from slotrace.engine.config import FalseStartPenaltyKind
+from slotrace.engine.control import (
+    CAR_DECISION_TYPES,
+    AddLap,
+    CarDecision,
+    Disqualify,
+    EndSession,
+    LapPenalty,
+    PaceCar,
+    RaceControl,
+    RemoveLap,
+    Resume,
+    Revoke,
+    StartSequence,
+    StopAndGo,
+    Suspend,
+    TimePenalty,
+    Warning,
+    YellowFlag,
+)
+from slotrace.engine.race_events import DecisionLogged, FalseStart, SessionFinished
+from slotrace.engine.state import (
+    Alert,
+    AlertKind,
+    CarState,
+    RaceState,
+    SessionPhase,
+    StewardDecision,
+)
+from slotrace.engine.timing import Out, finish_if_all_done, update_leader
+
+ENGINE_AUTHOR = "engine"
+"""Author of decisions the engine takes by itself (false-start penalties)."""
+
+
+def _log(state: RaceState, command: RaceControl, out: Out) -> RaceState:
+    number = len(state.stewards_log) + 1
+    if out is not None:
+        out.append(DecisionLogged(number))
+    return state._replace(stewards_log=(*state.stewards_log, StewardDecision(number, command)))
+
+
+def _alert(state: RaceState, kind: AlertKind, car: int | None, message: str) -> RaceState:
+    alert = Alert(kind, car, message, state.last_device_ms, state.epoch)
+    return state._replace(alerts=(*state.alerts, alert))
+
+
+def _effect(car: CarState, decision: CarDecision, sign: int) -> CarState:
+    """The car with a decision applied (sign=1) or taken back (sign=-1)."""
+    if isinstance(decision, TimePenalty):
+        return car._replace(penalty_ms=car.penalty_ms + sign * decision.ms)
+    if isinstance(decision, LapPenalty):
+        return car._replace(lap_adjustment=car.lap_adjustment - sign * decision.laps)
+    if isinstance(decision, AddLap):
+        return car._replace(lap_adjustment=car.lap_adjustment + sign)
+    if isinstance(decision, RemoveLap):
+        return car._replace(lap_adjustment=car.lap_adjustment - sign)
+    if isinstance(decision, Warning):
+        return car._replace(warnings=car.warnings + sign)
+    if isinstance(decision, StopAndGo):
+        return car._replace(stop_and_go_owed=max(0, car.stop_and_go_owed + sign))
+    if isinstance(decision, Disqualify):
+        return car._replace(disqualified=sign > 0)
+    raise TypeError(f"not a car decision: {decision!r}")
+
+
+def _replace_car(state: RaceState, car: CarState) -> RaceState:
+    cars = dict(state.cars)
+    cars[car.car] = car
+    return state._replace(cars=MappingProxyType(cars))
+
+
+def _car_decision(state: RaceState, decision: CarDecision, out: Out) -> RaceState:
+    state = _log(state, decision, out)
+    car = state.cars.get(decision.car)
+    if car is None:
+        return _alert(
+            state,
+            AlertKind.DECISION_IGNORED,
+            decision.car,
+            f"decision {len(state.stewards_log)} names car {decision.car}, which is not "
+            f"taking part (cars: {', '.join(map(str, state.config.cars))}); it has no effect",
+        )
+    state = _replace_car(state, _effect(car, decision, 1))
+    state = update_leader(state, out)
+    if isinstance(decision, Disqualify):
+        state = finish_if_all_done(state, out)
+    return state
+
+
+def _revoke(state: RaceState, revoke: Revoke, out: Out) -> RaceState:
+    state = _log(state, revoke, out)
+    log = state.stewards_log
+    n = revoke.decision
+    problem = None
+    if n >= len(log):
+        problem = f"there is no earlier decision {n}"
+    elif log[n - 1].revoked:
+        problem = f"decision {n} is already revoked"
+    elif not isinstance(log[n - 1].command, CAR_DECISION_TYPES):
+        name = type(log[n - 1].command).__name__
+        problem = f"decision {n} ({name}) is not a car decision; issue the opposite command"
+    if problem is not None:
+        return _alert(state, AlertKind.REVOKE_REJECTED, None, f"cannot revoke: {problem}")
+    target = log[n - 1]
+    decision = target.command
+    log = (*log[: n - 1], target._replace(revoked=True), *log[n:])
+    state = state._replace(stewards_log=log)
+    car = state.cars.get(decision.car)  # type: ignore[union-attr]
+    if car is None:
+        return state
+    car = _effect(car, decision, -1)  # type: ignore[arg-type]
+    if isinstance(decision, Disqualify):
+        still = any(
+            isinstance(d.command, Disqualify) and d.command.car == car.car and not d.revoked
+            for d in log
+        )
+        car = car._replace(disqualified=still)
+    return update_leader(_replace_car(state, car), out)
+
+
+def false_start(state: RaceState, car: int, device_ms: int, epoch: int, out: Out) -> RaceState:
+    """A car crossed a sensor before lights-out: alert, and the configured penalty."""
+    if out is not None:
+        out.append(FalseStart(car))
+    state = _replace_car(state, state.cars[car]._replace(false_started=True))
+    state = _alert(state, AlertKind.FALSE_START, car, f"car {car}: false start (before lights-out)")
+    penalty = state.config.false_start_penalty
+    common = {
+        "car": car,
+        "reason": "false start",
+        "author": ENGINE_AUTHOR,
+        "device_ms": device_ms,
+        "epoch": epoch,
+    }
+    decision: CarDecision
+    if penalty.kind is FalseStartPenaltyKind.TIME:
+        if penalty.time_ms <= 0:
+            return state
+        decision = TimePenalty(ms=penalty.time_ms, **common)  # type: ignore[arg-type]
+    elif penalty.kind is FalseStartPenaltyKind.STOP_AND_GO:
+        decision = StopAndGo(**common)  # type: ignore[arg-type]
+    else:
+        decision = Warning(**common)  # type: ignore[arg-type]
+    return _car_decision(state, decision, out)
+
+
+def on_control(state: RaceState, command: RaceControl, out: Out) -> RaceState:
+    """Fold one race-control command."""
+    if isinstance(command, CAR_DECISION_TYPES):
+        return _car_decision(state, command, out)  # type: ignore[arg-type]
+    if isinstance(command, Revoke):
+        return _revoke(state, command, out)
+    state = _log(state, command, out)
+    phase = state.phase
+    if isinstance(command, StartSequence):
+        if phase is SessionPhase.GRID:
+            return begin_start(state)
+        return state
+    if isinstance(command, YellowFlag):
+        return state._replace(yellow=command.on)
+    if isinstance(command, PaceCar):
+        return state._replace(pace_car=command.on)
+    if isinstance(command, Suspend):
+        return suspend(state, command.device_ms, command.epoch)
+    if isinstance(command, Resume):
+        return resume(state, command.device_ms, command.epoch)
+    if isinstance(command, EndSession):
+        return end_session(state, command.device_ms, command.epoch, out)
+    raise TypeError(f"unknown race-control command {command!r}")
+
+
+def begin_start(state: RaceState) -> RaceState:
+    cars = {n: c._replace(false_started=False) for n, c in state.cars.items()}
+    return state._replace(phase=SessionPhase.STARTING, cars=MappingProxyType(cars))
+
+
+def suspend(state: RaceState, device_ms: int | None, epoch: int) -> RaceState:
+    if state.phase not in (SessionPhase.RUNNING, SessionPhase.FINISHING):
+        return state
+    if state.config.pause_clock_when_suspended:
+        clock, elapsed = session_clock.pause(state, device_ms, epoch)
+        state = state._replace(clock=clock, elapsed_ms=elapsed)
+    return state._replace(phase=SessionPhase.SUSPENDED)
+
+
+def resume(state: RaceState, device_ms: int | None, epoch: int) -> RaceState:
+    if state.phase is not SessionPhase.SUSPENDED:
+        return state
+    if state.config.pause_clock_when_suspended:
+        state = state._replace(clock=session_clock.run(state, device_ms, epoch))
+    finishing = state.time_up or state.flag_car is not None
+    return state._replace(phase=SessionPhase.FINISHING if finishing else SessionPhase.RUNNING)
+
+
+def end_session(state: RaceState, device_ms: int | None, epoch: int, out: Out) -> RaceState:
+    if state.phase is SessionPhase.FINISHED:
+        return state
+    clock, elapsed = session_clock.pause(state, device_ms, epoch)
+    cars = {
+        n: c._replace(finished=True) if c.started and not c.disqualified else c
+        for n, c in state.cars.items()
+    }
+    if out is not None:
+        out.append(SessionFinished())
+    return state._replace(
+        phase=SessionPhase.FINISHED,
+        clock=clock,
+        elapsed_ms=elapsed,
+        time_up=True,
+        cars=MappingProxyType(cars),
+    )
+
