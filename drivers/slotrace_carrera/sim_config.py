@@ -1,0 +1,261 @@
+"""Provides the simulator's settings: cars, track, control-unit options and fault injection.
+
+All values are frozen and validated on construction, so a bad ``--cars`` or ``--faults``
+string is rejected with a message naming the offending part before anything starts.
+The parsers here turn the ``slotrace simulate`` option strings into these objects.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from slotrace.drivers_api import MAX_CAR, ModeFlags
+from slotrace.errors import SlotraceError
+
+
+class SimulatorConfigError(SlotraceError, ValueError):
+    """A simulator setting is out of range or an option string could not be parsed."""
+
+
+DEFAULT_LAP_MS = (5200, 5450, 5700, 5950, 6200, 6450, 6700, 6950)
+"""Base lap times of cars 1..8 when only a car count is given."""
+
+DEFAULT_SENSOR_FRACTIONS: dict[int, tuple[float, ...]] = {1: (), 2: (0.5,), 3: (0.35, 0.7)}
+"""Where along the lap the Check Lane groups 2 (and 3) sit, by number of sensor groups."""
+
+VERSION_CHARS = "0123456789:;<=>?"
+"""Characters a firmware version can be made of (nibble characters)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CarSpec:
+    """One simulated car.
+
+    Attributes:
+        car: controller address 1..8 (7 = ghost car, 8 = pace car).
+        lap_ms: mean lap time at full speed, in milliseconds.
+        jitter_ms: standard deviation of the lap time (a driver's inconsistency).
+    """
+
+    car: int
+    lap_ms: int = 6000
+    jitter_ms: int = 150
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.car <= MAX_CAR:
+            raise SimulatorConfigError(f"car number must be 1..{MAX_CAR}, got {self.car}")
+        if self.lap_ms < 1000:
+            raise SimulatorConfigError(
+                f"car {self.car}: lap time must be at least 1000 ms, got {self.lap_ms} ms"
+            )
+        if not 0 <= self.jitter_ms <= self.lap_ms // 4:
+            raise SimulatorConfigError(
+                f"car {self.car}: jitter must be 0..{self.lap_ms // 4} ms "
+                f"(a quarter of the lap), got {self.jitter_ms} ms"
+            )
+
+
+def default_cars(count: int) -> tuple[CarSpec, ...]:
+    """Cars 1..count with staggered default lap times."""
+    if not 1 <= count <= MAX_CAR:
+        raise SimulatorConfigError(f"number of cars must be 1..{MAX_CAR}, got {count}")
+    return tuple(CarSpec(car=n, lap_ms=DEFAULT_LAP_MS[n - 1]) for n in range(1, count + 1))
+
+
+@dataclass(frozen=True, slots=True)
+class ModelConfig:
+    """Everything that shapes a `ControlUnitModel` apart from the button presses it gets.
+
+    Attributes:
+        cars: the cars on the track (distinct addresses).
+        sensor_groups: 1 (finish line only), 2 or 3 (Check Lanes).
+        sensor_fractions: lap fraction of each extra group (len = sensor_groups - 1).
+        seed: seeds every car's lap-time randomness; same seed, same race.
+        version: firmware version string answered to ``0`` (4 characters).
+        status_length: 16 (older firmware) or 18 (two extra characters).
+        mode: mode bits reported in the status (fuel, real fuel, pit lane, lap counter).
+        display: drivers shown on the position tower (6 or 8).
+        countdown_step_ms: time between start-light steps 2..7.
+        go_ms: how long the light shows 7 ("go") before returning to 0.
+        false_start_car: a car that jumps the start during the first countdown, or None.
+        fuel_per_lap: tank levels (of 15) burnt per lap in normal fuel mode (real: x1.5).
+        pit_below: a car enters the pit lane at the finish line below this fuel level
+            (only with the pit-lane adapter).
+        refuel_ms_per_level: pit time per tank level refilled.
+        pit_lane_ms: extra time driving through the pit lane.
+        mask_cleared_by_start: the first START clears the ignore mask (as openlap assumes).
+        clock_start_ms: CU clock value at model time 0 (how long it was on already).
+        queue_limit: timer events kept at most (oldest dropped beyond), or None.
+    """
+
+    cars: tuple[CarSpec, ...] = field(default_factory=lambda: default_cars(4))
+    sensor_groups: int = 1
+    sensor_fractions: tuple[float, ...] | None = None
+    seed: int = 0
+    version: str = "5337"
+    status_length: int = 16
+    mode: ModeFlags = ModeFlags.LAP_COUNTER
+    display: int = 8
+    countdown_step_ms: int = 1000
+    go_ms: int = 1000
+    false_start_car: int | None = None
+    fuel_per_lap: float = 0.75
+    pit_below: float = 4.0
+    refuel_ms_per_level: int = 200
+    pit_lane_ms: int = 1500
+    mask_cleared_by_start: bool = True
+    clock_start_ms: int = 0
+    queue_limit: int | None = None
+
+    def __post_init__(self) -> None:
+        addresses = [spec.car for spec in self.cars]
+        if len(set(addresses)) != len(addresses):
+            raise SimulatorConfigError(f"each car may appear once, got cars {addresses}")
+        if self.sensor_groups not in (1, 2, 3):
+            raise SimulatorConfigError(f"sensor groups must be 1, 2 or 3, got {self.sensor_groups}")
+        fractions = self.fractions
+        bounds = (0.0, *fractions, 1.0)
+        if len(fractions) != self.sensor_groups - 1 or any(
+            not low < high for low, high in itertools.pairwise(bounds)
+        ):
+            raise SimulatorConfigError(
+                f"sensor fractions must be {self.sensor_groups - 1} increasing values "
+                f"strictly between 0 and 1, got {fractions}"
+            )
+        if len(self.version) != 4 or any(char not in VERSION_CHARS for char in self.version):
+            raise SimulatorConfigError(
+                f"firmware version must be 4 characters of {VERSION_CHARS!r}, got {self.version!r}"
+            )
+        if self.status_length not in (16, 18):
+            raise SimulatorConfigError(f"status length must be 16 or 18, got {self.status_length}")
+        if self.display not in (6, 8):
+            raise SimulatorConfigError(f"display must be 6 or 8 drivers, got {self.display}")
+        if self.false_start_car is not None and self.false_start_car not in addresses:
+            raise SimulatorConfigError(
+                f"false-start car {self.false_start_car} is not on the track (cars {addresses})"
+            )
+        if self.countdown_step_ms <= 0 or self.go_ms <= 0:
+            raise SimulatorConfigError("start-light step times must be positive")
+        if self.queue_limit is not None and self.queue_limit < 1:
+            raise SimulatorConfigError(f"queue limit must be >= 1, got {self.queue_limit}")
+        if not 0 <= self.clock_start_ms < 2**32:
+            raise SimulatorConfigError("clock start must fit the CU's 32-bit millisecond clock")
+
+    @property
+    def fractions(self) -> tuple[float, ...]:
+        """Lap fractions of sensor groups 2.. (group 1, the finish line, is at 0)."""
+        if self.sensor_fractions is not None:
+            return tuple(self.sensor_fractions)
+        return DEFAULT_SENSOR_FRACTIONS.get(self.sensor_groups, ())
+
+
+@dataclass(frozen=True, slots=True)
+class Faults:
+    """Line faults the simulator injects, each drawn from its own seeded generator.
+
+    The rates apply to replies to polls (``?``) only, so commands are never in doubt
+    (``polls_only=False`` applies them to every reply). Per poll at most one fault
+    happens: corrupted (checksum character changed), dropped (no reply at all) or
+    duplicated (the previous timer frame sent again instead of the next reply; only when
+    the previous reply was an intact timer frame, else the poll is answered normally).
+
+    Attributes:
+        corrupt_rate: share of poll replies sent with a wrong checksum.
+        drop_rate: share of polls left unanswered.
+        duplicate_rate: share of polls answered with the previous timer frame again.
+        hangup_every_s: the server closes the link every this many model seconds
+            (pty: the pty is replaced and the stable path re-pointed); None = never.
+        seed: seeds the fault draws.
+        polls_only: restrict faults to poll replies.
+    """
+
+    corrupt_rate: float = 0.0
+    drop_rate: float = 0.0
+    duplicate_rate: float = 0.0
+    hangup_every_s: float | None = None
+    seed: int = 0
+    polls_only: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("corrupt_rate", "drop_rate", "duplicate_rate"):
+            rate = getattr(self, name)
+            if not 0.0 <= rate <= 1.0:
+                raise SimulatorConfigError(f"fault {name} must be 0..1, got {rate}")
+        if self.corrupt_rate + self.drop_rate + self.duplicate_rate > 1.0:
+            raise SimulatorConfigError("fault rates add up to more than 1")
+        if self.hangup_every_s is not None and self.hangup_every_s <= 0:
+            raise SimulatorConfigError(
+                f"hang-up interval must be positive seconds, got {self.hangup_every_s}"
+            )
+
+    @property
+    def any(self) -> bool:
+        """True when some fault is switched on."""
+        return bool(
+            self.corrupt_rate or self.drop_rate or self.duplicate_rate or self.hangup_every_s
+        )
+
+
+NO_FAULTS = Faults()
+
+
+def parse_cars(spec: str) -> tuple[CarSpec, ...]:
+    """Parse ``--cars``: a count (``"4"``) or ``CAR:LAP_S[:JITTER_S]`` items.
+
+    Example: ``"1:5.2,2:5.6:0.3"`` = car 1 laps in 5.2 s (default jitter 2.5%), car 2 in
+    5.6 s with 0.3 s jitter.
+    """
+    text = spec.strip()
+    if text.isdigit():
+        return default_cars(int(text))
+    cars = []
+    for item in text.split(","):
+        parts = item.strip().split(":")
+        if not 2 <= len(parts) <= 3:
+            raise SimulatorConfigError(
+                f"cannot read car {item.strip()!r} in --cars {spec!r}: expected CAR:LAP_SECONDS "
+                "or CAR:LAP_SECONDS:JITTER_SECONDS, e.g. 1:5.2:0.15"
+            )
+        try:
+            car = int(parts[0])
+            lap_ms = round(float(parts[1]) * 1000)
+            jitter_ms = round(float(parts[2]) * 1000) if len(parts) == 3 else lap_ms // 40
+        except ValueError:
+            raise SimulatorConfigError(
+                f"cannot read car {item.strip()!r} in --cars {spec!r}: car must be a whole "
+                "number and times must be seconds such as 5.2"
+            ) from None
+        cars.append(CarSpec(car=car, lap_ms=lap_ms, jitter_ms=jitter_ms))
+    return tuple(cars)
+
+
+_FAULT_KEYS = {
+    "corrupt": "corrupt_rate",
+    "drop": "drop_rate",
+    "dup": "duplicate_rate",
+    "duplicate": "duplicate_rate",
+    "hangup": "hangup_every_s",
+}
+
+
+def parse_faults(spec: str, seed: int = 0) -> Faults:
+    """Parse ``--faults``: ``corrupt=0.02,drop=0.02,dup=0.02,hangup=20`` (any subset)."""
+    values: dict[str, float] = {}
+    for item in spec.split(","):
+        if not item.strip():
+            continue
+        key, sep, value = item.partition("=")
+        field_name = _FAULT_KEYS.get(key.strip())
+        if not sep or field_name is None:
+            raise SimulatorConfigError(
+                f"cannot read fault {item.strip()!r} in --faults {spec!r}: expected KEY=VALUE "
+                f"with KEY one of {', '.join(sorted(_FAULT_KEYS))}"
+            )
+        try:
+            values[field_name] = float(value)
+        except ValueError:
+            raise SimulatorConfigError(
+                f"fault {key.strip()!r} in --faults {spec!r} needs a number, got {value!r}"
+            ) from None
+    return Faults(seed=seed, **values)

@@ -1,0 +1,364 @@
+"""Provides `SimulatorServer`: the Control Unit model served over TCP or a pty, in real time.
+
+The server owns the I/O and the clock; the behaviour lives in the pure
+`slotrace_carrera.simulator.ControlUnitModel`. Model time is real time multiplied by
+``speedup``. With ``pace=True`` replies leave at the moment a 19200-baud 8N1 line would
+have finished carrying request and reply (a deadline-based `WireClock`, never per-byte
+sleeps). Fault injection (corrupt / drop / duplicate) happens in the model; hang-ups
+happen here: every ``Faults.hangup_every_s`` model seconds the server closes the client
+links (TCP) or replaces the pty (the stable symlink is re-pointed at the new one, like a
+udev symlink, so a driver can reopen the same path). A hang-up waits for the reply in
+flight, so nothing taken off the timer queue is lost by it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import os
+import shutil
+import socket
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from slotrace.drivers_api import Simulator, TransportError
+from slotrace_carrera.protocol import BadFrame, DeviceConnection, Framing
+from slotrace_carrera.sim_config import NO_FAULTS, Faults, ModelConfig
+from slotrace_carrera.sim_truth import TruthLog
+from slotrace_carrera.simulator import ControlUnitModel
+
+logger = logging.getLogger(__name__)
+
+BAUDRATE = 19200
+BITS_PER_CHAR = 10
+"""8N1: start bit, 8 data bits, stop bit."""
+PTY_LINK_NAME = "carrera-cu"
+
+
+def _ack_now(sock: socket.socket | None) -> None:
+    """Acknowledge received TCP data at once (Linux).
+
+    Hosts such as carreralib write ``"``, the body and ``$`` separately; with Nagle on
+    their side and delayed ACKs on ours every poll would stall ~40 ms.
+    """
+    quickack = getattr(socket, "TCP_QUICKACK", None)
+    if sock is not None and quickack is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, quickack, 1)
+
+
+class ServeOver(enum.Enum):
+    """How the simulator is reached."""
+
+    TCP = "tcp"
+    """``socket://HOST:PORT`` (pyserial URL; works on every OS)."""
+    PTY = "pty"
+    """A pseudo-terminal behind a stable symlink (POSIX only), like a USB serial device."""
+
+
+class WireClock:
+    """When bytes would have finished crossing a shared half-duplex serial line.
+
+    The line is busy from the start of a request until the end of its reply. A reply
+    written late (the event loop wakes up to ~1 ms after a deadline) is not charged to
+    the host: its next request is assumed to have started that much earlier.
+    """
+
+    def __init__(self, baudrate: int = BAUDRATE) -> None:
+        self.char_s = BITS_PER_CHAR / baudrate
+        self.free_at = 0.0
+        self._late = 0.0
+
+    def request(self, nbytes: int, now: float) -> None:
+        """A request of ``nbytes`` arrived (all at once) at ``now``."""
+        start = max(self.free_at, now - self._late)
+        self.free_at = start + nbytes * self.char_s
+        self._late = 0.0
+
+    def reply_deadline(self, nbytes: int, now: float) -> float:
+        """The moment the last byte of a reply of ``nbytes`` would arrive at the host."""
+        self.free_at = max(self.free_at, now - self._late) + nbytes * self.char_s
+        return self.free_at
+
+    def written(self, at: float) -> None:
+        """The reply was actually written at ``at``."""
+        self._late = max(0.0, at - self.free_at)
+
+
+class _Link:
+    """One client connection (a TCP stream or the current pty)."""
+
+    def __init__(self, write: Callable[[bytes], None], close: Callable[[], None]) -> None:
+        self.connection = DeviceConnection(Framing.SERIAL)
+        self.inbox: asyncio.Queue[bytes] = asyncio.Queue()
+        self.write = write
+        self._close = close
+        self.closed = False
+        self.task: asyncio.Task[None] | None = None
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.inbox.put_nowait(b"")
+            with contextlib.suppress(OSError):
+                self._close()
+
+
+class SimulatorServer(Simulator):
+    """Serve a `ControlUnitModel` to one or more clients until `stop`.
+
+    Args:
+        config: the model's settings (ignored when ``model`` is given).
+        faults: faults to inject (ignored when ``model`` is given, except hang-ups).
+        over: `ServeOver.TCP` or `ServeOver.PTY` (or ``"tcp"`` / ``"pty"``).
+        host, port: where to listen for TCP; port 0 picks a free port.
+        speedup: model milliseconds per real millisecond (2.0 = races run twice as fast).
+        pace: deliver replies at 19200-baud 8N1 line speed.
+        model: a model to serve instead of building one from ``config`` and ``faults``.
+        clock: real-time source in seconds (tests may pass a fake).
+    """
+
+    def __init__(
+        self,
+        config: ModelConfig | None = None,
+        *,
+        faults: Faults = NO_FAULTS,
+        over: ServeOver | str = ServeOver.TCP,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        speedup: float = 1.0,
+        pace: bool = False,
+        baudrate: int = BAUDRATE,
+        model: ControlUnitModel | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if speedup <= 0:
+            raise ValueError(f"speedup must be positive, got {speedup}")
+        self.model = model if model is not None else ControlUnitModel(config, faults)
+        self.over = ServeOver(over)
+        self.host = host
+        self.port = port
+        self.speedup = speedup
+        self.pace = pace
+        self.wire = WireClock(baudrate)
+        self._clock = clock
+        self._t0 = 0.0
+        self._lock = asyncio.Lock()
+        self._links: set[_Link] = set()
+        self._server: asyncio.Server | None = None
+        self._hangup_task: asyncio.Task[None] | None = None
+        self._pty: tuple[int, int] | None = None
+        self._pty_link: _Link | None = None
+        self._pty_dir: Path | None = None
+        self.target: str | None = None
+        self.requests_answered = 0
+
+    @property
+    def truth(self) -> TruthLog:
+        return self.model.truth
+
+    @property
+    def device(self) -> str:
+        """The device string for ``slotrace record`` etc., e.g. ``carrera:socket://...``."""
+        if self.target is None:
+            raise RuntimeError("simulator not started")
+        return f"carrera:{self.target}"
+
+    @property
+    def pty_path(self) -> Path | None:
+        """The stable symlink (pty only)."""
+        return self._pty_dir / PTY_LINK_NAME if self._pty_dir else None
+
+    def model_ms(self) -> float:
+        """Model time now."""
+        return (self._clock() - self._t0) * 1000.0 * self.speedup
+
+    async def start(self) -> str:
+        """Start serving; return ``socket://HOST:PORT`` or the pty's stable path."""
+        self._t0 = self._clock()
+        if self.over is ServeOver.TCP:
+            try:
+                self._server = await asyncio.start_server(self._on_tcp_client, self.host, self.port)
+            except OSError as exc:
+                raise TransportError(
+                    f"simulator cannot listen on {self.host}:{self.port}: {exc.strerror or exc}"
+                    " (is another simulator running there? try port 0 for a free one)"
+                ) from exc
+            port = self._server.sockets[0].getsockname()[1]
+            self.target = f"socket://{self.host}:{port}"
+        else:
+            if os.name != "posix":
+                raise TransportError("a pty simulator needs Linux or macOS; use --listen instead")
+            self._pty_dir = Path(tempfile.mkdtemp(prefix="slotrace-sim-"))
+            self._open_pty()
+            self.target = str(self.pty_path)
+        hangup_s = self.model.faults.hangup_every_s
+        if hangup_s:
+            self._hangup_task = asyncio.create_task(self._hang_up_periodically(hangup_s))
+        return self.target
+
+    async def stop(self) -> None:
+        """Stop serving, close every link, remove the pty and its symlink."""
+        if self._hangup_task is not None:
+            self._hangup_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._hangup_task
+            self._hangup_task = None
+        if self._server is not None:
+            self._server.close()
+        for link in list(self._links):
+            link.close()
+        tasks = [link.task for link in self._links if link.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._links.clear()
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 1.0)
+            self._server = None
+        self._close_pty()
+        if self._pty_dir is not None:
+            shutil.rmtree(self._pty_dir, ignore_errors=True)
+            self._pty_dir = None
+
+    async def __aenter__(self) -> SimulatorServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    async def hang_up(self) -> None:
+        """Close every client link now (after the reply in flight); queued events stay."""
+        async with self._lock:
+            self.model.record_hangup()
+            for link in list(self._links):
+                link.close()
+            if self.over is ServeOver.PTY and self._pty_dir is not None:
+                self._close_pty()
+                self._open_pty()
+        logger.info("simulator hung up (%d so far)", self.model.truth.hangups)
+
+    async def _hang_up_periodically(self, every_model_s: float) -> None:
+        interval = every_model_s / self.speedup
+        next_at = self._clock() + interval
+        while True:
+            await asyncio.sleep(max(0.0, next_at - self._clock()))
+            next_at += interval
+            await self.hang_up()
+
+    # --- serving ---
+    async def _serve(self, link: _Link) -> None:
+        try:
+            while not link.closed:
+                data = await link.inbox.get()
+                if not data:
+                    return
+                if self.pace:
+                    self.wire.request(len(data), self._clock())
+                for item in link.connection.receive_data(data):
+                    await self._answer(link, item)
+        finally:
+            link.close()
+            self._links.discard(link)
+
+    async def _answer(self, link: _Link, item: object) -> None:
+        async with self._lock:
+            if link.closed:
+                self.model.truth.unanswered_at_hangup += 1
+                return
+            self.model.advance_to(self.model_ms())
+            if isinstance(item, BadFrame):
+                logger.debug("simulator got a malformed request: %s", item.error)
+                reply = self.model.handle_bad_frame()
+            else:
+                reply = self.model.handle(item)  # type: ignore[arg-type]
+            if reply is None:
+                return
+            wire = link.connection.frame_reply(reply)
+            if self.pace:
+                deadline = self.wire.reply_deadline(len(wire), self._clock())
+                delay = deadline - self._clock()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                self.wire.written(self._clock())
+            if not link.closed:
+                link.write(wire)
+                self.requests_answered += 1
+
+    def _start_link(self, link: _Link) -> None:
+        self._links.add(link)
+        link.task = asyncio.create_task(self._serve(link))
+
+    async def _on_tcp_client(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        link = _Link(writer.write, writer.close)
+        self._start_link(link)
+        sock = writer.get_extra_info("socket")
+        try:
+            while not link.closed:
+                data = await reader.read(4096)
+                _ack_now(sock)
+                link.inbox.put_nowait(data)
+                if not data:
+                    break
+        except (ConnectionError, OSError):
+            link.close()
+        finally:
+            link.inbox.put_nowait(b"")
+
+    # --- pty ---
+    def _open_pty(self) -> None:
+        import tty
+
+        master, slave = os.openpty()
+        tty.setraw(slave)
+        os.set_blocking(master, False)
+        self._pty = (master, slave)
+        assert self._pty_dir is not None
+        fresh = self._pty_dir / (PTY_LINK_NAME + ".new")
+        with contextlib.suppress(FileNotFoundError):
+            fresh.unlink()
+        fresh.symlink_to(os.ttyname(slave))
+        fresh.replace(self._pty_dir / PTY_LINK_NAME)
+
+        def write(data: bytes) -> None:
+            try:
+                os.write(master, data)
+            except BlockingIOError:
+                logger.warning("simulator pty full: nobody reads %s; reply dropped", self.target)
+
+        link = _Link(write, lambda: None)
+        self._pty_link = link
+        self._start_link(link)
+        asyncio.get_running_loop().add_reader(master, self._on_pty_readable, master, link)
+
+    def _on_pty_readable(self, master: int, link: _Link) -> None:
+        try:
+            data = os.read(master, 4096)
+        except BlockingIOError:
+            return
+        except OSError:
+            return  # EIO: no slave open right now; ours stays open, so this is rare
+        if data:
+            link.inbox.put_nowait(data)
+
+    def _close_pty(self) -> None:
+        if self._pty is None:
+            return
+        master, slave = self._pty
+        self._pty = None
+        with contextlib.suppress(Exception):
+            asyncio.get_running_loop().remove_reader(master)
+        if self._pty_link is not None:
+            self._pty_link.close()
+            self._pty_link = None
+        for fd in (master, slave):
+            with contextlib.suppress(OSError):
+                os.close(fd)

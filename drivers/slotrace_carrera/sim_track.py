@@ -1,0 +1,132 @@
+"""Provides the simulated cars' motion: lap progress, sensor crossings, fuel and pit stops.
+
+Pure and deterministic: each car draws its lap times from its own seeded generator, so
+the crossings depend only on the seed and on when cars were held or released, never on
+how often anyone polled.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from slotrace_carrera.sim_config import CarSpec
+
+FULL_TANK = 15.0
+SPEED_EFFECT_PER_STEP = 0.02
+"""Lap-time increase per speed step below 15 (speed 0 drives 30% slower)."""
+REAL_FUEL_FACTOR = 1.5
+"""Real fuel mode burns this much more than normal mode."""
+
+
+@dataclass(frozen=True, slots=True)
+class FuelRules:
+    """How fuel behaves this instant (derived from the CU mode bits and the config)."""
+
+    burns: bool
+    """Fuel mode is on (normal or real)."""
+    per_lap: float
+    """Tank levels burnt per lap."""
+    has_pit_lane: bool
+    """A pit-lane adapter is connected, so low cars go in and refuel."""
+    pit_below: float
+    refuel_ms_per_level: int
+    pit_lane_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class TrackCrossing:
+    """A car crossed a sensor group at model time ``model_ms`` (float, exact)."""
+
+    car: int
+    sensor: int
+    model_ms: float
+    counted: bool
+    """False when the CU would not count it (tank empty)."""
+
+
+class CarMotion:
+    """One car going round: progress through the lap, crossings, fuel and pit stops."""
+
+    def __init__(self, spec: CarSpec, fractions: tuple[float, ...], seed: int) -> None:
+        self.spec = spec
+        self._targets = (*fractions, 1.0)
+        self._random = random.Random(f"slotrace-sim-{seed}-car-{spec.car}")
+        self.speed = 15
+        self.fuel = FULL_TANK
+        self.progress = 0.0
+        """Lap fraction covered since the last finish-line crossing."""
+        self._next_target = 0
+        self._lap_ms = self._draw_lap_ms()
+        self.pit_until: float | None = None
+        self._pit_entry_ms = 0.0
+        self._pit_entry_fuel = 0.0
+        self._refuel_ms_per_level = 1
+
+    @property
+    def car(self) -> int:
+        return self.spec.car
+
+    def in_pit(self, now: float) -> bool:
+        return self.pit_until is not None and now < self.pit_until
+
+    def fuel_level(self, now: float) -> int:
+        """Tank level 0..15 as the CU reports it."""
+        if self.pit_until is not None and now < self.pit_until:
+            gained = (now - self._pit_entry_ms) / self._refuel_ms_per_level
+            return int(min(FULL_TANK, self._pit_entry_fuel + max(0.0, gained)))
+        return int(self.fuel)
+
+    def refuel(self) -> None:
+        self.fuel = FULL_TANK
+
+    def _draw_lap_ms(self) -> float:
+        base = self.spec.lap_ms * (1 + SPEED_EFFECT_PER_STEP * (15 - self.speed))
+        if self.spec.jitter_ms:
+            spread = 3 * self.spec.jitter_ms
+            base += max(-spread, min(spread, self._random.gauss(0.0, self.spec.jitter_ms)))
+        return base
+
+    def advance(self, start: float, end: float, fuel: FuelRules) -> list[TrackCrossing]:
+        """Drive from model time ``start`` to ``end`` (the car is released all along)."""
+        crossings: list[TrackCrossing] = []
+        now = start
+        while now < end:
+            if self.pit_until is not None:
+                if end < self.pit_until:
+                    return crossings
+                now = max(now, self.pit_until)
+                self.fuel = FULL_TANK
+                self.pit_until = None
+                continue
+            target = self._targets[self._next_target]
+            reach = now + (target - self.progress) * self._lap_ms
+            if reach > end:
+                self.progress += (end - now) / self._lap_ms
+                return crossings
+            now = reach
+            counted = not (fuel.burns and self.fuel <= 0.0)
+            if target >= 1.0:
+                crossings.append(TrackCrossing(self.car, 1, now, counted))
+                self._finish_lap(now, fuel)
+            else:
+                self.progress = target
+                self._next_target += 1
+                crossings.append(TrackCrossing(self.car, self._next_target + 1, now, counted))
+        return crossings
+
+    def _finish_lap(self, now: float, fuel: FuelRules) -> None:
+        self.progress = 0.0
+        self._next_target = 0
+        if fuel.burns:
+            self.fuel = max(0.0, self.fuel - fuel.per_lap)
+            if fuel.has_pit_lane and self.fuel < fuel.pit_below:
+                self._enter_pit(now, fuel)
+        self._lap_ms = self._draw_lap_ms()
+
+    def _enter_pit(self, now: float, fuel: FuelRules) -> None:
+        self._pit_entry_ms = now
+        self._pit_entry_fuel = self.fuel
+        self._refuel_ms_per_level = max(1, fuel.refuel_ms_per_level)
+        refuel_ms = (FULL_TANK - self.fuel) * self._refuel_ms_per_level
+        self.pit_until = now + fuel.pit_lane_ms + refuel_ms

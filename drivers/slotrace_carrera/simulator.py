@@ -1,0 +1,405 @@
+"""Provides `ControlUnitModel`: a pure, deterministic model of the Carrera Control Unit.
+
+The model plays the CU's side of the protocol without any I/O or clock of its own: the
+caller moves time forward with `ControlUnitModel.advance_to` and feeds it decoded
+requests with `ControlUnitModel.handle`, which returns the serial-form reply bytes
+(without ``$``) or ``None`` when a fault drops the reply. Servers (TCP, pty) and fake
+BLE backends wrap it; see `slotrace_carrera.sim_server`.
+
+Modelled behaviour (reference/carrera-cu-protocol.md §3-§5): cars with lap times and
+jitter crossing 1-3 sensor groups; a timer queue handed out one event per poll, status
+only when it is empty; the start-light sequence driven by START (1 = all lights on, a
+second START counts 2..6 on the model clock, then 7 "go", then 0), ESC at 1 = quick
+start, a configured car jumping the start (8, then 9), cars held while the lights are on;
+fuel burn and pit stops (fuel and pit bits reported only with the pit-lane bit 0x4); the
+ignore mask; J words (speed changes lap times a little, the position-tower state is
+kept); ``=`` restarting the clock from 0 and refuelling unless the lights are on;
+``#`` for unknown commands. Every queued crossing and its fate go to `TruthLog`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from dataclasses import dataclass
+
+from slotrace.drivers_api import LocalProtocolError, ModeFlags
+from slotrace_carrera.protocol import (
+    Acknowledgement,
+    ButtonRequest,
+    MaskRequest,
+    PollRequest,
+    Request,
+    ResetRequest,
+    StatusReply,
+    TimerReply,
+    UnknownCommandReply,
+    UnknownRequest,
+    VersionReply,
+    VersionRequest,
+    WordRequest,
+    encode_reply,
+)
+from slotrace_carrera.sim_config import NO_FAULTS, Faults, ModelConfig
+from slotrace_carrera.sim_track import REAL_FUEL_FACTOR, CarMotion, FuelRules, TrackCrossing
+from slotrace_carrera.sim_truth import Crossing, Fate, ReplyKind, Suppressed, TruthLog
+
+BUTTON_ESC = 1
+BUTTON_START = 2
+FALSE_START_AT = 4
+"""Start-light value at which a configured false-starter jumps (two lights lit)."""
+FALSE_START_FIRST_MS = 500
+"""How long the status shows 8 before switching to 9."""
+WORD_SPEED, WORD_BRAKE, WORD_FUEL, WORD_POSITION, WORD_FINISHED = 0, 1, 2, 6, 7
+WORD_LAP_HIGH, WORD_LAP_LOW = 17, 18
+CLEAR_POSITIONS = 9
+STATUS_EXTRA = b"00"
+"""The two unexplained characters of an 18-byte status."""
+UNKNOWN_COMMAND = b"#"
+_CLOCK_WRAP = 2**32
+
+
+@dataclass(frozen=True, slots=True)
+class TowerState:
+    """What the PC told the position tower.
+
+    Attributes:
+        positions: car (1..8) -> position shown (1..8).
+        lap: lap counter 0..255 (words 17 + 18).
+        finished: cars flagged "race finished" (word 7).
+    """
+
+    positions: tuple[tuple[int, int], ...] = ()
+    lap: int = 0
+    finished: frozenset[int] = frozenset()
+
+
+class ControlUnitModel:
+    """The control unit: cars, lights, timer queue and status, on an explicit clock."""
+
+    def __init__(self, config: ModelConfig | None = None, faults: Faults = NO_FAULTS) -> None:
+        self.config = config if config is not None else ModelConfig()
+        self.faults = faults
+        self.truth = TruthLog()
+        self.mode = ModeFlags(self.config.mode)
+        self._cars = {
+            spec.car: CarMotion(spec, self.config.fractions, self.config.seed)
+            for spec in self.config.cars
+        }
+        self._now = 0.0
+        self._clock_offset = self.config.clock_start_ms
+        self._timer_epoch = 0
+        self._start = 0
+        self._light_due: float | None = None
+        self._false_start_pending = self.config.false_start_car
+        self._mask = 0
+        self._queue: deque[Crossing] = deque()
+        self._fault_random = random.Random(f"slotrace-sim-faults-{faults.seed}")
+        self._last_timer: tuple[Crossing, bytes] | None = None
+        self._positions: dict[int, int] = {}
+        self._lap_high = 0
+        self._lap_low = 0
+        self._finished: set[int] = set()
+        self.brake: dict[int, int] = {}
+        self.tank: dict[int, int] = {}
+        self.buttons_pressed: list[int] = []
+
+    # --- clock ---
+    @property
+    def now_ms(self) -> float:
+        """Model time: milliseconds since the model was created (never goes back)."""
+        return self._now
+
+    @property
+    def device_ms(self) -> int:
+        """The CU timer now (what a crossing now would carry)."""
+        return self._device_ms(self._now)
+
+    def _device_ms(self, model_ms: float) -> int:
+        return (int(model_ms) + self._clock_offset) % _CLOCK_WRAP
+
+    def advance_to(self, model_ms: float) -> None:
+        """Move model time forward to ``model_ms``, queueing every crossing on the way.
+
+        Raises:
+            LocalProtocolError: ``model_ms`` is earlier than the model's current time.
+        """
+        if model_ms < self._now:
+            raise LocalProtocolError(
+                f"simulator clock cannot go back: at {self._now} ms, asked for {model_ms} ms"
+            )
+        while self._light_due is not None and self._light_due <= model_ms:
+            due = self._light_due
+            self._drive_to(due)
+            self._step_light()
+        self._drive_to(model_ms)
+
+    def next_change_ms(self) -> float | None:
+        """Model time of the next scheduled start-light change, if any (for schedulers)."""
+        return self._light_due
+
+    # --- state a test or UI may look at ---
+    @property
+    def start_light(self) -> int:
+        """The start-light nibble 0..9 as the status reports it."""
+        return self._start
+
+    @property
+    def cars_held(self) -> bool:
+        """True while the lights hold the cars (1..6, 8, 9)."""
+        return self._start not in (0, 7)
+
+    @property
+    def mask(self) -> int:
+        """The ignore mask (bit n = car n+1 not counted)."""
+        return self._mask
+
+    @property
+    def pending_events(self) -> int:
+        """Timer events waiting in the queue."""
+        return len(self._queue)
+
+    @property
+    def timer_epoch(self) -> int:
+        """How many times the timer was reset."""
+        return self._timer_epoch
+
+    @property
+    def tower(self) -> TowerState:
+        return TowerState(
+            tuple(sorted(self._positions.items())),
+            self._lap_high << 4 | self._lap_low,
+            frozenset(self._finished),
+        )
+
+    def speed_of(self, car: int) -> int:
+        """Speed setting 0..15 of a car on the track."""
+        return self._cars[car].speed
+
+    def status(self) -> StatusReply:
+        """The status snapshot the CU would send now."""
+        pit_lane = bool(self.mode & ModeFlags.PIT_LANE)
+        fuel = [0] * 8
+        pit = 0
+        if pit_lane:
+            for address in range(1, 7):
+                motion = self._cars.get(address)
+                fuel[address - 1] = motion.fuel_level(self._now) if motion else 15
+            for address, motion in self._cars.items():
+                if motion.in_pit(self._now):
+                    pit |= 1 << (address - 1)
+        extra = STATUS_EXTRA if self.config.status_length == 18 else b""
+        display = self.config.display
+        return StatusReply(tuple(fuel), self._start, int(self.mode), pit, display, extra)
+
+    def set_mode(self, mode: ModeFlags) -> None:
+        """Flip the CU's switches / adapters (fuel mode, pit lane, lap counter)."""
+        self.mode = ModeFlags(mode)
+
+    # --- requests ---
+    def handle(self, request: Request) -> bytes | None:
+        """Answer one decoded request at the current model time.
+
+        Returns the serial-form reply without ``$``, or ``None`` when a fault drops it.
+        """
+        if isinstance(request, PollRequest):
+            return self._poll()
+        if self.faults.polls_only or not self.faults.any:
+            return self._answer(request)
+        return self._with_faults(self._answer(request))
+
+    def handle_bad_frame(self) -> bytes:
+        """Answer a request that could not be decoded (bad checksum, wrong length)."""
+        return UNKNOWN_COMMAND
+
+    def record_hangup(self, unanswered: int = 0) -> None:
+        """Note that the server closed the link; ``unanswered`` requests got no reply."""
+        self.truth.hangups += 1
+        self.truth.unanswered_at_hangup += unanswered
+        self._last_timer = None
+
+    def _answer(self, request: Request) -> bytes:
+        if isinstance(request, VersionRequest):
+            return encode_reply(VersionReply(self.config.version))
+        if isinstance(request, ResetRequest):
+            self._reset_timer()
+            return encode_reply(Acknowledgement("=", b""))
+        if isinstance(request, MaskRequest):
+            self._mask = request.mask & 0xFF
+            return encode_reply(Acknowledgement(":", b""))
+        if isinstance(request, ButtonRequest):
+            self._press(request.button)
+            return encode_reply(Acknowledgement("T", b""))
+        if isinstance(request, WordRequest):
+            self._word(request)
+            return encode_reply(Acknowledgement("J", b""))
+        if isinstance(request, UnknownRequest):
+            return encode_reply(UnknownCommandReply())
+        return UNKNOWN_COMMAND
+
+    def _poll(self) -> bytes | None:
+        roll = self._fault_random.random()
+        faults = self.faults
+        corrupt = roll < faults.corrupt_rate
+        drop = not corrupt and roll < faults.corrupt_rate + faults.drop_rate
+        duplicate = (
+            not corrupt
+            and not drop
+            and roll < faults.corrupt_rate + faults.drop_rate + faults.duplicate_rate
+        )
+        if duplicate and self._last_timer is not None:
+            crossing, frame = self._last_timer
+            crossing.duplicates += 1
+            self.truth.duplicated += 1
+            return frame
+        crossing = self._queue.popleft() if self._queue else None
+        if crossing is not None:
+            frame = encode_reply(TimerReply(crossing.car, crossing.device_ms, crossing.sensor))
+        else:
+            frame = encode_reply(self.status())
+        kind = ReplyKind.TIMER if crossing is not None else ReplyKind.STATUS
+        self._last_timer = None
+        if drop:
+            self.truth.dropped[kind] += 1
+            if crossing is not None:
+                self.truth.deliver(crossing, Fate.DROPPED)
+            return None
+        if corrupt:
+            self.truth.corrupted[kind] += 1
+            if crossing is not None:
+                self.truth.deliver(crossing, Fate.CORRUPTED)
+            return self._corrupt(frame)
+        if crossing is not None:
+            self.truth.deliver(crossing, Fate.INTACT)
+            self._last_timer = (crossing, frame)
+        return frame
+
+    def _with_faults(self, frame: bytes) -> bytes | None:
+        """Faults on non-poll replies (only with ``polls_only=False``)."""
+        roll = self._fault_random.random()
+        if roll < self.faults.corrupt_rate and len(frame) > 1:
+            self.truth.corrupted[ReplyKind.OTHER] += 1
+            return self._corrupt(frame)
+        if roll < self.faults.corrupt_rate + self.faults.drop_rate:
+            self.truth.dropped[ReplyKind.OTHER] += 1
+            return None
+        return frame
+
+    def _corrupt(self, frame: bytes) -> bytes:
+        """Replace the checksum character with a different nibble character."""
+        wrong = 0x30 + ((frame[-1] & 0x0F) + self._fault_random.randrange(1, 16)) % 16
+        return frame[:-1] + bytes((wrong,))
+
+    # --- behaviour ---
+    def _drive_to(self, model_ms: float) -> None:
+        if model_ms <= self._now:
+            return
+        if not self.cars_held:
+            rules = self._fuel_rules()
+            crossings: list[TrackCrossing] = []
+            for motion in self._cars.values():
+                crossings.extend(motion.advance(self._now, model_ms, rules))
+            crossings.sort(key=lambda crossing: (crossing.model_ms, crossing.car))
+            for crossing in crossings:
+                self._queue_crossing(crossing)
+        self._now = model_ms
+
+    def _fuel_rules(self) -> FuelRules:
+        config = self.config
+        burns = bool(self.mode & (ModeFlags.FUEL | ModeFlags.REAL_FUEL))
+        real = bool(self.mode & ModeFlags.REAL_FUEL) and not self.mode & ModeFlags.FUEL
+        return FuelRules(
+            burns=burns,
+            per_lap=config.fuel_per_lap * (REAL_FUEL_FACTOR if real else 1.0),
+            has_pit_lane=bool(self.mode & ModeFlags.PIT_LANE),
+            pit_below=config.pit_below,
+            refuel_ms_per_level=config.refuel_ms_per_level,
+            pit_lane_ms=config.pit_lane_ms,
+        )
+
+    def _queue_crossing(self, crossing: TrackCrossing) -> None:
+        device_ms = self._device_ms(crossing.model_ms)
+        if not crossing.counted or self._mask & (1 << (crossing.car - 1)):
+            reason = "empty tank" if not crossing.counted else "masked"
+            self.truth.suppressed.append(
+                Suppressed(crossing.car, crossing.sensor, device_ms, reason)
+            )
+            return
+        record = self.truth.queue(crossing.car, crossing.sensor, device_ms, self._timer_epoch)
+        self._queue.append(record)
+        limit = self.config.queue_limit
+        if limit is not None and len(self._queue) > limit:
+            self.truth.deliver(self._queue.popleft(), Fate.OVERFLOWED)
+
+    def _press(self, button: int) -> None:
+        self.buttons_pressed.append(button)
+        if button == BUTTON_START:
+            if self._start == 0 or self._start in (8, 9):
+                self._lights_on()
+            elif self._start == 1:
+                self._start = 2
+                self._light_due = self._now + self.config.countdown_step_ms
+        elif button == BUTTON_ESC and self._start in (1, 8, 9):
+            self._start = 0
+            self._light_due = None
+
+    def _lights_on(self) -> None:
+        """First START: all lights on, cars held, tower cleared (and the mask dropped)."""
+        self._start = 1
+        self._light_due = None
+        if self.config.mask_cleared_by_start:
+            self._mask = 0
+        self._clear_tower()
+
+    def _step_light(self) -> None:
+        start = self._start
+        self._light_due = None
+        if 2 <= start <= 6:
+            self._start = start + 1
+            if self._start == FALSE_START_AT and self._false_start_pending is not None:
+                self._false_start_pending = None
+                self._start = 8
+                self._light_due = self._now + FALSE_START_FIRST_MS
+            elif self._start == 7:
+                self._light_due = self._now + self.config.go_ms
+            else:
+                self._light_due = self._now + self.config.countdown_step_ms
+        elif start == 7:
+            self._start = 0
+        elif start == 8:
+            self._start = 9
+
+    def _reset_timer(self) -> None:
+        """``=``: the timer restarts from 0; tanks refill unless the lights are on."""
+        self._clock_offset = -int(self._now)
+        self._timer_epoch += 1
+        self._last_timer = None
+        if self._start == 0:
+            for motion in self._cars.values():
+                motion.refuel()
+
+    def _word(self, request: WordRequest) -> None:
+        car = request.address + 1
+        if request.word == WORD_SPEED:
+            if car in self._cars:
+                self._cars[car].speed = request.value
+        elif request.word == WORD_BRAKE:
+            self.brake[car] = request.value
+        elif request.word == WORD_FUEL:
+            self.tank[car] = request.value
+        elif request.word == WORD_POSITION:
+            if request.address == 0 and request.value == CLEAR_POSITIONS:
+                self._clear_tower()
+            elif 1 <= request.value <= 8:
+                self._positions[car] = request.value
+        elif request.word == WORD_FINISHED:
+            self._finished.add(car)
+        elif request.word == WORD_LAP_HIGH:
+            self._lap_high = request.value
+        elif request.word == WORD_LAP_LOW:
+            self._lap_low = request.value
+
+    def _clear_tower(self) -> None:
+        self._positions.clear()
+        self._finished.clear()
+        self._lap_high = self._lap_low = 0
