@@ -306,6 +306,12 @@ class NumberingConfig(Frozen):
     pinned: dict[int, int] = Field(
         default_factory=dict, description="entry_no -> race number the organiser fixed"
     )
+    virtual_clock_factor: float = Field(
+        default=60.0, gt=0, description="virtual seconds per real second (60: a minute a second)"
+    )
+    front_marques: tuple[str, ...] = Field(
+        default=("OM",), description="modern mode: these marques start first (Brescia's OMs)"
+    )
 
 
 class CoefficientTable(Frozen):
