@@ -139,7 +139,7 @@ class HeatRecorder:
                         (self.heat, wall_ms, record["type"], codec.dumps(record)),
                     )
                     seq = int(cursor.lastrowid or 0)
-                    if "reason" in record and "author" in record:
+                    if not codec.is_driver_event(stored):  # race control
                         self._conn.execute(
                             "INSERT INTO stewards_log (seq, heat, wall_ms, action, car, reason,"
                             " author) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -149,8 +149,8 @@ class HeatRecorder:
                                 wall_ms,
                                 record["type"],
                                 record.get("car"),
-                                record["reason"],
-                                record["author"],
+                                record.get("reason", ""),
+                                record.get("author", ""),
                             ),
                         )
                     results.append((seq, stored))

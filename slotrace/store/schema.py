@@ -86,6 +86,7 @@ V1 = Migration(
             payload TEXT NOT NULL              -- the JSON record
         )""",
         "CREATE INDEX journal_by_heat ON journal(heat, seq)",
+        # every race-control command (flags, start, penalties), written with its journal row
         """CREATE TABLE stewards_log (
             seq     INTEGER PRIMARY KEY REFERENCES journal(seq),
             heat    INTEGER NOT NULL REFERENCES heats(id),
