@@ -186,3 +186,10 @@ def _historic(starters, pins, lot, class_key, t0, config):
         small = class_key(entry)[0] <= config.small_block_max_cc
         t += config.small_interval_s if small else config.big_interval_s
     return placed
+
+
+def with_numbers(entries: Iterable[Entry], start_list: StartList) -> list[Entry]:
+    """The entries with the race numbers the start list gave them (others unchanged)."""
+    numbers = {slot.entry_no: slot.race_number for slot in start_list.slots}
+    return [e.model_copy(update={"race_number": numbers[e.entry_no]})
+            if e.entry_no in numbers else e for e in entries]
