@@ -23,7 +23,11 @@ class SessionKind(Enum):
 
     @property
     def is_race(self) -> bool:
-        return self in (SessionKind.RACE_LAPS, SessionKind.RACE_TIME)
+        return self is _RACE_LAPS or self is _RACE_TIME
+
+
+_RACE_LAPS = SessionKind.RACE_LAPS
+_RACE_TIME = SessionKind.RACE_TIME
 
 
 class FinishRule(Enum):

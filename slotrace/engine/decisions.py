@@ -217,4 +217,3 @@ def end_session(state: RaceState, device_ms: int | None, epoch: int, out: Out) -
         time_up=True,
         cars=MappingProxyType(cars),
     )
-

@@ -95,7 +95,9 @@ class History(Sequence[T], Generic[T]):
                 and self._tail == other._tail
             )
         if isinstance(other, Sequence) and not isinstance(other, str):
-            return len(other) == self._len and all(a == b for a, b in zip(self, other, strict=False))
+            if len(other) != self._len:
+                return False
+            return all(a == b for a, b in zip(self, other, strict=True))
         return NotImplemented
 
     def __hash__(self) -> int:

@@ -74,6 +74,11 @@ def update_leader(state: RaceState, out: Out) -> RaceState:
 
 def on_crossing(state: RaceState, event: CarPassed, out: Out) -> RaceState:
     """Fold one sensor crossing."""
+    from slotrace.engine.hotpath import fast_crossing
+
+    fast = fast_crossing(state, event, out)
+    if fast is not None:
+        return fast
     number, sensor, t, epoch = event.car, event.sensor, event.device_ms, event.epoch
     car = state.cars.get(number)
     clock, elapsed = session_clock.advance(state, epoch, t)
@@ -257,11 +262,7 @@ def _check_lane(
     config = state.config
     number, sensor, t, epoch = event.car, event.sensor, event.device_ms, event.epoch
     crossing = Crossing(number, sensor, t, epoch, neutral, True)
-    if (
-        sensor > config.sensor_groups
-        or car.lap_start_ms is None
-        or epoch != car.lap_start_epoch
-    ):
+    if sensor > config.sensor_groups or car.lap_start_ms is None or epoch != car.lap_start_epoch:
         car = car._replace(crossings=car.crossings.appended(crossing))
         return _with_car(state, car)
     index = sensor - 2
