@@ -32,7 +32,8 @@ def race_stream(seed: int, laps: int = 40) -> list[Any]:
     crossings.sort(key=lambda c: (c.device_ms, c.car))
     items.extend(crossings)
     controls = _controls()
-    for index, control in zip((len(items) // 3, len(items) // 2), controls, strict=False):
+    at = (len(items) // 2, len(items) // 3, len(items) // 4)  # inserted back to front
+    for index, control in zip(at, controls, strict=False):
         items.insert(index, control)
     return items
 
@@ -43,6 +44,7 @@ def _controls() -> list[Any]:
     except ImportError:
         return []
     return [
-        YellowFlag(on=True, reason="car off at the hairpin", author="marshal 2"),
         TimePenalty(car=3, ms=5000, reason="corner cutting", author="chief steward"),
+        YellowFlag(on=False, reason="track clear", author="marshal 2"),
+        YellowFlag(on=True, reason="car off at the hairpin", author="marshal 2"),
     ]
