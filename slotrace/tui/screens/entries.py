@@ -1,0 +1,88 @@
+"""Provides `EntriesScreen`: the entry list with scrutineering verdicts, filterable and sortable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from slotrace.store import EventFile
+from slotrace.tui.roster import entry_label
+
+COLUMNS = (("no", "No."), ("driver", "Crew"), ("nat", "Nat"), ("car", "Car"),
+           ("class", "Class"), ("verdict", "Verdict"))
+
+
+def verdict_summary(verdicts: list[dict[str, Any]]) -> str:
+    """``OK`` or the worst severity with the codes, e.g. ``reject: E2, E4``."""
+    if not verdicts:
+        return "not checked"
+    codes = ", ".join(v.get("code", "?") for v in verdicts)
+    severities = {str(v.get("severity", "")).lower() for v in verdicts}
+    for worst in ("reject", "fail", "error", "warning", "warn"):
+        if worst in severities:
+            return f"{worst}: {codes}"
+    return f"ok: {codes}"
+
+
+class EntriesScreen(Screen[None]):
+    """Type to filter (number, crew, car, class); click a header to sort; Enter shows verdicts."""
+
+    def __init__(self, event_file: EventFile) -> None:
+        super().__init__()
+        self.event_file = event_file
+        self._sort_reverse = False
+
+    def compose(self) -> ComposeResult:
+        yield Label("Entries", classes="section-title")
+        yield Input(placeholder="filter: number, crew, car or class", id="entry-filter")
+        yield DataTable(id="entries", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="verdict-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#entries", DataTable)
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        self.fill("")
+
+    def fill(self, text: str) -> None:
+        table = self.query_one("#entries", DataTable)
+        table.clear()
+        needle = text.strip().lower()
+        verdicts = self.event_file.verdicts()
+        for entry in self.event_file.entries():
+            label = entry_label(entry, 0)
+            mine = [v for v in verdicts if v.get("entry_no", v.get("number")) == entry.get("entry_no")]
+            row = (label.number, label.driver, str(entry.get("nationality", "")), label.car,
+                   label.entry_class, verdict_summary(mine))
+            if needle and not any(needle in cell.lower() for cell in row):
+                continue
+            table.add_row(*row, key=str(entry.get("entry_no")))
+
+    @on(Input.Changed, "#entry-filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self.fill(event.value)
+
+    @on(DataTable.HeaderSelected, "#entries")
+    def sort_by(self, event: DataTable.HeaderSelected) -> None:
+        self._sort_reverse = not self._sort_reverse
+        event.data_table.sort(event.column_key, reverse=self._sort_reverse)
+
+    @on(DataTable.RowHighlighted, "#entries")
+    def show_verdicts(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is None:
+            return
+        entry_no = int(event.row_key.value)
+        verdicts = self.event_file.verdicts(entry_no)
+        if not verdicts:
+            text = f"entry {entry_no}: no scrutineering verdicts recorded"
+        else:
+            text = "\n".join(
+                f"{v.get('code')} {v.get('severity')}: {v.get('reason')} ({v.get('decided_by')})"
+                for v in verdicts
+            )
+        self.query_one("#verdict-detail", Static).update(text)
