@@ -1,0 +1,64 @@
+"""Provides ``slotrace new``: create an event file from an event template and a track."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from slotrace.store import EventFile
+
+EPILOG = """\
+examples:
+  slotrace new mille-2025.slotrace
+  slotrace new mille-2025.slotrace --name "Mini Mille Miglia 2025 (Alzheimer's Research)"
+  slotrace new club.slotrace --template my-event.toml --track my-track.toml
+
+The event file is one SQLite file holding the event definition, entries, scrutineering,
+heats, the race journal and the stewards' log. Copy it to back up or hand over the event.
+It is never overwritten: choose a new name for a new event.
+"""
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "new",
+        help="create a new event file",
+        description="Create a new event file from an event template (legs, trials, "
+        "classification and charity settings) checked against a track.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("file", type=Path, metavar="FILE", help="event file to create")
+    parser.add_argument(
+        "--template",
+        default="mille-miglia-2020",
+        help="shipped template name or a .toml file (default: mille-miglia-2020)",
+    )
+    parser.add_argument(
+        "--track",
+        default=None,
+        help="shipped track name or a .toml file (default: the template's own track)",
+    )
+    parser.add_argument("--name", help="event name (default: the template's name)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from slotrace.rules import files
+
+    template = files.load_template(args.template)
+    track = files.load_track(args.track or template.track)
+    event = files.load_template(args.template, track)  # checks every place is on the track
+    changes: dict[str, Any] = {"track": args.track} if args.track else {}
+    if args.name:
+        changes["name"] = args.name
+    if changes:
+        event = event.model_copy(update=changes)
+    with EventFile.create(args.file, event, name=event.name) as event_file:
+        print(
+            f"created {event_file.path}: {event_file.name!r}, {len(event.legs)} legs on track "
+            f"{track.name!r} (schema {event_file.schema_version})"
+        )
+    print(f"next: slotrace entries {args.file} --import entries.csv")
+    return 0
