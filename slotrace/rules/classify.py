@@ -21,7 +21,7 @@ CONTROLS = (TrialKind.CO, TrialKind.CT)
 
 def age_coefficient(build_year: int) -> float:
     """Italian age coefficient: 1 + (year mod 100)/100, so 1927 -> 1.27, 1957 -> 1.57."""
-    return 1 + (build_year % 100) / 100
+    return (100 + build_year % 100) / 100
 
 
 def period_label(year: int, table: CoefficientTable) -> str:
