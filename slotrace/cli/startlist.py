@@ -1,0 +1,67 @@
+"""Provides ``slotrace startlist``: start order and start-time race numbers of the passed cars."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from slotrace.cli.scrutineer import add_input_arguments, load_input
+
+EPILOG = """\
+examples:
+  slotrace startlist mille-2025.slotrace
+  slotrace startlist entries.csv --json
+
+Historic mode (1949-1957): smallest classes first, Touring before GT before Sport, a seeded
+draw inside a class; the race number is the start time HHMM on the virtual race clock
+(#722 = 07:22, #006 = 00:06). Numbers an entry already carries, and numbers the organiser
+pinned in the event (e.g. an auctioned #1), keep their time. Only cars that passed
+scrutineering are on the list.
+"""
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "startlist", help="start order and start-time race numbers",
+        description="Make the start list: order, race numbers, virtual start clock and the "
+        "real release time of every car that passed scrutineering.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_input_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from slotrace.rules.model import format_race_number
+    from slotrace.rules.scrutineer import scrutineer
+    from slotrace.rules.startorder import make_start_list
+
+    data = load_input(args)
+    start = make_start_list(data.entries, data.event, scrutineer(data.entries, data.event))
+    labels = {e.entry_no: e for e in data.entries}
+    if args.json:
+        print(json.dumps({
+            "mode": start.mode.value,
+            "slots": [{"position": s.position, "entry_no": s.entry_no,
+                       "race_number": s.race_number, "clock": s.clock, "start_s": s.start_s,
+                       "real_offset_s": s.real_offset_s, "class": s.class_code,
+                       "pinned": s.pinned} for s in start.slots],
+            "not_started": list(start.excluded),
+        }, indent=2, ensure_ascii=False))
+        return 0
+    print(f"Start list ({start.mode.value} mode), {len(start.slots)} cars")
+    print(f"{'pos':>3}  {'no.':>4}  {'clock':8}  {'release':>8}  {'class':8}  entry")
+    for s in start.slots:
+        e = labels[s.entry_no]
+        crew = e.entrant + (f" / {e.co_driver}" if e.co_driver else "")
+        release = f"+{s.real_offset_s:,.0f} s"
+        pin = " (pinned)" if s.pinned else ""
+        print(f"{s.position:>3}  {format_race_number(s.race_number):>4}  {s.clock:8}  "
+              f"{release:>8}  {s.class_code or '-':8}  {crew} ({e.car.marque} {e.car.model} "
+              f"{e.car.replica_year}){pin}")
+    if start.excluded:
+        print(f"not started (did not pass scrutineering): entries "
+              f"{', '.join(map(str, start.excluded))}")
+    return 0
