@@ -16,8 +16,7 @@ from slotrace.engine import clock as session_clock
 from slotrace.engine.config import SessionKind
 from slotrace.engine.race_events import LapCompleted, NewLeader
 from slotrace.engine.standings import race_key
-from slotrace.engine.state import CarState, Crossing, Lap, RaceState, SessionPhase, StartMark
-from slotrace.engine.timing import sectors_of
+from slotrace.engine.state import CarState, Crossing, Lap, RaceState, SessionPhase
 
 _C = {name: i for i, name in enumerate(CarState._fields)}
 _R = {name: i for i, name in enumerate(RaceState._fields)}
@@ -37,6 +36,18 @@ _RACE_LAPS = SessionKind.RACE_LAPS
 _RACE_TIME = SessionKind.RACE_TIME
 _NO_MARKS = (None, None)
 _new = tuple.__new__
+
+
+def sectors_of(groups: int, start_ms: int, marks: tuple, end_ms: int) -> tuple[int | None, ...]:
+    """Sector times of a lap; a sector whose bounding check lane was skipped is None."""
+    if groups == 1:
+        return ()
+    bounds = (start_ms, *marks[: groups - 1], end_ms)
+    result = []
+    for i in range(groups):
+        a, b = bounds[i], bounds[i + 1]
+        result.append(b - a if a is not None and b is not None and b > a else None)
+    return tuple(result)
 
 
 def fast_crossing(state: RaceState, event: CarPassed, out: list | None) -> RaceState | None:
@@ -141,6 +152,3 @@ def fast_crossing(state: RaceState, event: CarPassed, out: list | None) -> RaceS
     race[R_LAST_MS] = t
     race[R_LEADER] = leader
     return _new(RaceState, race)
-
-
-__all__ = ["StartMark", "fast_crossing"]

@@ -6,7 +6,9 @@ from types import MappingProxyType
 
 from slotrace.drivers_api.events import CarPassed
 from slotrace.engine import clock as session_clock
+from slotrace.engine import hotpath
 from slotrace.engine.config import FinishRule, MissedLapPolicy, SessionKind
+from slotrace.engine.hotpath import sectors_of
 from slotrace.engine.race_events import (
     BestLap,
     CarFinished,
@@ -38,18 +40,6 @@ _NO_MARKS = (None, None)
 Out = list | None
 
 
-def sectors_of(groups: int, start_ms: int, marks: tuple, end_ms: int) -> tuple[int | None, ...]:
-    """Sector times of a lap; a sector whose bounding check lane was skipped is None."""
-    if groups == 1:
-        return ()
-    bounds = (start_ms, *marks[: groups - 1], end_ms)
-    result = []
-    for i in range(groups):
-        a, b = bounds[i], bounds[i + 1]
-        result.append(b - a if a is not None and b is not None and b > a else None)
-    return tuple(result)
-
-
 def _with_car(state: RaceState, car: CarState, **changes: object) -> RaceState:
     cars = dict(state.cars)
     cars[car.car] = car
@@ -74,9 +64,7 @@ def update_leader(state: RaceState, out: Out) -> RaceState:
 
 def on_crossing(state: RaceState, event: CarPassed, out: Out) -> RaceState:
     """Fold one sensor crossing."""
-    from slotrace.engine.hotpath import fast_crossing
-
-    fast = fast_crossing(state, event, out)
+    fast = hotpath.fast_crossing(state, event, out)
     if fast is not None:
         return fast
     number, sensor, t, epoch = event.car, event.sensor, event.device_ms, event.epoch
