@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from textual import work
@@ -10,6 +11,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from slotrace.drivers_api import Driver, DriverCommand, DriverError
+from slotrace.engine import SessionPhase
 from slotrace.errors import SlotraceError
 from slotrace.tui.messages import DriverStopped, RaceAdvanced
 from slotrace.tui.roster import Roster
@@ -33,6 +35,8 @@ class SlotraceApp(App[None]):
         heat_title: shown in the session header ("Stage 1 · Heat 1").
         author: who race-control decisions are logged as.
         extra_screens: name → screen factory for the event / entries / results screens.
+        on_heat_finished: called once when the engine reports the heat finished (marks the
+            heat finished in the event file).
     """
 
     CSS_PATH = "styles/app.tcss"
@@ -55,6 +59,7 @@ class SlotraceApp(App[None]):
         heat_title: str = "",
         author: str = "race control",
         extra_screens: dict[str, Any] | None = None,
+        on_heat_finished: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self.driver = driver
@@ -64,6 +69,8 @@ class SlotraceApp(App[None]):
         self.author = author
         self.driver_problem = ""
         self._extra_screens = extra_screens or {}
+        self._on_heat_finished = on_heat_finished
+        self.heat_id: int | None = None
 
     def on_mount(self) -> None:
         self.install_screen(RaceControlScreen(), "race")
@@ -117,6 +124,10 @@ class SlotraceApp(App[None]):
 
     def on_race_advanced(self, message: RaceAdvanced) -> None:
         self.race_screen.show(message.state, message.race_events)
+        if self._on_heat_finished and message.state.phase is SessionPhase.FINISHED:
+            hook, self._on_heat_finished = self._on_heat_finished, None
+            hook()
+            self.notify("heat finished and saved; the next `slotrace open` starts the next heat")
 
     def on_driver_stopped(self, message: DriverStopped) -> None:
         self.driver_problem = message.reason

@@ -16,6 +16,9 @@ from slotrace.engine import SessionConfig, SessionKind
 from slotrace.store import EventFile, HeatRecorder
 from slotrace.tui.app import SlotraceApp
 from slotrace.tui.roster import Roster, roster_for_heat
+from slotrace.tui.screens.entries import EntriesScreen
+from slotrace.tui.screens.event_overview import EventScreen
+from slotrace.tui.screens.results import ResultsScreen
 from slotrace.tui.session import RaceSession
 
 CAR_CAPACITY = 6
@@ -74,6 +77,12 @@ def prepare_race_control(
         plan = next_heat_plan(event_file, laps=laps)
         recorder = event_file.start_heat(plan.name, plan.config, cars=plan.cars)
         config, name, cars, title = plan.config, plan.name, plan.cars, plan.name
+    screens = {
+        "event": EventScreen(event_file),
+        "entries": EntriesScreen(event_file),
+        "results": ResultsScreen(),
+        **(extra_screens or {}),
+    }
     session = RaceSession(config, recorder, replay=replay, epoch=recorder.current_epoch)
     roster: Roster = roster_for_heat(event_file.entries(), cars)
     app = SlotraceApp(
@@ -82,7 +91,8 @@ def prepare_race_control(
         roster=roster,
         heat_title=title,
         author=author,
-        extra_screens=extra_screens,
+        extra_screens=screens,
+        on_heat_finished=lambda: event_file.finish_heat(recorder.heat),
     )
     app.heat_id = recorder.heat
     return app

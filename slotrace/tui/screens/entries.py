@@ -56,7 +56,8 @@ class EntriesScreen(Screen[None]):
         verdicts = self.event_file.verdicts()
         for entry in self.event_file.entries():
             label = entry_label(entry, 0)
-            mine = [v for v in verdicts if v.get("entry_no", v.get("number")) == entry.get("entry_no")]
+            entry_no = entry.get("entry_no")
+            mine = [v for v in verdicts if v.get("entry_no", v.get("number")) == entry_no]
             row = (label.number, label.driver, str(entry.get("nationality", "")), label.car,
                    label.entry_class, verdict_summary(mine))
             if needle and not any(needle in cell.lower() for cell in row):

@@ -43,7 +43,9 @@ class EventScreen(Screen[None]):
         yield DataTable(id="legs", cursor_type="row")
         yield Label("Heats", classes="section-title")
         yield DataTable(id="heats", cursor_type="row")
-        yield Label("This heat: cars on controllers (re-code before the start)", classes="section-title")
+        yield Label(
+            "This heat: cars on controllers (re-code before the start)", classes="section-title"
+        )
         yield DataTable(id="recoding", cursor_type="row")
         yield Footer()
 
@@ -75,7 +77,8 @@ class EventScreen(Screen[None]):
         finished = sum(1 for h in heats if str(h.status) == "finished")
         self.query_one("#event-summary", Static).update(
             f"{len(entries)} entries · {len(legs_defined)} legs · {planned} heats planned · "
-            f"{finished} finished · day estimate {int(estimate // 60)} h {int(estimate % 60):02d} min"
+            f"{finished} finished · "
+            f"day estimate {int(estimate // 60)} h {int(estimate % 60):02d} min"
         )
         legs = self.query_one("#legs", DataTable)
         legs.clear()
