@@ -30,7 +30,11 @@ TRACKS_DIR = Path(__file__).resolve().parents[2] / "tracks"
 
 def _field_problems(exc: ValidationError, prefix: str = "") -> list[Problem]:
     problems = []
-    for error in exc.errors():
+    errors = exc.errors()
+    deeper = {tuple(e["loc"][:i]) for e in errors for i in range(1, len(e["loc"]))}
+    for error in errors:
+        if error["type"] == "too_short" and tuple(error["loc"]) in deeper:
+            continue  # a list emptied by its own bad items: the items are already reported
         loc = ".".join(str(part) for part in error["loc"] if not str(part).startswith("function"))
         where = f"{prefix}{loc}" if loc else (prefix.rstrip(".") or "file")
         given = error.get("input")
