@@ -56,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
     if changes:
         event = event.model_copy(update=changes)
     with EventFile.create(args.file, event, name=event.name) as event_file:
+        for number, leg in enumerate(event.legs, start=1):  # stage N = leg N
+            event_file.set_stage(number, leg.name, leg)
         print(
             f"created {event_file.path}: {event_file.name!r}, {len(event.legs)} legs on track "
             f"{track.name!r} (schema {event_file.schema_version})"

@@ -259,6 +259,9 @@ class EventFile(EventContents):
             cars: controller address (1..8) -> entry_no; taken from ``plan`` if not given.
             plan: the rules' ``Heat`` (slots) this heat runs, if it comes from the heat plan.
         """
+        if stage is not None and stage not in {s["number"] for s in self.stages()}:
+            known = ", ".join(str(s["number"]) for s in self.stages()) or "none yet"
+            raise UnknownHeatError(self.path, f"has no stage {stage} (stages: {known})")
         plan_data = _json_data(plan) if plan is not None else None
         if cars is None and isinstance(plan_data, dict):
             cars = {s["address"]: s["entry_no"] for s in plan_data.get("slots", ())}
