@@ -41,6 +41,7 @@ class SlotraceApp(App[None]):
 
     CSS_PATH = "styles/app.tcss"
     TITLE = "slotrace race control"
+    ENABLE_COMMAND_PALETTE = False
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "show('race')", "Race"),

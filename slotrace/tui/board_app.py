@@ -29,6 +29,7 @@ class BoardApp(App[None]):
 
     CSS_PATH = "styles/board.tcss"
     TITLE = "slotrace board"
+    ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "cycle_class", "Class filter"),
         Binding("n", "next_page", "Next page"),

@@ -71,16 +71,18 @@ async def test_board_follows_the_file_read_only(tmp_path: Path) -> None:
     with EventFile.open(path) as writer, EventFile.open(path, read_only=True) as reader:
         race = prepare_race_control(writer, ScriptedDriver(), laps=10)
         board = BoardApp(BoardFeed(reader), poll_seconds=0, page_seconds=0)
-        async with race.run_test(size=(140, 30)) as race_pilot:
-            async with board.run_test(size=(120, 30)) as board_pilot:
-                await race_pilot.press("s")
-                lights_out(race.driver)
-                for device_ms in (1000, 5000):
-                    race.driver.crossing(2, device_ms)
-                await race_pilot.pause()
-                board.poll_file()
-                await board_pilot.pause()
-                live = board.query_one("#board-live", BoardTable)
-                assert [(r.number, r.laps) for r in live.rows][0] == ("722", 1)
-                assert "Moss" in str(live.render().columns[2]._cells)
+        async with (
+            race.run_test(size=(140, 30)) as race_pilot,
+            board.run_test(size=(120, 30)) as board_pilot,
+        ):
+            await race_pilot.press("s")
+            lights_out(race.driver)
+            for device_ms in (1000, 5000):
+                race.driver.crossing(2, device_ms)
+            await race_pilot.pause()
+            board.poll_file()
+            await board_pilot.pause()
+            live = board.query_one("#board-live", BoardTable)
+            assert (live.rows[0].number, live.rows[0].laps) == ("722", 1)
+            assert "Moss" in str(live.render().columns[2]._cells)
     assert reader.read_only

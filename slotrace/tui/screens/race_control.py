@@ -39,13 +39,13 @@ class RaceControlScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "start", "Start"),
-        Binding("p", "suspend_resume", "Suspend/Resume"),
+        Binding("p", "suspend_resume", "Pause/Resume"),
         Binding("y", "yellow_flag", "Yellow"),
-        Binding("c", "pace_car", "Pace car"),
-        Binding("e", "end_heat", "End heat"),
+        Binding("c", "pace_car", "Pace"),
+        Binding("e", "end_heat", "End"),
         Binding("x", "penalty", "Penalty"),
         Binding("l", "lap_correction", "Lap fix"),
-        Binding("t", "tune_car", "Speed/brake/fuel"),
+        Binding("t", "tune_car", "Tune car"),
     ]
 
     app: SlotraceApp

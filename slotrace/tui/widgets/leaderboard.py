@@ -90,7 +90,7 @@ class Leaderboard(DataTable):
                 self._rows += 1
             else:
                 for (column, _), value in zip(COLUMNS, cells, strict=True):
-                    self.update_cell(key, column, value)
+                    self.update_cell(key, column, value, update_width=True)
         while self._rows > len(standings):
             self.remove_row(f"p{self._rows}")
             self._rows -= 1

@@ -1,0 +1,74 @@
+"""Snapshot tests of the four race-control screens and the board, on fixed data (sync tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import lights_out, status
+from scripted_driver import ScriptedDriver
+from test_resume_and_board import make_event_file
+
+from slotrace.drivers_api import CarPassed, StartLight
+from slotrace.engine import StartSequence
+from slotrace.store import EventFile
+from slotrace.tui.board_app import BoardApp
+from slotrace.tui.board_feed import BoardFeed
+from slotrace.tui.launch import prepare_race_control
+
+SIZE = (130, 32)
+
+
+@pytest.fixture
+def event_path(tmp_path: Path) -> Path:
+    path = tmp_path / "event.slotrace"
+    make_event_file(path)
+    return path
+
+
+def _race_control(path: Path):
+    event_file = EventFile.open(path)
+    app = prepare_race_control(event_file, ScriptedDriver(), laps=10, author="steward")
+    return app, event_file
+
+
+async def _run_three_laps(pilot) -> None:
+    app = pilot.app
+    await pilot.press("s")
+    lights_out(app.driver)
+    for lap, device_ms in enumerate((1000, 5210, 9350, 13400)):
+        app.driver.crossing(1, device_ms)
+        app.driver.crossing(2, device_ms + 420 + 37 * lap)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("screen", ["race", "event", "entries", "results"])
+def test_race_control_screens(snap_compare, event_path: Path, screen: str) -> None:
+    app, event_file = _race_control(event_path)
+
+    async def run_before(pilot) -> None:
+        await _run_three_laps(pilot)
+        if screen != "race":
+            await pilot.press({"event": "f3", "entries": "f4", "results": "f5"}[screen])
+            await pilot.pause()
+
+    try:
+        assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    finally:
+        event_file.close()
+
+
+def test_board(snap_compare, event_path: Path) -> None:
+    app, writer = _race_control(event_path)  # starts heat 1 in the file
+    app.session.feed(StartSequence(reason="start", author="steward"))
+    for item in (status(StartLight.GO), status(StartLight.OFF)):
+        app.session.feed(item)
+    for car, device_ms in ((2, 1000), (1, 1200), (2, 5000), (1, 5400), (2, 9100)):
+        app.session.feed(CarPassed(car, 1, device_ms))
+    reader = EventFile.open(event_path, read_only=True)
+    board = BoardApp(BoardFeed(reader), poll_seconds=0, page_seconds=0)
+    try:
+        assert snap_compare(board, terminal_size=(110, 24))
+    finally:
+        reader.close()
+        writer.close()
