@@ -20,6 +20,7 @@ import logging
 import os
 import shutil
 import socket
+import struct
 import tempfile
 import time
 from collections.abc import Callable
@@ -37,6 +38,21 @@ BAUDRATE = 19200
 BITS_PER_CHAR = 10
 """8N1: start bit, 8 data bits, stop bit."""
 PTY_LINK_NAME = "carrera-cu"
+PTY_DRAIN_TIMEOUT_S = 1.0
+"""How long a hang-up waits for the client to read the last reply off the pty."""
+PTY_SETTLE_S = 0.02
+"""Time for the kernel to move written bytes into the pty slave's input queue."""
+
+
+def _unread_bytes(fd: int) -> int:
+    """Bytes waiting to be read on a tty fd (0 if it cannot be told)."""
+    import fcntl
+    import termios
+
+    try:
+        return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+    except OSError:
+        return 0
 
 
 def _ack_now(sock: socket.socket | None) -> None:
@@ -99,6 +115,10 @@ class _Link:
         self._close = close
         self.closed = False
         self.task: asyncio.Task[None] | None = None
+        self.last_write_at: float | None = None
+        """Real time of the last reply written."""
+        self.last_read_at = 0.0
+        """Real time bytes last arrived from the client."""
 
     def close(self) -> None:
         if not self.closed:
@@ -240,6 +260,7 @@ class SimulatorServer(Simulator):
             for link in list(self._links):
                 link.close()
             if self.over is ServeOver.PTY and self._pty_dir is not None:
+                await self._let_client_read_pty()
                 self._close_pty()
                 self._open_pty()
         logger.info("simulator hung up (%d so far)", self.model.truth.hangups)
@@ -289,6 +310,7 @@ class SimulatorServer(Simulator):
                 self.wire.written(self._clock())
             if not link.closed:
                 link.write(wire)
+                link.last_write_at = self._clock()
                 self.requests_answered += 1
 
     def _start_link(self, link: _Link) -> None:
@@ -339,6 +361,28 @@ class SimulatorServer(Simulator):
         self._start_link(link)
         asyncio.get_running_loop().add_reader(master, self._on_pty_readable, master, link)
 
+    async def _let_client_read_pty(self) -> None:
+        """Wait (bounded) until the client has read every reply byte we wrote.
+
+        Closing the master discards what is still in the slave's input queue, which
+        would lose a timer frame the truth log already counts as delivered. The kernel
+        moves written bytes to the slave asynchronously, so an empty queue only counts
+        once the last write is a little while ago; a new request proves it directly.
+        """
+        link = self._pty_link
+        if self._pty is None or link is None or link.last_write_at is None:
+            return
+        slave = self._pty[1]
+        deadline = self._clock() + PTY_DRAIN_TIMEOUT_S
+        while self._clock() < deadline:
+            if link.last_read_at > link.last_write_at:
+                return
+            settled = self._clock() - link.last_write_at > PTY_SETTLE_S
+            if settled and not _unread_bytes(slave):
+                return
+            await asyncio.sleep(0.002)
+        logger.warning("simulator hang-up: client left %d reply bytes unread", _unread_bytes(slave))
+
     def _on_pty_readable(self, master: int, link: _Link) -> None:
         try:
             data = os.read(master, 4096)
@@ -347,6 +391,7 @@ class SimulatorServer(Simulator):
         except OSError:
             return  # EIO: no slave open right now; ours stays open, so this is rare
         if data:
+            link.last_read_at = self._clock()
             link.inbox.put_nowait(data)
 
     def _close_pty(self) -> None:
