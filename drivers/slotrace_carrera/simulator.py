@@ -4,7 +4,7 @@ The model plays the CU's side of the protocol without any I/O or clock of its ow
 caller moves time forward with `ControlUnitModel.advance_to` and feeds it decoded
 requests with `ControlUnitModel.handle`, which returns the serial-form reply bytes
 (without ``$``) or ``None`` when a fault drops the reply. Servers (TCP, pty) and fake
-BLE backends wrap it; see `slotrace_carrera.sim_server`.
+BLE backends wrap it; see `slotrace_carrera.simulator_server`.
 
 Modelled behaviour (reference/carrera-cu-protocol.md §3-§5): cars with lap times and
 jitter crossing 1-3 sensor groups; a timer queue handed out one event per poll, status

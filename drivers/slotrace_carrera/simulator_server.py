@@ -24,11 +24,20 @@ import struct
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
-from slotrace.drivers_api import Simulator, TransportError
+from slotrace.drivers_api import ModeFlags, Simulator, TransportError
 from slotrace_carrera.protocol import BadFrame, DeviceConnection, Framing
-from slotrace_carrera.sim_config import NO_FAULTS, Faults, ModelConfig
+from slotrace_carrera.sim_config import (
+    NO_FAULTS,
+    Faults,
+    ModelConfig,
+    SimulatorConfigError,
+    parse_cars,
+    parse_faults,
+)
 from slotrace_carrera.sim_truth import TruthLog
 from slotrace_carrera.simulator import ControlUnitModel
 
@@ -42,6 +51,22 @@ PTY_DRAIN_TIMEOUT_S = 1.0
 """How long a hang-up waits for the client to read the last reply off the pty."""
 PTY_SETTLE_S = 0.02
 """Time for the kernel to move written bytes into the pty slave's input queue."""
+
+
+def _config_from_options(options: dict[str, Any]) -> ModelConfig:
+    """Build a `ModelConfig` from keyword options, accepting ``--cars`` style car specs."""
+    known = {item.name for item in fields(ModelConfig)}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise SimulatorConfigError(
+            f"unknown simulator option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
+    cars = options.get("cars")
+    if isinstance(cars, int | str):
+        options = {**options, "cars": parse_cars(str(cars))}
+    if "mode" in options:
+        options["mode"] = ModeFlags(options["mode"])
+    return ModelConfig(**options)
 
 
 def _unread_bytes(fd: int) -> int:
@@ -140,13 +165,18 @@ class SimulatorServer(Simulator):
         pace: deliver replies at 19200-baud 8N1 line speed.
         model: a model to serve instead of building one from ``config`` and ``faults``.
         clock: real-time source in seconds (tests may pass a fake).
+        **model_options: `ModelConfig` fields, used when ``config`` is None; ``cars`` may
+            also be a count or a ``--cars`` string, ``faults`` a ``--faults`` string.
+
+    Raises:
+        SimulatorConfigError: an option is out of range or cannot be parsed.
     """
 
     def __init__(
         self,
         config: ModelConfig | None = None,
         *,
-        faults: Faults = NO_FAULTS,
+        faults: Faults | str = NO_FAULTS,
         over: ServeOver | str = ServeOver.TCP,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -155,10 +185,21 @@ class SimulatorServer(Simulator):
         baudrate: int = BAUDRATE,
         model: ControlUnitModel | None = None,
         clock: Callable[[], float] = time.monotonic,
+        **model_options: Any,
     ) -> None:
-        if speedup <= 0:
-            raise ValueError(f"speedup must be positive, got {speedup}")
-        self.model = model if model is not None else ControlUnitModel(config, faults)
+        if not speedup > 0:
+            raise SimulatorConfigError(f"speedup must be a positive factor, got {speedup}")
+        if model is None:
+            if isinstance(faults, str):
+                faults = parse_faults(faults, seed=model_options.get("seed", 0))
+            if config is None:
+                config = _config_from_options(model_options)
+            elif model_options:
+                raise SimulatorConfigError(
+                    f"give either a config or model options, not both: {sorted(model_options)}"
+                )
+            model = ControlUnitModel(config, faults)
+        self.model = model
         self.over = ServeOver(over)
         self.host = host
         self.port = port

@@ -13,7 +13,7 @@ import sys
 import pytest
 from carreralib import ControlUnit
 from slotrace_carrera.sim_config import CarSpec, ModelConfig, default_cars
-from slotrace_carrera.sim_server import ServeOver, SimulatorServer
+from slotrace_carrera.simulator_server import ServeOver, SimulatorServer
 
 from slotrace.drivers_api import ModeFlags
 

@@ -10,7 +10,7 @@ import pytest
 import serial
 from slotrace_carrera.protocol import StatusReply, TimerReply, decode_reply
 from slotrace_carrera.sim_config import CarSpec, Faults, ModelConfig
-from slotrace_carrera.sim_server import ServeOver, SimulatorServer, WireClock
+from slotrace_carrera.simulator_server import ServeOver, SimulatorServer, WireClock
 
 needs_pty = pytest.mark.skipif(sys.platform == "win32", reason="ptys exist on POSIX only")
 TIMEOUT = 5.0
