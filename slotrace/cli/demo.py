@@ -56,7 +56,7 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"demo event file: {path}")
     print(f"spectator board (second terminal): slotrace board {path}")
     try:
-        device = SimulatedDevice.for_driver("carrera")
+        device = SimulatedDevice.for_driver("carrera", cars=6, pace=True)
         app = prepare_race_control(event_file, device, laps=args.laps)
         app.run()
     finally:

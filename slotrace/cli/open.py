@@ -53,7 +53,7 @@ def run_open(args: argparse.Namespace) -> int:
 
     driver: Driver
     if args.device == "sim":
-        driver = SimulatedDevice.for_driver("carrera")
+        driver = SimulatedDevice.for_driver("carrera", cars=6, pace=True)
     else:
         driver = open_device(args.device)
     with EventFile.open(args.file) as event_file:
