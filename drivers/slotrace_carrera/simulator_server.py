@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import json
 import logging
 import os
 import shutil
@@ -23,7 +24,7 @@ import socket
 import struct
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -222,6 +223,32 @@ class SimulatorServer(Simulator):
     def truth(self) -> TruthLog:
         return self.model.truth
 
+    def truth_lines(self) -> Iterator[str]:
+        """The ground truth as JSON lines: a ``run`` header, crossings, a ``summary``."""
+        config = self.model.config
+        faults = self.model.faults
+        yield json.dumps(
+            {
+                "type": "run",
+                "target": self.target,
+                "seed": config.seed,
+                "cars": [[spec.car, spec.lap_ms, spec.jitter_ms] for spec in config.cars],
+                "sensor_groups": config.sensor_groups,
+                "version": config.version,
+                "speedup": self.speedup,
+                "pace": self.pace,
+                "faults": {
+                    "corrupt": faults.corrupt_rate,
+                    "drop": faults.drop_rate,
+                    "dup": faults.duplicate_rate,
+                    "hangup_s": faults.hangup_every_s,
+                    "seed": faults.seed,
+                },
+                "model_ms": round(self.model.now_ms),
+            }
+        )
+        yield from self.truth.json_lines()
+
     @property
     def device(self) -> str:
         """The device string for ``slotrace record`` etc., e.g. ``carrera:socket://...``."""
@@ -263,7 +290,13 @@ class SimulatorServer(Simulator):
         return self.target
 
     async def stop(self) -> None:
-        """Stop serving, close every link, remove the pty and its symlink."""
+        """Stop serving, close every link, remove the pty and its symlink.
+
+        The model is brought up to the current time first, so crossings nobody polled
+        appear in the truth log as still queued.
+        """
+        if self.target is not None:
+            self.model.advance_to(max(self.model.now_ms, self.model_ms()))
         if self._hangup_task is not None:
             self._hangup_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
