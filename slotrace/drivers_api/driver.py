@@ -118,6 +118,12 @@ class Driver(abc.ABC):
         return []
 
     @classmethod
+    async def survey(cls, timeout: float = 3.0) -> tuple[list[DiscoveredDevice], list[str]]:
+        """Like `discover`, plus one-line notes on what could not be searched and why
+        (e.g. "Bluetooth: no adapter on this machine"). Default: `discover`, no notes."""
+        return await cls.discover(timeout), []
+
+    @classmethod
     def simulator(cls, **options: Any) -> Simulator | None:
         """A simulator of this driver's hardware, if the driver ships one."""
         return None
