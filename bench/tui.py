@@ -122,7 +122,7 @@ async def run(laps: int, idle_seconds: float, target: str) -> None:
         stats = driver.stats
     event_file.close()
     ms = sorted(x * 1000 for x in latencies)
-    p99 = ms[min(len(ms) - 1, int(round(0.99 * (len(ms) - 1))))] if ms else float("nan")
+    p99 = ms[min(len(ms) - 1, round(0.99 * (len(ms) - 1)))] if ms else float("nan")
     print(f"heat: {laps} laps, 6 cars, {active_s:.1f} s, {len(ms)} laps timed, "
           f"{stats.polls} polls, {stats.bad_frames} bad frames")
     if ms:
