@@ -92,6 +92,8 @@ class TruthLog:
         hangups: times the server closed the link.
         unanswered_at_hangup: requests the server received but closed the link on instead
             of answering (the host sees them as lost, nothing was taken off the queue).
+        dropped_then_hung_up: dropped replies whose host was still waiting when the link
+            was closed (it sees a lost link there, not a timeout, if its timeout is longer).
     """
 
     crossings: list[Crossing] = field(default_factory=list)
@@ -101,6 +103,7 @@ class TruthLog:
     duplicated: int = 0
     hangups: int = 0
     unanswered_at_hangup: int = 0
+    dropped_then_hung_up: int = 0
     _delivery_order: list[int] = field(default_factory=list)
 
     # --- recording (used by the model and the server) ---
@@ -153,6 +156,7 @@ class TruthLog:
             "dropped_replies": self.dropped_replies,
             "hangups": self.hangups,
             "unanswered_at_hangup": self.unanswered_at_hangup,
+            "dropped_then_hung_up": self.dropped_then_hung_up,
             "suppressed": len(self.suppressed),
         }
 

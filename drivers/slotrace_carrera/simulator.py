@@ -96,6 +96,7 @@ class ControlUnitModel:
         self._queue: deque[Crossing] = deque()
         self._fault_random = random.Random(f"slotrace-sim-faults-{faults.seed}")
         self._last_timer: tuple[Crossing, bytes] | None = None
+        self._host_waiting_on_drop = False
         self._positions: dict[int, int] = {}
         self._lap_high = 0
         self._lap_low = 0
@@ -202,6 +203,7 @@ class ControlUnitModel:
 
         Returns the serial-form reply without ``$``, or ``None`` when a fault drops it.
         """
+        self._host_waiting_on_drop = False
         if isinstance(request, PollRequest):
             return self._poll()
         if self.faults.polls_only or not self.faults.any:
@@ -210,12 +212,16 @@ class ControlUnitModel:
 
     def handle_bad_frame(self) -> bytes:
         """Answer a request that could not be decoded (bad checksum, wrong length)."""
+        self._host_waiting_on_drop = False
         return UNKNOWN_COMMAND
 
     def record_hangup(self, unanswered: int = 0) -> None:
         """Note that the server closed the link; ``unanswered`` requests got no reply."""
         self.truth.hangups += 1
         self.truth.unanswered_at_hangup += unanswered
+        if self._host_waiting_on_drop:
+            self.truth.dropped_then_hung_up += 1
+            self._host_waiting_on_drop = False
         self._last_timer = None
 
     def _answer(self, request: Request) -> bytes:
@@ -261,6 +267,7 @@ class ControlUnitModel:
         self._last_timer = None
         if drop:
             self.truth.dropped[kind] += 1
+            self._host_waiting_on_drop = True
             if crossing is not None:
                 self.truth.deliver(crossing, Fate.DROPPED)
             return None

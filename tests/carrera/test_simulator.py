@@ -342,6 +342,17 @@ def test_commands_are_never_faulted_by_default() -> None:
     assert model.handle(WordRequest(6, 0, 9, 1)) == b"J"
 
 
+def test_truth_knows_when_a_hangup_cut_short_the_wait_for_a_dropped_reply() -> None:
+    model = ControlUnitModel(faults=Faults(drop_rate=1.0))
+    assert model.handle(PollRequest()) is None
+    model.record_hangup()
+    assert model.handle(PollRequest()) is None
+    model.handle(VersionRequest())  # the host gave up waiting and asked something else
+    model.record_hangup()
+    assert model.truth.dropped_replies == 2
+    assert model.truth.dropped_then_hung_up == 1
+
+
 def test_queued_events_survive_a_hangup() -> None:
     model = one_car(lap_ms=1000)
     model.advance_to(5000)
