@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from slotrace_carrera.protocol import (
     Acknowledgement,
     ButtonRequest,
@@ -385,3 +387,68 @@ def test_cars_and_faults_specs() -> None:
         parse_faults("lose=0.1")
     with pytest.raises(SimulatorConfigError, match=r"0\.\.1"):
         parse_faults("drop=2")
+
+
+_OPERATIONS = st.one_of(
+    st.tuples(st.just("advance"), st.integers(0, 20_000)),
+    st.tuples(st.just("poll"), st.integers(1, 30)),
+    st.tuples(
+        st.just("request"),
+        st.sampled_from(
+            [
+                START,
+                ESC,
+                ResetRequest(),
+                MaskRequest(0b101),
+                MaskRequest(0),
+                WordRequest(0, 1, 3, 2),
+            ]
+        ),
+    ),
+)
+
+
+@given(
+    operations=st.lists(_OPERATIONS, max_size=40),
+    seed=st.integers(0, 3),
+    rates=st.tuples(st.floats(0, 0.3), st.floats(0, 0.3), st.floats(0, 0.3)),
+)
+@settings(max_examples=40)
+def test_any_session_is_fully_accounted_for(operations, seed, rates) -> None:
+    """Whatever a host does, every crossing has one fate and intact ones arrive once, in order."""
+    faults = Faults(*rates, seed=seed)
+    config = ModelConfig(
+        cars=default_cars(3),
+        sensor_groups=3,
+        seed=seed,
+        false_start_car=2,
+        mode=ModeFlags.FUEL | ModeFlags.PIT_LANE,
+    )
+    model = ControlUnitModel(config, faults)
+    now = 0
+    intact = []
+    previous = None
+    for kind, argument in operations:
+        if kind == "advance":
+            now += argument
+            model.advance_to(now)
+        elif kind == "request":
+            assert model.handle(argument) is not None
+        else:
+            for _ in range(argument):
+                reply = model.handle(PollRequest())
+                try:
+                    decoded = decode_reply(reply) if reply is not None else None
+                except RemoteProtocolError:
+                    decoded = None
+                if isinstance(decoded, TimerReply):
+                    if reply != previous:
+                        intact.append((decoded.address, decoded.sector, decoded.timestamp_ms))
+                    previous = reply
+                else:
+                    assert decoded is None or 0 <= decoded.start <= 9
+                    previous = None
+    truth = model.truth
+    assert intact == truth.delivered_intact()
+    assert model.pending_events == len(truth.with_fate(Fate.QUEUED))
+    assert sum(len(truth.with_fate(fate)) for fate in Fate) == len(truth.crossings)
