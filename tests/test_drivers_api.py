@@ -1,0 +1,266 @@
+"""Tests of the driver API seen from outside: registry, device strings, records, the
+Carrera driver's target parsing and its transport error messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from slotrace.drivers_api import (
+    Button,
+    CarPassed,
+    ClearPositions,
+    DeviceStringError,
+    EpochStarted,
+    FirmwareVersion,
+    LinkDown,
+    LinkUp,
+    ModeFlags,
+    PressButton,
+    RecordError,
+    RequestVersion,
+    ResetTimer,
+    SetBrake,
+    SetFuel,
+    SetIgnoreMask,
+    SetLapCounter,
+    SetPosition,
+    SetRaceFinished,
+    SetSpeed,
+    StartLight,
+    StatusReport,
+    TransportError,
+    UnknownDriverError,
+    command_from_record,
+    event_from_record,
+    installed_drivers,
+    load_driver,
+    open_device,
+    parse_device,
+    to_record,
+)
+from slotrace.drivers_api.commands import DRIVER_COMMAND_TYPES
+from slotrace.drivers_api.events import DRIVER_EVENT_TYPES
+
+# --------------------------------------------------------------------------- registry
+
+
+def test_listing_drivers_imports_no_driver_module():
+    code = (
+        "import json, sys\n"
+        "from slotrace.drivers_api import installed_drivers\n"
+        "names = [d.name for d in installed_drivers()]\n"
+        "print(json.dumps([names, sorted(m for m in sys.modules if m.startswith("
+        "('slotrace_carrera', 'serial', 'bleak')))]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    names, loaded = json.loads(out)
+    assert "carrera" in names
+    assert loaded == []
+
+
+def test_the_carrera_driver_is_found_through_its_entry_point():
+    (carrera,) = [d for d in installed_drivers() if d.name == "carrera"]
+    assert carrera.target == "slotrace_carrera.driver:CarreraDriver"
+    cls = load_driver("carrera")
+    assert cls.name == "carrera"
+    assert "socket://" in cls.target_help
+
+
+def test_unknown_driver_names_the_installed_ones():
+    with pytest.raises(UnknownDriverError, match=r"'scalextric'.*installed: .*carrera"):
+        load_driver("scalextric")
+
+
+@pytest.mark.parametrize(
+    ("device", "expected"),
+    [
+        ("carrera:/dev/ttyUSB0", ("carrera", "/dev/ttyUSB0")),
+        ("carrera:COM3", ("carrera", "COM3")),
+        ("carrera:socket://127.0.0.1:7878", ("carrera", "socket://127.0.0.1:7878")),
+        ("carrera:ble:D4:8B:39:00:00:01", ("carrera", "ble:D4:8B:39:00:00:01")),
+    ],
+)
+def test_device_strings_split_into_driver_and_target(device, expected):
+    assert parse_device(device) == expected
+
+
+@pytest.mark.parametrize("device", ["carrera", "carrera:", ":/dev/ttyUSB0", ""])
+def test_malformed_device_strings_explain_the_form(device):
+    with pytest.raises(DeviceStringError, match="DRIVER:TARGET"):
+        parse_device(device)
+
+
+# --------------------------------------------------------------------------- carrera targets
+
+
+@pytest.mark.parametrize(
+    ("device", "transport", "description"),
+    [
+        ("carrera:/dev/ttyUSB0", "SerialTransport", "/dev/ttyUSB0"),
+        ("carrera:COM3", "SerialTransport", "COM3"),
+        ("carrera:com12", "SerialTransport", "com12"),
+        ("carrera:socket://127.0.0.1:7878", "SerialTransport", "socket://127.0.0.1:7878"),
+        ("carrera:rfc2217://lab-pi:4000", "SerialTransport", "rfc2217://lab-pi:4000"),
+    ],
+)
+def test_carrera_targets_pick_the_transport(device, transport, description):
+    driver = open_device(device)
+    assert type(driver.transport).__name__ == transport
+    assert driver.transport.description == description
+
+
+def test_carrera_ble_target_picks_the_ble_transport():
+    pytest.importorskip("slotrace_carrera.ble")
+    for address in ("D4:8B:39:00:00:01", "1A2B3C4D-0000-1111-2222-333344445555"):
+        driver = open_device(f"carrera:ble:{address}")
+        assert type(driver.transport).__name__ == "BleTransport"
+
+
+@pytest.mark.parametrize(
+    ("device", "message"),
+    [
+        ("carrera:ttyUSB0", "not a serial port, pyserial URL or Bluetooth address"),
+        ("carrera:http://example.org", "unknown URL scheme 'http'"),
+        ("carrera:socket://localhost", "needs a host and a port"),
+        ("carrera:ble:D4:8B:39", "neither a MAC"),
+    ],
+)
+def test_bad_carrera_targets_say_what_is_accepted(device, message):
+    with pytest.raises(DeviceStringError, match=message):
+        open_device(device)
+
+
+def test_unknown_driver_option_is_refused():
+    from slotrace.drivers_api import DriverError
+
+    with pytest.raises(DriverError, match=r"unknown option.*request_timeout"):
+        open_device("carrera:/dev/ttyUSB0", request_timout=1.0)
+
+
+async def test_missing_serial_port_error_tells_the_organiser_what_to_check(tmp_path):
+    driver = open_device(f"carrera:{tmp_path}/ttyUSB9", connect_timeout=0.2)
+    with pytest.raises(TransportError, match=r"ttyUSB9 does not exist — is the PC-Unit cable"):
+        await driver.start()
+
+
+async def test_nothing_listening_error_suggests_the_simulator():
+    import socket
+
+    with socket.socket() as probe:  # a port that was free a moment ago
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    driver = open_device(f"carrera:socket://127.0.0.1:{port}")
+    with pytest.raises(TransportError, match=r"nothing is listening.*slotrace simulate"):
+        await driver.start()
+
+
+async def test_silent_device_error_names_the_device_and_the_wait():
+    import asyncio
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(100)  # accept and never answer
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        driver = open_device(f"carrera:socket://127.0.0.1:{port}", connect_timeout=0.2)
+        with pytest.raises(
+            TransportError, match=rf"no control unit answered on socket://127.0.0.1:{port} within"
+        ):
+            await driver.start()
+    finally:
+        server.close()
+
+
+def test_permission_and_busy_errors_are_explained():
+    import errno
+
+    import serial
+    from slotrace_carrera.serial import explain_open_error
+
+    denied = serial.SerialException(errno.EACCES, "could not open port /dev/ttyUSB0: denied")
+    assert "add your user to the dialout group" in explain_open_error("/dev/ttyUSB0", denied)
+    busy = serial.SerialException(errno.EBUSY, "could not open port /dev/ttyUSB0: busy")
+    assert "in use by another program" in explain_open_error("/dev/ttyUSB0", busy)
+    windows = serial.SerialException(
+        "could not open port 'COM7': FileNotFoundError(2, 'The system cannot find the file "
+        "specified.', None, 2)"
+    )
+    assert "COM7 does not exist" in explain_open_error("COM7", windows)
+
+
+# --------------------------------------------------------------------------- records
+
+cars = st.integers(1, 8)
+nibbles = st.integers(0, 15)
+
+EVENT_STRATEGIES = {
+    CarPassed: st.builds(
+        CarPassed, cars, st.integers(1, 3), st.integers(0, 2**32 - 1), st.integers(0, 99)
+    ),
+    StatusReport: st.builds(
+        StatusReport,
+        st.tuples(*[nibbles] * 8),
+        st.sampled_from(StartLight),
+        st.builds(ModeFlags, nibbles),
+        st.frozensets(cars),
+        st.sampled_from([6, 8]),
+    ),
+    FirmwareVersion: st.builds(FirmwareVersion, st.text(min_size=1, max_size=8)),
+    EpochStarted: st.builds(EpochStarted, st.integers(0, 1000), st.text(max_size=40)),
+    LinkUp: st.builds(LinkUp, st.text(max_size=40), st.integers(0, 1000)),
+    LinkDown: st.builds(LinkDown, st.text(max_size=40)),
+}
+COMMAND_STRATEGIES = {
+    PressButton: st.builds(PressButton, st.sampled_from(Button)),
+    SetIgnoreMask: st.builds(SetIgnoreMask, st.frozensets(cars)),
+    SetSpeed: st.builds(SetSpeed, cars, nibbles),
+    SetBrake: st.builds(SetBrake, cars, nibbles),
+    SetFuel: st.builds(SetFuel, cars, nibbles),
+    SetPosition: st.builds(SetPosition, cars, cars),
+    ClearPositions: st.just(ClearPositions()),
+    SetLapCounter: st.builds(SetLapCounter, st.integers(0, 255)),
+    ResetTimer: st.just(ResetTimer()),
+    SetRaceFinished: st.builds(SetRaceFinished, cars),
+    RequestVersion: st.just(RequestVersion()),
+}
+EVENTS = st.one_of(*EVENT_STRATEGIES.values())
+COMMANDS = st.one_of(*COMMAND_STRATEGIES.values())
+
+
+def test_round_trips_cover_every_event_and_command_type():
+    assert set(EVENT_STRATEGIES) == set(DRIVER_EVENT_TYPES)
+    assert set(COMMAND_STRATEGIES) == set(DRIVER_COMMAND_TYPES)
+
+
+@given(EVENTS)
+def test_every_event_survives_a_json_round_trip(event):
+    line = json.dumps({**to_record(event), "received": "2026-05-01T10:00:00.000+00:00"})
+    assert event_from_record(json.loads(line)) == event
+
+
+@given(COMMANDS)
+def test_every_command_survives_a_json_round_trip(command):
+    assert command_from_record(json.loads(json.dumps(to_record(command)))) == command
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ({"type": "CarPassed", "car": 9, "sensor": 1, "device_ms": 5}, "car must be 1..8"),
+        ({"type": "CarPassed", "car": 1, "sensor": 1}, "missing field 'device_ms'"),
+        ({"type": "Lap", "car": 1}, "unknown event type 'Lap'"),
+        ({"type": "StatusReport", "fuel": [0] * 8, "start_light": 12, "mode": 0}, "StartLight"),
+    ],
+)
+def test_bad_records_name_the_field(record, message):
+    with pytest.raises(RecordError, match=message):
+        event_from_record(record)
