@@ -284,6 +284,9 @@ class PollSession:
                 await self._poll_until_lost()
             except _LinkLost as exc:
                 reason = str(exc)
+            except Exception as exc:  # a bug must not silently end the event stream
+                logger.exception("%s: internal error in the poll loop", self.description)
+                reason = f"internal error in the Carrera driver ({exc!r}); reconnecting"
             self._connected = False
             await self._transport.close()
             logger.warning("%s: link lost: %s", self.description, reason)

@@ -397,3 +397,19 @@ async def test_hang_up_keeps_unsent_commands_for_after_the_reconnect(cu):
     assert buttons == [1, 2]  # the one in flight is not repeated, the queued one survives
     assert watch.session.stats.reconnects == 1
     assert "hung up" in watch.of(LinkDown)[0].reason
+
+
+async def test_an_unexpected_error_becomes_a_link_down_and_the_session_recovers(cu):
+    watch = await started(cu, sleep=SleepRecorder())
+    await watch.until(lambda: watch.of(StatusReport))
+
+    def explode_once(request: Request) -> None:
+        cu.on_request = None
+        raise KeyError("surprise")
+
+    cu.on_request = explode_once
+    await watch.until(lambda: len(watch.of(LinkUp)) == 2)
+    await watch.close()
+    assert "internal error in the Carrera driver (KeyError('surprise'))" in (
+        watch.of(LinkDown)[0].reason
+    )
