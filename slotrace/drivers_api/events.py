@@ -147,7 +147,8 @@ class LinkUp:
 
     Attributes:
         description: what we are connected to, e.g. ``"carrera on /dev/ttyUSB0"``.
-        reconnects: how many times the link was re-established before this one.
+        reconnects: how many times the link has been re-established after a loss, counting
+            this one: 0 on the first connection, 1 on the first reconnect.
     """
 
     description: str
