@@ -4,17 +4,18 @@ encode to the bytes carreralib sends, and malformed frames raise RemoteProtocolE
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from slotrace_carrera.protocol import (
-    Acknowledgement,
     ButtonRequest,
+    DeviceConnection,
+    Framing,
+    HostConnection,
     MaskRequest,
     PollRequest,
     ResetRequest,
     StatusReply,
-    TimerReply,
-    UnknownCommandReply,
     UnknownRequest,
-    VersionReply,
     VersionRequest,
     WordRequest,
     checksum,
@@ -42,6 +43,9 @@ from slotrace.drivers_api import (
     SetRaceFinished,
     SetSpeed,
 )
+
+from . import strategies
+from .frames import CASE_IDS, REPLY_CASES, Bad
 
 # Outgoing frames of reference §7.2 (carreralib column) and §2.3.
 OUTGOING = [
@@ -96,28 +100,16 @@ def test_checksum_excludes_command_letter_as_slotbaer_reset_shows() -> None:
     assert encode_command(ResetTimer())[-1:] == b"1"
 
 
-# Incoming frames of reference §2.3 and §7.2.
-REAL_REPLIES = [
-    (b"05321;", VersionReply("5321")),
-    (b"?2003037?>1=", TimerReply(2, 226287, 1)),
-    (b"?20030:9211<", TimerReply(2, 236050, 1)),
-    (b"?200301<?618", TimerReply(2, 246127, 1)),
-    (b"?2001287?216", TimerReply(2, 2193455, 1)),
-    (b"?:>>>>>>>>060088", StatusReply((14,) * 8, 0, 6, 0, 8)),
-    (b"053372", VersionReply("5337")),
-    (b"05331<", VersionReply("5331")),
-    (b"#", UnknownCommandReply()),
-    (b"J", Acknowledgement("J", b"")),
-]
-
-
-@pytest.mark.parametrize(
-    ("frame", "reply"), REAL_REPLIES, ids=[f.decode() for f, _ in REAL_REPLIES]
-)
-def test_real_frames_decode(frame: bytes, reply) -> None:
-    assert decode_reply(frame) == reply
-    if not isinstance(reply, Acknowledgement):
-        assert encode_reply(reply) == frame
+@pytest.mark.parametrize(("frame", "expected"), REPLY_CASES, ids=CASE_IDS)
+def test_reply_table_decodes(frame: bytes, expected) -> None:
+    if isinstance(expected, Bad):
+        with pytest.raises(RemoteProtocolError) as caught:
+            decode_reply(frame)
+        assert expected.message in str(caught.value)
+        assert caught.value.data == frame
+    else:
+        assert decode_reply(frame) == expected
+        assert encode_reply(expected) == frame
 
 
 def test_esp32_example_frame_with_wrong_checksum_is_rejected_naming_the_byte() -> None:
@@ -129,26 +121,6 @@ def test_18_byte_status_is_told_apart_by_length_and_keeps_extra() -> None:
     frame = encode_reply(StatusReply((15, 14, 13, 12, 0, 0, 0, 0), 3, 5, 0x21, 6, b"12"))
     assert len(frame) == 18
     assert decode_reply(frame) == StatusReply((15, 14, 13, 12, 0, 0, 0, 0), 3, 5, 0x21, 6, b"12")
-
-
-@pytest.mark.parametrize(
-    ("frame", "message"),
-    [
-        (b"", "empty reply"),
-        (b"?90030:9211<", "timer frame byte 1: expected car address '1'..'8', got '9'"),
-        (b"?20030:9214<", "timer frame byte 10: expected sensor group '1'..'3', got '4'"),
-        (b"?2003A:9211<", "timer frame byte 5: expected a nibble character"),
-        (b"?2003037?>1", "timer frame is 11 bytes: expected 12"),
-        (b"?:>>>>>>>>06008", "status frame is 15 bytes: expected 16 or 18"),
-        (b"?:>>>>>>>>060089", "status frame byte 15: checksum mismatch"),
-        (b"05321<", "version frame byte 5: checksum mismatch"),
-        (b"x", "reply byte 0: expected"),
-        (b"##", "'#' must stand alone"),
-    ],
-)
-def test_malformed_reply_names_position_and_expectation(frame: bytes, message: str) -> None:
-    with pytest.raises(RemoteProtocolError, match=message.replace("?", r"\?").replace(".", r"\.")):
-        decode_reply(frame)
 
 
 @pytest.mark.parametrize(
@@ -175,3 +147,46 @@ def test_requests_decode_as_the_cu_reads_them(body: bytes, request_) -> None:
 def test_malformed_requests_raise_remote_protocol_error(body: bytes, message: str) -> None:
     with pytest.raises(RemoteProtocolError, match=message):
         decode_request(body)
+
+
+@given(strategies.replies)
+def test_every_reply_round_trips_through_the_codec_and_both_framings(reply) -> None:
+    frame = encode_reply(reply)
+    assert decode_reply(frame) == reply
+    for framing in Framing:
+        wire = DeviceConnection(framing).frame_reply(frame)
+        assert HostConnection(framing).receive_data(wire) == [reply]
+
+
+@given(strategies.requests)
+def test_every_request_round_trips_through_the_codec_and_both_framings(request_) -> None:
+    body = encode_request(request_)
+    assert decode_request(body) == request_
+    for framing in Framing:
+        wire = HostConnection(framing).frame_request(body)
+        assert DeviceConnection(framing).receive_data(wire) == [request_]
+
+
+@given(strategies.commands)
+def test_every_command_encodes_to_requests_the_cu_understands(command) -> None:
+    for body in encode_commands(command):
+        request_ = decode_request(body)
+        assert not isinstance(request_, UnknownRequest)
+        assert encode_request(request_) == body
+
+
+@given(strategies.checksummed_replies, st.integers(1, 15))
+def test_a_corrupted_checksum_is_always_rejected(reply, delta: int) -> None:
+    frame = bytearray(encode_reply(reply))
+    frame[-1] = 0x30 + ((frame[-1] - 0x30 + delta) & 0x0F)
+    with pytest.raises(RemoteProtocolError, match="checksum mismatch"):
+        decode_reply(bytes(frame))
+
+
+@given(st.binary(max_size=40))
+def test_arbitrary_bytes_raise_only_remote_protocol_error(data: bytes) -> None:
+    for decode in (decode_reply, decode_request):
+        try:
+            decode(data)
+        except RemoteProtocolError as error:
+            assert error.data == data
