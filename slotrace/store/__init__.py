@@ -10,6 +10,13 @@ Public API (see `slotrace.store.eventfile` for a worked example):
 * Heats: `start_heat(name, config, stage=, cars=) -> HeatRecorder`, `heats()`, `heat(id)`,
   `heat_in_progress()`, `resume_heat(id) -> HeatRecorder` (epoch carried over),
   `finish_heat(id)`.
+* Saved heat plan (slotrace.store.planned): `save_heat_plan([PlannedHeatSpec(name, heat,
+  config, stage=)], force=False) -> list[PlannedHeat]`, `planned_heats()`,
+  `planned_heat(number)`, `next_planned_heat() -> PlannedHeat | None` (first not finished;
+  status RUNNING means resume ``heat_id`` with `resume_heat`), `start_planned_heat(number,
+  config=None) -> HeatRecorder`. `PlannedHeat` has number, leg, stage, name, plan (rules
+  Heat JSON), config (SessionConfig JSON), heat_id, status (`PlannedHeatStatus`), ``cars``
+  and ``recodes`` (address -> entry_no). `HeatPlanLockedError` when re-planning is refused.
 * Journal: `HeatRecorder.append(item) -> (seq, stored_item)` is durable on return (commit
   with ``synchronous=FULL``); apply ``stored_item`` to the engine and show it only after.
   `journal(heat)`, `changes_since(seq)`, `last_seq()`, `data_version()`,
@@ -33,6 +40,12 @@ from slotrace.store.errors import (
 )
 from slotrace.store.eventfile import EventFile, HeatInfo, HeatStatus, StewardsLogRow
 from slotrace.store.journal import HeatRecorder, JournalEntry, JournalFollower
+from slotrace.store.planned import (
+    HeatPlanLockedError,
+    PlannedHeat,
+    PlannedHeatSpec,
+    PlannedHeatStatus,
+)
 from slotrace.store.schema import SCHEMA_VERSION
 
 __all__ = [
@@ -43,12 +56,16 @@ __all__ = [
     "EventFileError",
     "EventFileExistsError",
     "HeatInfo",
+    "HeatPlanLockedError",
     "HeatRecorder",
     "HeatStatus",
     "JournalEntry",
     "JournalFollower",
     "NewerSchemaError",
     "NotAnEventFileError",
+    "PlannedHeat",
+    "PlannedHeatSpec",
+    "PlannedHeatStatus",
     "ReadOnlyEventFileError",
     "StewardsLogRow",
     "StorageFullError",

@@ -53,6 +53,7 @@ from slotrace.store.journal import (
     WallClock,
     read_journal,
 )
+from slotrace.store.planned import PlannedHeats
 
 
 class HeatStatus(StrEnum):
@@ -99,7 +100,7 @@ class StewardsLogRow:
     author: str
 
 
-class EventFile(EventContents):
+class EventFile(EventContents, PlannedHeats):
     """An open event file. Use `create` or `open`, and `close` (or ``with``) when done."""
 
     def __init__(

@@ -122,7 +122,24 @@ V2 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (V1, V2)
+V3 = Migration(
+    version=3,
+    summary="the saved heat plan: planned heats (rules Heat, session config) and the heat "
+    "that ran each",
+    statements=(
+        """CREATE TABLE planned_heats (
+            number INTEGER PRIMARY KEY,        -- heat number in the plan (rules Heat.number)
+            leg    INTEGER NOT NULL,           -- index into the event's legs
+            stage  INTEGER REFERENCES stages(number),
+            name   TEXT NOT NULL,
+            plan   TEXT NOT NULL,              -- JSON of the rules' Heat (slots, re-codes)
+            config TEXT NOT NULL,              -- JSON of the engine's SessionConfig
+            heat   INTEGER REFERENCES heats(id) -- the latest heat that ran it; NULL = waiting
+        )""",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3)
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 
