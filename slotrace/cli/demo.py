@@ -32,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--laps", type=int, default=10, metavar="N", help="laps of the demo heat (default 10)"
+        "--laps", type=int, default=None, metavar="N",
+        help="laps of the demo heat (default: the leg's distance in the heat plan)",
     )
     parser.add_argument(
         "--keep",

@@ -8,8 +8,9 @@ from pathlib import Path
 HELP_TEXT = """\
 Open race control on an event file. If a heat is still marked running in the file (the
 laptop crashed, or race control was closed mid-heat) it is resumed: everything journaled
-so far is replayed and the heat continues. Otherwise the next heat is started with the
-next cars of the entry list.
+so far is replayed and the heat continues. Otherwise the next heat of the heat plan is
+started (the plan saved with `slotrace heats FILE --save`, else the rules' plan of the
+cars that passed scrutineering).
 
 DEVICE is DRIVER:TARGET, or  sim  for the built-in simulator:
   carrera:/dev/ttyUSB0              PC-Unit cable on Linux (macOS: /dev/cu.usbserial-...)
@@ -37,7 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--device", required=True, metavar="DEVICE", help="DRIVER:TARGET or sim, see above"
     )
     parser.add_argument(
-        "--laps", type=int, default=10, metavar="N", help="laps of a newly started heat"
+        "--laps", type=int, default=None, metavar="N",
+        help="laps of a newly started heat (default: its leg's distance in the heat plan; "
+        "10 for an event without legs)",
     )
     parser.add_argument(
         "--author", default="race control", help="name written to the stewards' log"

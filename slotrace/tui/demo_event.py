@@ -1,4 +1,9 @@
-"""Provides `create_demo_event`: a Mini Mille Miglia event file with the shipped sample entries."""
+"""Provides `create_demo_event`: a Mini Mille Miglia event file with the shipped sample entries.
+
+The demo file is set up as an organiser would: the template's legs become stages,
+every entry is scrutineered and the verdicts recorded (the sample has ten cars that are
+rejected on purpose), so the heat plan holds only cars that passed.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from slotrace.store import EventFile
 
 DEMO_TEMPLATE = "mille-miglia-2020"
 SAMPLE_ENTRIES = "sample-entries.csv"
+DEMO_SCRUTINEER = "slotrace demo"
 
 
 def create_demo_event(path: Path) -> EventFile:
@@ -18,6 +24,7 @@ def create_demo_event(path: Path) -> EventFile:
     `EventFileExistsError` if ``path`` exists.
     """
     from slotrace.rules.files import load_template, parse_entries_csv
+    from slotrace.rules.scrutineer import scrutineer
 
     event = load_template(DEMO_TEMPLATE)
     csv_file = resources.files("slotrace.rules") / "data" / SAMPLE_ENTRIES
@@ -25,7 +32,29 @@ def create_demo_event(path: Path) -> EventFile:
     event_file = EventFile.create(path, event, name=f"{event.name} (demo)")
     try:
         event_file.set_entries(entries)
+        for number, leg in enumerate(event.legs, start=1):  # stage N = leg N, as `slotrace new`
+            event_file.set_stage(number, leg.name, leg)
+        for verdict in scrutineer(entries, event):
+            if not verdict.findings:
+                event_file.add_verdict(verdict.entry_no, "OK", "pass", "passed every check",
+                                       DEMO_SCRUTINEER)
+            for finding in verdict.findings:
+                event_file.add_verdict(verdict.entry_no, finding.check.code,
+                                       finding.severity.value, finding.reason, DEMO_SCRUTINEER)
+        _save_heat_plan(event_file)
     except BaseException:
         event_file.close()
         raise
     return event_file
+
+
+def _save_heat_plan(event_file: EventFile) -> None:
+    """Store the rules' heat plan in the file when the store can hold one (``heats --save``)."""
+    save = getattr(event_file, "save_heat_plan", None)
+    if save is None:
+        return  # race control computes the same plan from the rules on opening
+    from slotrace.tui.heat_plan import day_plan, saved_plan_specs
+
+    plan = day_plan(event_file)
+    if plan is not None:
+        save(saved_plan_specs(plan, event_file))

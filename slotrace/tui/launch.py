@@ -2,64 +2,32 @@
 
 Used by ``slotrace demo`` and ``slotrace open``. A heat still marked running in the file is
 resumed (its journal is replayed into the engine and new inputs continue in a later
-device-clock epoch); otherwise the next heat is started with the next cars of the entry list.
+device-clock epoch); otherwise the next heat of the rules' heat plan is started (see
+`slotrace.tui.heat_plan`), with the plan's rules `Heat` stored so the results report can
+classify it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from slotrace.drivers_api import Driver
-from slotrace.engine import SessionConfig, SessionKind
+from slotrace.engine import SessionConfig
 from slotrace.store import EventFile, HeatRecorder
 from slotrace.tui.app import SlotraceApp
+from slotrace.tui.heat_plan import choose_next_heat, day_plan
 from slotrace.tui.roster import Roster, roster_for_heat
 from slotrace.tui.screens.entries import EntriesScreen
 from slotrace.tui.screens.event_overview import EventScreen
 from slotrace.tui.screens.results import ResultsScreen
 from slotrace.tui.session import RaceSession
 
-CAR_CAPACITY = 6
-"""Cars the control unit runs at once (Carrera: 6 controllers)."""
-
-
-@dataclass(frozen=True, slots=True)
-class HeatPlan:
-    """The heat race control will run: its name, rules and controller → entry_no map."""
-
-    name: str
-    config: SessionConfig
-    cars: dict[int, int]
-
-
-def _entry_numbers(entries: Sequence[dict[str, Any]]) -> list[int]:
-    return [e["entry_no"] for e in entries if isinstance(e.get("entry_no"), int)]
-
-
-def next_heat_plan(event_file: EventFile, *, laps: int = 10) -> HeatPlan:
-    """The next heat: the next `CAR_CAPACITY` entries that have not run yet, on controllers 1..6.
-
-    When every entry has run, starts again from the top of the entry list.
-    """
-    heats = event_file.heats()
-    ran = {number for heat in heats for number in heat.cars.values()}
-    numbers = _entry_numbers(event_file.entries())
-    waiting = [n for n in numbers if n not in ran] or numbers
-    chosen = waiting[:CAR_CAPACITY]
-    cars = {controller: number for controller, number in enumerate(chosen, start=1)}
-    config = SessionConfig(
-        kind=SessionKind.RACE_LAPS, laps=laps, cars=tuple(cars) or (1,)
-    )
-    return HeatPlan(name=f"Heat {len(heats) + 1}", config=config, cars=cars)
-
 
 def prepare_race_control(
     event_file: EventFile,
     driver: Driver,
     *,
-    laps: int = 10,
+    laps: int | None = None,
     author: str = "race control",
     extra_screens: dict[str, Any] | None = None,
 ) -> SlotraceApp:
@@ -73,18 +41,26 @@ def prepare_race_control(
         config = SessionConfig.model_validate(running.config)
         name, cars = running.name, running.cars
         title = f"{name} (resumed)"
-    else:
-        plan = next_heat_plan(event_file, laps=laps)
-        recorder = event_file.start_heat(plan.name, plan.config, cars=plan.cars)
-        config, name, cars, title = plan.config, plan.name, plan.cars, plan.name
+    plan = day_plan(event_file)
+    if running is None:
+        chosen = choose_next_heat(event_file, laps=laps, plan=plan)
+        if chosen.saved_number is not None:
+            recorder = event_file.start_planned_heat(chosen.saved_number, chosen.config)
+        else:
+            recorder = event_file.start_heat(
+                chosen.name, chosen.config, stage=chosen.stage, cars=chosen.cars,
+                plan=chosen.plan,
+            )
+        config, name, cars, title = chosen.config, chosen.name, chosen.cars, chosen.name
     screens = {
-        "event": EventScreen(event_file),
+        "event": EventScreen(event_file, plan),
         "entries": EntriesScreen(event_file),
         "results": ResultsScreen(),
         **(extra_screens or {}),
     }
     session = RaceSession(config, recorder, replay=replay, epoch=recorder.current_epoch)
-    roster: Roster = roster_for_heat(event_file.entries(), cars)
+    numbers = plan.numbers if plan is not None else None
+    roster: Roster = roster_for_heat(event_file.entries(), cars, numbers)
     app = SlotraceApp(
         driver=driver,
         session=session,

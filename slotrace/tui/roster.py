@@ -68,11 +68,21 @@ def entry_label(data: dict[str, object], controller: int) -> RosterEntry:
     )
 
 
-def roster_for_heat(entries: Iterable[dict[str, object]], cars: Mapping[int, int]) -> Roster:
-    """The roster of a heat from the event file: ``cars`` maps controller → entry_no."""
+def roster_for_heat(
+    entries: Iterable[dict[str, object]],
+    cars: Mapping[int, int],
+    numbers: Mapping[int, int] | None = None,
+) -> Roster:
+    """The roster of a heat from the event file: ``cars`` maps controller → entry_no.
+
+    ``numbers`` (entry_no → race number from the start list) wins over a number stored
+    with the entry, so the screens show the number painted on the car for this event.
+    """
     by_entry_no = {e.get("entry_no"): e for e in entries}
     labelled = []
     for controller, entry_no in sorted(cars.items()):
         data = by_entry_no.get(entry_no, {"race_number": f"entry {entry_no}"})
+        if numbers and entry_no in numbers:
+            data = {**data, "race_number": numbers[entry_no]}
         labelled.append(entry_label(data, int(controller)))
     return Roster(labelled)

@@ -1,0 +1,85 @@
+"""Heat choice from the rules' heat plan: the demo's plan, the next heat, the re-coding sheet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from scripted_driver import ScriptedDriver
+
+from slotrace.store import EventFile
+from slotrace.tui.demo_event import create_demo_event
+from slotrace.tui.heat_plan import day_plan
+from slotrace.tui.launch import prepare_race_control
+from slotrace.tui.screens.event_overview import EventScreen
+
+
+@pytest.fixture
+def demo_path(tmp_path: Path) -> Path:
+    path = tmp_path / "demo.slotrace"
+    create_demo_event(path).close()
+    return path
+
+
+def test_the_demo_plan_holds_only_cars_that_passed_scrutineering(demo_path: Path) -> None:
+    with EventFile.open(demo_path, read_only=True) as event_file:
+        plan = day_plan(event_file)
+        rejected = {v["entry_no"] for v in event_file.verdicts() if v["severity"] == "reject"}
+    assert plan is not None
+    assert len(rejected) == 10  # the sample rejects ten cars on purpose
+    planned = {slot.entry_no for heat in plan.heats for slot in heat.slots}
+    assert planned.isdisjoint(rejected)
+    assert len(planned) == len(plan.entries) - len(rejected)
+    assert set(plan.excluded) == rejected
+
+
+def test_race_control_starts_the_next_planned_heat_with_its_leg_and_addresses(
+    demo_path: Path,
+) -> None:
+    with EventFile.open(demo_path) as event_file:
+        plan = day_plan(event_file)
+        assert plan is not None
+        first = plan.heats[0]
+        app = prepare_race_control(event_file, ScriptedDriver())
+        heat = event_file.heat(app.heat_id)
+        assert heat.plan is not None and heat.plan["number"] == first.number
+        assert heat.cars == {s.address: s.entry_no for s in first.slots}
+        assert heat.stage == first.leg + 1
+        assert app.session.config.laps == plan.event.legs[first.leg].laps
+        assert app.session.config.cars == tuple(sorted(heat.cars))
+        # The leaderboard names cars by their start-list race number.
+        some = first.slots[0]
+        assert app.roster[some.address].number == f"{plan.numbers[some.entry_no]:03d}"
+        event_file.finish_heat(app.heat_id)
+    with EventFile.open(demo_path) as event_file:
+        app = prepare_race_control(event_file, ScriptedDriver(), laps=3)
+        heat = event_file.heat(app.heat_id)
+        assert heat.plan["number"] == plan.heats[1].number
+        assert app.session.config.laps == 3  # --laps overrides the leg's distance
+
+
+async def test_event_screen_shows_the_next_heats_recoding_sheet_and_progress(
+    demo_path: Path,
+) -> None:
+    with EventFile.open(demo_path) as event_file:
+        plan = day_plan(event_file)
+        assert plan is not None
+        app = prepare_race_control(event_file, ScriptedDriver())
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.press("f3")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, EventScreen)
+            summary = str(screen.query_one("#event-summary").render())
+            assert f"0 of {len(plan.heats)} heats finished" in summary
+            # Heat 1 is on track, so the sheet is for heat 2: all six cars get their first ID.
+            title = str(screen.query_one("#recoding-title").render())
+            assert "heat 2" in title and "6 to re-code" in title
+            sheet = screen.query_one("#recoding")
+            second = plan.heats[1]
+            assert sheet.row_count == len(second.slots)
+            first_row = [str(cell) for cell in sheet.get_row_at(0)]
+            slot = min(second.slots, key=lambda s: s.address)
+            assert first_row[:3] == [
+                str(slot.address), "CODE (first)", f"{plan.numbers[slot.entry_no]:03d}"
+            ]
