@@ -20,6 +20,7 @@ from slotrace_carrera.simulator import ControlUnitModel
 from slotrace.drivers_api import (
     CarPassed,
     FirmwareVersion,
+    LinkDown,
     LinkUp,
     StartLight,
     StatusReport,
@@ -157,3 +158,31 @@ async def test_scan_lists_only_control_units_strongest_first():
 
 def test_write_characteristic_is_the_appconnect_one():
     assert WRITE_UUID == "39df8888-b1b4-b90b-57f1-7144ae4e4a6a"
+
+
+async def test_poll_session_over_ble_survives_a_dongle_hang_up_without_losing_a_lap():
+    cu = model()
+    backend = fake_cu_backend(cu)
+    session = PollSession(
+        BleTransport(ADDRESS, backend=backend),
+        settings=SessionSettings(request_timeout=2.0, connect_timeout=2.0, min_reconnect_delay=0.0),
+    )
+    await session.start()
+    events = []
+
+    async def collect(laps: int) -> None:
+        while sum(isinstance(e, CarPassed) for e in events) < laps:
+            event = await session.next_event()
+            assert event is not None, "the session ended early"
+            events.append(event)
+
+    await asyncio.wait_for(collect(5), DEADLINE_S)
+    backend.instances[-1].hang_up()
+    await asyncio.wait_for(collect(15), DEADLINE_S)
+    await session.close()
+
+    assert len(backend.instances) == 2, "the session should have reconnected once"
+    assert any(isinstance(e, LinkDown) for e in events)
+    passed = [(e.car, e.sensor, e.device_ms) for e in events if isinstance(e, CarPassed)]
+    truth = [(c.car, c.sensor, c.device_ms) for c in cu.truth.crossings[: len(passed)]]
+    assert passed == truth
