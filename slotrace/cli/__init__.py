@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "scrutineer",
     "startlist",
     "heats",
+    "run",
     "results",
     "journal",
     "devices",

@@ -4,19 +4,31 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from slotrace.cli.scrutineer import add_input_arguments, load_input
+from slotrace.cli.scrutineer import RulesInput, add_input_arguments, load_input
+from slotrace.errors import SlotraceError
+
+if TYPE_CHECKING:
+    from slotrace.rules.heats import HeatPlan
 
 EPILOG = """\
 examples:
   slotrace heats mille-2025.slotrace
   slotrace heats entries.csv --capacity 6 --json
+  slotrace heats mille-2025.slotrace --save        (store the plan; then: slotrace run)
 
 A Carrera control unit runs 6 cars at once (controller addresses 1..6). Every leg is run heat
 by heat in start order; "RE-CODE" marks a car whose ID must be programmed before that heat
 (first coding or a changed address). The day estimate is heats x heat length plus the
 changeovers between heats.
+
+--save stores the plan in the event file as planned heats, each with the laps its leg's
+trials need; `slotrace run EVENT --next` then runs them in order. Saving needs the recorded
+scrutineering (`slotrace scrutineer EVENT --record`: only passed cars are planned) and the
+saved start list (`slotrace startlist EVENT --save`: the race numbers the start order gave).
+Once a planned heat has run, saving a new plan needs --force; heats that ran and their
+journals are always kept.
 """
 
 
@@ -31,6 +43,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--capacity", type=int, default=None,
                         help="cars per heat (default: the event's car_capacity, 6)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument("--save", action="store_true",
+                        help="store the plan in the event file as planned heats")
+    parser.add_argument("--force", action="store_true",
+                        help="with --save: replace a plan whose heats already started")
     parser.set_defaults(handler=run)
 
 
@@ -46,6 +62,10 @@ def run(args: argparse.Namespace) -> int:
     number = {s.entry_no: s.race_number for s in start.slots}
     entries = {e.entry_no: e for e in data.entries}
     legs = data.event.legs
+    if args.force and not args.save:
+        raise SlotraceError("--force only goes with --save")
+    if args.save:
+        _save(args, data, plan)
     if args.json:
         print(json.dumps({
             "capacity": plan.capacity, "first_codings": plan.first_codings,
@@ -71,4 +91,62 @@ def run(args: argparse.Namespace) -> int:
           f"coded before their first heat, {plan.recodes} re-codes after that.")
     print(f"Estimated day: {hours} h {minutes:02d} min ({plan.heat_minutes:g} min per heat + "
           f"{plan.changeover_minutes:g} min changeover)")
+    if args.save:
+        print(f"saved {len(plan.heats)} planned heats in {args.source}; "
+              f"next: slotrace run {args.source} --next")
     return 0
+
+
+def _recorded_passes(verdicts: list[dict[str, Any]]) -> dict[int, bool]:
+    """entry_no -> passed, from the verdicts recorded by `slotrace scrutineer --record`."""
+    passed: dict[int, bool] = {}
+    for verdict in verdicts:
+        ok = verdict["severity"] != "reject"
+        passed[verdict["entry_no"]] = passed.get(verdict["entry_no"], True) and ok
+    return passed
+
+
+def _save(args: argparse.Namespace, data: RulesInput, plan: HeatPlan) -> None:
+    """Store ``plan`` as planned heats; refuses cars not passed or not numbered."""
+    from slotrace.rules.legs import heat_session_config
+    from slotrace.rules.scrutineer import require_passed, scrutineer
+    from slotrace.store import EventFile, PlannedHeatSpec
+
+    source = args.source
+    if source.suffix.lower() == ".csv":
+        raise SlotraceError("--save needs an event file, not a CSV")
+    planned = sorted({s.entry_no for h in plan.heats for s in h.slots})
+    require_passed(scrutineer(data.entries, data.event), planned)
+    numbers = {e.entry_no: e.race_number for e in data.entries}
+    unnumbered = [n for n in planned if numbers.get(n) is None]
+    if unnumbered:
+        raise SlotraceError(
+            f"{source}: entries {', '.join(map(str, unnumbered[:10]))}"
+            f"{' ...' if len(unnumbered) > 10 else ''} have no race number yet; the heats follow "
+            f"the start order, so save it first: slotrace startlist {source} --save"
+        )
+    with EventFile.open(source) as event_file:
+        recorded = _recorded_passes(event_file.verdicts())
+        if not recorded:
+            raise SlotraceError(f"{source}: no scrutineering recorded yet; run: slotrace "
+                                f"scrutineer {source} --record")
+        missing = [n for n in planned if n not in recorded]
+        rejected = [n for n in planned if not recorded.get(n, True)]
+        if missing or rejected:
+            raise SlotraceError(
+                f"{source}: cannot plan cars that were not recorded as passed at "
+                f"scrutineering (not scrutineered: entries {missing or 'none'}; rejected: "
+                f"entries {rejected or 'none'}); run: slotrace scrutineer {source} --record"
+            )
+        stages = {s["number"] for s in event_file.stages()}
+        legs = data.event.legs
+        specs = []
+        for heat in plan.heats:
+            leg = legs[heat.leg]
+            config = heat_session_config(heat, leg, data.track)
+            specs.append(PlannedHeatSpec(
+                name=f"Heat {heat.number} (leg {heat.leg + 1}: {leg.name})",
+                plan=heat, config=config,
+                stage=heat.leg + 1 if heat.leg + 1 in stages else None,
+            ))
+        event_file.save_heat_plan(specs, force=args.force)

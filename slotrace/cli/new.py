@@ -62,5 +62,5 @@ def run(args: argparse.Namespace) -> int:
             f"created {event_file.path}: {event_file.name!r}, {len(event.legs)} legs on track "
             f"{track.name!r} (schema {event_file.schema_version})"
         )
-    print(f"next: slotrace entries {args.file} --import entries.csv")
+    print(f"next: slotrace entries import {args.file} entries.csv")
     return 0

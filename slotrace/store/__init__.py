@@ -4,8 +4,8 @@ Public API (see `slotrace.store.eventfile` for a worked example):
 
 * `EventFile.create(path, event, name=...)`, `EventFile.open(path, read_only=False)`;
   read-only opens use SQLite ``mode=ro`` and can never write.
-* Contents: `EventFile.event_definition`, `set_entries` / `entries`, `add_verdict` /
-  `verdicts`, `set_stage` / `stages`, `save_snapshot` /
+* Contents: `EventFile.event_definition`, `set_entries` / `entries`, `set_race_numbers`
+  (keeps verdicts), `add_verdict` / `verdicts`, `set_stage` / `stages`, `save_snapshot` /
   `latest_snapshot`, `stewards_log`.
 * Heats: `start_heat(name, config, stage=, cars=) -> HeatRecorder`, `heats()`, `heat(id)`,
   `heat_in_progress()`, `resume_heat(id) -> HeatRecorder` (epoch carried over),

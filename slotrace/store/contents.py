@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -117,6 +117,41 @@ class EventContents:
                 )
             )
         self._write("saving entries", statements)
+
+    def set_race_numbers(self, numbers: Mapping[int, int | None]) -> None:
+        """Give entries their race numbers (entry_no -> number); all or nothing.
+
+        Unlike `set_entries` this keeps everything else, including recorded verdicts.
+        Raises `EventFileError` for an unknown entry or a number two entries would share.
+        """
+        current = {e["entry_no"]: e.get("race_number") for e in self.entries()}
+        unknown = sorted(set(numbers) - set(current))
+        if unknown:
+            raise EventFileError(self.path, f"no entries {unknown} to number")
+        final = {**current, **numbers}
+        holders: dict[int, int] = {}
+        for entry_no, number in sorted(final.items()):
+            if number is None:
+                continue
+            if number in holders:
+                raise EventFileError(
+                    self.path,
+                    f"race number {number} would be given to both entry {holders[number]} "
+                    f"and entry {entry_no}",
+                )
+            holders[number] = entry_no
+        statements: list[tuple[str, Sequence[Any]]] = [
+            ("UPDATE entries SET race_number = NULL WHERE entry_no = ?", (n,)) for n in numbers
+        ]
+        statements += [
+            (
+                "UPDATE entries SET race_number = ?,"
+                " data = json_set(data, '$.race_number', ?) WHERE entry_no = ?",
+                (number, number, entry_no),
+            )
+            for entry_no, number in numbers.items()
+        ]
+        self._write("saving race numbers", statements)
 
     def entries(self) -> list[dict[str, Any]]:
         """Entries as JSON data, by entry_no (``slotrace.rules.model.Entry`` validates them)."""

@@ -150,3 +150,16 @@ def test_files_from_older_versions_get_an_empty_plan_that_works(
         ef.save_heat_plan(PLAN)
         recorder = ef.start_planned_heat(1)
         assert ef.heat(recorder.heat).plan == PLAN[0].plan
+
+
+def test_race_numbers_are_saved_without_losing_verdicts(event_file: EventFile) -> None:
+    event_file.add_verdict(1, "OK", "pass", "passed every check", "scrutineer")
+    event_file.set_race_numbers({1: 2100, 2: 2101})
+    event_file.set_race_numbers({1: 2101, 2: 2100})  # swapping two numbers is fine
+    assert [e.get("race_number") for e in event_file.entries()] == [2101, 2100, None, None]
+    assert [v["code"] for v in event_file.verdicts(1)] == ["OK"]
+    with pytest.raises(EventFileError, match="race number 2100 would be given to both"):
+        event_file.set_race_numbers({3: 2100})
+    with pytest.raises(EventFileError, match=r"no entries \[9\]"):
+        event_file.set_race_numbers({9: 1})
+    assert [e.get("race_number") for e in event_file.entries()] == [2101, 2100, None, None]

@@ -1,0 +1,47 @@
+"""Laps a leg needs for its trials, and the session a planned heat runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from slotrace.engine import FinishRule, SessionKind
+from slotrace.rules.legs import heat_session_config, laps_for_leg, sensor_groups
+from slotrace.rules.model import Heat, HeatSlot, Leg
+
+# mini-mille-miglia: lap 30 m; start line 0 m (sensor 1), castle gate 9 m (2), aqueduct 17 m (3)
+CASES = [
+    ({"kind": "PC", "name": "gate to gate", "start": "castle gate", "pass_no": 2,
+      "end": "castle gate", "target_s": 25}, 3),  # 2nd gate at 39 m, next gate at 69 m
+    ({"kind": "CO", "name": "co", "place": "Brescia start line", "crossing": 4,
+      "allotted_s": 100}, 4),
+    ({"kind": "PM", "name": "pm", "start": "Brescia start line", "pass_no": 3,
+      "target_kmh": 40, "checkpoints": [{"place": "Brescia start line"}]}, 3),  # 60 m -> 90 m
+    ({"kind": "SPEED", "name": "speed", "start": "Brescia start line", "laps": 2}, 2),
+    ({"kind": "CT", "name": "ct", "places": ["valley aqueduct", "valley aqueduct",
+                                             "castle gate"]}, 3),  # 17, 47, 69 m
+]
+
+
+@pytest.mark.parametrize(("trial", "laps"), CASES)
+def test_a_leg_lasts_until_its_last_scored_crossing(track, trial: dict, laps: int) -> None:
+    leg = Leg(name="test", start_place="Brescia start line", laps=1, trials=(trial,))
+    assert laps_for_leg(leg, track) == laps
+
+
+def test_the_legs_own_lap_count_is_a_minimum(track) -> None:
+    leg = Leg(name="long", start_place="Brescia start line", laps=7, trials=(CASES[3][0],))
+    assert laps_for_leg(leg, track) == 7
+
+
+def test_every_shipped_leg_is_long_enough_for_its_trials(event, track) -> None:
+    assert [laps_for_leg(leg, track) for leg in event.legs] == [5, 5, 6, 4]
+
+
+def test_heat_session_is_a_lap_race_every_car_completes(event, track) -> None:
+    heat = Heat(leg=2, number=30, slots=(HeatSlot(entry_no=9, address=4, recode=False),
+                                         HeatSlot(entry_no=3, address=1, recode=True)))
+    config = heat_session_config(heat, event.legs[2], track)
+    assert config.kind is SessionKind.RACE_LAPS and config.laps == 6
+    assert config.finish_rule is FinishRule.ALL_COMPLETE_LAPS
+    assert config.cars == (1, 4) and config.sensor_groups == sensor_groups(track) == 3
+    assert heat_session_config(heat, event.legs[2], track, laps=2).laps == 2
