@@ -1,0 +1,148 @@
+"""Provides ``slotrace run``: run planned heats on a control unit without the terminal UI."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+from slotrace.errors import SlotraceError
+
+EPILOG = """\
+examples:
+  slotrace run mille-2025.slotrace --next --device carrera:/dev/ttyUSB0
+  slotrace run mille-2025.slotrace --heat 7 --device carrera:socket://127.0.0.1:7878
+  slotrace run mille-2025.slotrace --all --device sim --speedup 50     (a dry run)
+
+The heats come from the saved plan (`slotrace heats EVENT --save`). Each heat is opened in
+the event file, the driver connects, START is pressed twice (start lights), and every event
+the control unit reports is journaled before it is applied; each lap is printed as it
+happens. When every car has completed the heat's laps the heat is marked finished and its
+standings printed. Ctrl-C stops at once and leaves the heat running in the event file: run
+the same command again to resume it (a heat still running is always resumed first).
+
+--device sim runs the driver's own simulator with the heat's cars (no hardware needed);
+--speedup makes simulated heats run faster than real time. --laps shortens (or lengthens)
+heats started now, e.g. for a rehearsal; the planned distance is what the leg's trials need.
+"""
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "run", help="run planned heats on a control unit (no terminal UI)",
+        description="Run the heats of the saved heat plan on a control unit, journaling every "
+        "event, printing laps as they happen and the standings after each heat.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("event", type=Path, metavar="EVENT", help="event file")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--heat", type=int, metavar="N", help="run planned heat N")
+    which.add_argument("--next", action="store_true",
+                       help="run the next planned heat (the default)")
+    which.add_argument("--all", action="store_true",
+                       help="run every remaining planned heat in order")
+    parser.add_argument("--device", required=True, metavar="DEVICE",
+                        help="DRIVER:TARGET (see `slotrace devices`), or sim")
+    parser.add_argument("--speedup", type=_positive(float), default=1.0, metavar="X",
+                        help="with --device sim: run the simulated track X times faster")
+    parser.add_argument("--laps", type=_positive(int), metavar="N",
+                        help="race distance of heats started now (default: the plan's)")
+    parser.add_argument("--timeout", type=_positive(float), metavar="S",
+                        help="give up on a heat that has not finished after S seconds "
+                        "(it stays resumable)")
+    parser.add_argument("--by", default="race control", metavar="NAME",
+                        help="who runs race control, for the stewards' log")
+    parser.set_defaults(handler=run)
+
+
+def _positive(kind: type) -> Any:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+        return value
+
+    return parse
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from slotrace.cli.heat_runner import RunOptions
+    from slotrace.store import EventFile
+
+    if args.speedup != 1.0 and not (args.device == "sim" or args.device.startswith("sim:")):
+        raise SlotraceError("--speedup only works with --device sim (a real track runs in "
+                            "real time)")
+    with EventFile.open(args.event) as event_file:
+        if not event_file.planned_heats():
+            raise SlotraceError(f"{args.event}: no saved heat plan; run: slotrace heats "
+                                f"{args.event} --save")
+        options = RunOptions(device=args.device, speedup=args.speedup, laps=args.laps,
+                             author=args.by, timeout_s=args.timeout,
+                             sensor_fractions=_sensor_fractions(event_file))
+        return asyncio.run(_run(event_file, args, options))
+
+
+async def _run(event_file: Any, args: argparse.Namespace, options: Any) -> int:
+    from slotrace.cli.heat_runner import run_heat, standings_lines
+    from slotrace.store import PlannedHeatStatus
+
+    labels = _labels(event_file)
+    total = len(event_file.planned_heats())
+    while True:
+        if args.heat is not None:
+            planned = event_file.planned_heat(args.heat)
+        else:
+            planned = event_file.next_planned_heat()
+            if planned is None:
+                _say(f"all {total} planned heats have run; next: slotrace results "
+                     f"{args.event} --format html -o results.html")
+                return 0
+        done = sum(1 for p in event_file.planned_heats()
+                   if p.status is PlannedHeatStatus.FINISHED)
+        _say(f"[{done + 1}/{total}] {planned.name}: "
+             + ", ".join(f"ID {a} {labels.get(e, e)}" for a, e in sorted(planned.cars.items())))
+        try:
+            live = await run_heat(event_file, planned, options, _say, labels)
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            print(f"stopped; heat {planned.number} is left running: run the same command "
+                  "again to resume it", file=sys.stderr)
+            raise
+        _say(f"finished {planned.name} (heat {live.recorder.heat}):")
+        for line in standings_lines(live, planned, labels):
+            _say(line)
+        if not args.all:
+            return 0
+
+
+def _labels(event_file: Any) -> dict[int, str]:
+    labels = {}
+    for entry in event_file.entries():
+        number = entry.get("race_number")
+        shown = f"#{number:03d} " if isinstance(number, int) else ""
+        car = entry.get("car") or {}
+        labels[entry["entry_no"]] = (f"{shown}{entry.get('entrant', '')} "
+                                     f"({car.get('marque', '')} {car.get('model', '')})")
+    return labels
+
+
+def _sensor_fractions(event_file: Any) -> tuple[float, ...] | None:
+    """Where the event's track has sensor groups 2 and 3, as lap fractions (for the simulator)."""
+    from slotrace.rules import files
+
+    track_name = event_file.event_definition().get("track")
+    if not track_name:
+        return None
+    track = files.load_track(track_name)
+    by_group = {p.sensor: p.distance_m / track.lap_length_m for p in track.places if p.sensor}
+    fractions = tuple(by_group[g] for g in (2, 3) if g in by_group)
+    ordered = all(0 < a < b < 1 for a, b in zip((0.0, *fractions), (*fractions, 1.0), strict=True))
+    return fractions if fractions and ordered else None
