@@ -28,6 +28,7 @@ from collections.abc import Callable
 
 from carreralib import protocol as carrera_protocol
 from carreralib.cu import ControlUnit
+
 from slotrace_carrera.protocol import (
     Framing,
     HostConnection,

@@ -17,6 +17,7 @@ import asyncio
 import time
 
 from carreralib import ControlUnit
+
 from slotrace_carrera.protocol import PollRequest
 from slotrace_carrera.sim_config import ModelConfig, default_cars
 from slotrace_carrera.simulator import ControlUnitModel

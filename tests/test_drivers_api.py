@@ -184,6 +184,7 @@ def test_permission_and_busy_errors_are_explained():
     import errno
 
     import serial
+
     from slotrace_carrera.serial import explain_open_error
 
     denied = serial.SerialException(errno.EACCES, "could not open port /dev/ttyUSB0: denied")

@@ -19,6 +19,7 @@ from bleak.backends.client import BaseBleakClient
 from bleak.backends.descriptor import BleakGATTDescriptor
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakError
+
 from slotrace_carrera.ble import NOTIFY_UUID, SERVICE_UUID, WRITE_UUID
 from slotrace_carrera.protocol import BadFrame, DeviceConnection, Framing
 from slotrace_carrera.simulator import ControlUnitModel

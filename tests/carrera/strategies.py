@@ -3,20 +3,6 @@
 from __future__ import annotations
 
 from hypothesis import strategies as st
-from slotrace_carrera.protocol import (
-    Acknowledgement,
-    ButtonRequest,
-    MaskRequest,
-    PollRequest,
-    ResetRequest,
-    StatusReply,
-    TimerReply,
-    UnknownCommandReply,
-    UnknownRequest,
-    VersionReply,
-    VersionRequest,
-    WordRequest,
-)
 
 from slotrace.drivers_api import (
     Button,
@@ -31,6 +17,20 @@ from slotrace.drivers_api import (
     SetPosition,
     SetRaceFinished,
     SetSpeed,
+)
+from slotrace_carrera.protocol import (
+    Acknowledgement,
+    ButtonRequest,
+    MaskRequest,
+    PollRequest,
+    ResetRequest,
+    StatusReply,
+    TimerReply,
+    UnknownCommandReply,
+    UnknownRequest,
+    VersionReply,
+    VersionRequest,
+    WordRequest,
 )
 
 nibbles = st.integers(0, 15)

@@ -12,10 +12,6 @@ from bleak.exc import (
     BleakBluetoothNotAvailableReason,
     BleakDeviceNotFoundError,
 )
-from slotrace_carrera.ble import WRITE_UUID, BleTransport, scan_control_units
-from slotrace_carrera.session import PollSession, SessionSettings
-from slotrace_carrera.sim_config import CarSpec, ModelConfig
-from slotrace_carrera.simulator import ControlUnitModel
 
 from slotrace.drivers_api import (
     CarPassed,
@@ -26,6 +22,10 @@ from slotrace.drivers_api import (
     StatusReport,
     TransportError,
 )
+from slotrace_carrera.ble import WRITE_UUID, BleTransport, scan_control_units
+from slotrace_carrera.session import PollSession, SessionSettings
+from slotrace_carrera.sim_config import CarSpec, ModelConfig
+from slotrace_carrera.simulator import ControlUnitModel
 
 from .fake_ble import fake_cu_backend
 

@@ -15,8 +15,6 @@ import asyncio
 import os
 
 import pytest
-from slotrace_carrera.sim_config import Faults
-from slotrace_carrera.sim_truth import Fate
 
 from slotrace.drivers_api import (
     Button,
@@ -28,6 +26,8 @@ from slotrace.drivers_api import (
     PressButton,
     load_driver,
 )
+from slotrace_carrera.sim_config import Faults
+from slotrace_carrera.sim_truth import Fate
 
 SPEEDUP = 25.0
 RACE_MODEL_MS = 55_000

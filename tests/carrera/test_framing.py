@@ -8,6 +8,7 @@ import itertools
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from slotrace_carrera.protocol import (
     MAX_MESSAGE_SIZE,
     BadFrame,

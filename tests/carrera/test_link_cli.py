@@ -84,9 +84,8 @@ def test_devices_lists_the_carrera_driver_with_its_device_syntax(capsys):
 
 
 def test_devices_scan_reports_ports_and_a_note_when_bluetooth_is_unusable(capsys, monkeypatch):
-    from slotrace_carrera import driver as carrera_driver
-
     from slotrace.drivers_api import TransportError
+    from slotrace_carrera import driver as carrera_driver
 
     async def no_bluetooth(timeout: float):
         raise TransportError("no Bluetooth adapter on this machine")

@@ -12,10 +12,10 @@ import sys
 
 import pytest
 from carreralib import ControlUnit
-from slotrace_carrera.sim_config import CarSpec, ModelConfig, default_cars
-from slotrace_carrera.simulator_server import ServeOver, SimulatorServer
 
 from slotrace.drivers_api import ModeFlags
+from slotrace_carrera.sim_config import CarSpec, ModelConfig, default_cars
+from slotrace_carrera.simulator_server import ServeOver, SimulatorServer
 
 TRANSPORTS = [
     ServeOver.TCP,

@@ -6,6 +6,23 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
+from slotrace.drivers_api import (
+    Button,
+    ClearPositions,
+    LocalProtocolError,
+    PressButton,
+    RemoteProtocolError,
+    RequestVersion,
+    ResetTimer,
+    SetBrake,
+    SetFuel,
+    SetIgnoreMask,
+    SetLapCounter,
+    SetPosition,
+    SetRaceFinished,
+    SetSpeed,
+)
 from slotrace_carrera.protocol import (
     ButtonRequest,
     DeviceConnection,
@@ -25,23 +42,6 @@ from slotrace_carrera.protocol import (
     encode_commands,
     encode_reply,
     encode_request,
-)
-
-from slotrace.drivers_api import (
-    Button,
-    ClearPositions,
-    LocalProtocolError,
-    PressButton,
-    RemoteProtocolError,
-    RequestVersion,
-    ResetTimer,
-    SetBrake,
-    SetFuel,
-    SetIgnoreMask,
-    SetLapCounter,
-    SetPosition,
-    SetRaceFinished,
-    SetSpeed,
 )
 
 from . import strategies

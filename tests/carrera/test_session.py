@@ -7,22 +7,6 @@ from collections import deque
 from collections.abc import Callable
 
 import pytest
-from slotrace_carrera.protocol import (
-    ButtonRequest,
-    DeviceConnection,
-    MaskRequest,
-    PollRequest,
-    Request,
-    StatusReply,
-    TimerReply,
-    VersionReply,
-    VersionRequest,
-    encode_commands,
-    encode_reply,
-    encode_request,
-)
-from slotrace_carrera.session import PollSession, SessionSettings
-from slotrace_carrera.transport import Framing, Transport
 
 from slotrace.drivers_api import (
     Button,
@@ -43,6 +27,22 @@ from slotrace.drivers_api import (
     StatusReport,
     TransportError,
 )
+from slotrace_carrera.protocol import (
+    ButtonRequest,
+    DeviceConnection,
+    MaskRequest,
+    PollRequest,
+    Request,
+    StatusReply,
+    TimerReply,
+    VersionReply,
+    VersionRequest,
+    encode_commands,
+    encode_reply,
+    encode_request,
+)
+from slotrace_carrera.session import PollSession, SessionSettings
+from slotrace_carrera.transport import Framing, Transport
 
 IDLE = StatusReply(fuel=(15,) * 8, start=0, mode=0, pit=0, display=6)
 LIGHTS = StatusReply(fuel=(15,) * 8, start=1, mode=0, pit=0, display=6)

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 import serial
+
 from slotrace_carrera.protocol import StatusReply, TimerReply, decode_reply
 from slotrace_carrera.sim_config import CarSpec, Faults, ModelConfig
 from slotrace_carrera.simulator_server import ServeOver, SimulatorServer, WireClock

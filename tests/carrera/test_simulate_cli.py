@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from slotrace_carrera.protocol import decode_reply
 
 from slotrace.cli import main
+from slotrace_carrera.protocol import decode_reply
 
 TIMEOUT = 10.0
 

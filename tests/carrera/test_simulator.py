@@ -7,6 +7,8 @@ import itertools
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from slotrace.drivers_api import LocalProtocolError, ModeFlags, RemoteProtocolError
 from slotrace_carrera.protocol import (
     Acknowledgement,
     ButtonRequest,
@@ -33,8 +35,6 @@ from slotrace_carrera.sim_config import (
 )
 from slotrace_carrera.sim_truth import Fate
 from slotrace_carrera.simulator import ControlUnitModel
-
-from slotrace.drivers_api import LocalProtocolError, ModeFlags, RemoteProtocolError
 
 START = ButtonRequest(2)
 ESC = ButtonRequest(1)
