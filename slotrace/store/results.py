@@ -103,9 +103,13 @@ def _classification(event_file: EventFile, heats: list[tuple[HeatInfo, Any]]) ->
     if not any(leg_runs):
         return {"overall": [], "side": {}, "charity": charity_data}
     track = files.load_track(event.track)
-    entry_nos = [e.entry_no for e in entries]
+    # classify the starters: the cars of the saved heat plan (in start order), else the cars
+    # that ran; entries rejected at scrutineering never start and are not classified
+    planned = [s["entry_no"] for p in event_file.planned_heats() for s in p.plan["slots"]]
+    ran = [entry_no for heat, _ in heats for entry_no in heat.cars.values()]
+    entry_nos = list(dict.fromkeys(planned or ran)) or [e.entry_no for e in entries]
     scores = scoring.score_event(event.legs, track, leg_runs, entry_nos, event.scale)
-    result = classify.classify(entries, event, scores, laps=laps)
+    result = classify.classify(entries, event, scores, start_order=entry_nos, laps=laps)
 
     def rows(results: Any) -> list[dict]:
         return [
