@@ -136,12 +136,18 @@ async def run_heat(
     heat_id = live.recorder.heat
     driver, simulator = await _connect(options, live.config, seed=planned.number)
     try:
-        if live.state.phase is SessionPhase.GRID:
+        phase = live.state.phase
+        if phase is not SessionPhase.GRID:
+            say(f"  resuming heat {heat_id} ({phase.name.lower()})")
+        if phase is SessionPhase.GRID:
             _command(live, StartSequence(reason="start sequence", author=options.author))
+        if phase is SessionPhase.GRID or (phase is SessionPhase.STARTING and simulator):
+            # a fresh simulator knows nothing of a countdown interrupted before lights-out
             driver.send(PressButton(Button.START_ENTER))
             driver.send(PressButton(Button.START_ENTER))
-        else:
-            say(f"  resuming heat {heat_id} ({live.state.phase.name.lower()})")
+        elif phase is SessionPhase.STARTING:
+            say("  the start was interrupted during the lights: press START on the control "
+                "unit if the countdown does not continue")
         try:
             async with asyncio.timeout(options.timeout_s):
                 async for event in driver.events():

@@ -117,14 +117,6 @@ def _save(args: argparse.Namespace, data: RulesInput, plan: HeatPlan) -> None:
         raise SlotraceError("--save needs an event file, not a CSV")
     planned = sorted({s.entry_no for h in plan.heats for s in h.slots})
     require_passed(scrutineer(data.entries, data.event), planned)
-    numbers = {e.entry_no: e.race_number for e in data.entries}
-    unnumbered = [n for n in planned if numbers.get(n) is None]
-    if unnumbered:
-        raise SlotraceError(
-            f"{source}: entries {', '.join(map(str, unnumbered[:10]))}"
-            f"{' ...' if len(unnumbered) > 10 else ''} have no race number yet; the heats follow "
-            f"the start order, so save it first: slotrace startlist {source} --save"
-        )
     with EventFile.open(source) as event_file:
         recorded = _recorded_passes(event_file.verdicts())
         if not recorded:
@@ -137,6 +129,14 @@ def _save(args: argparse.Namespace, data: RulesInput, plan: HeatPlan) -> None:
                 f"{source}: cannot plan cars that were not recorded as passed at "
                 f"scrutineering (not scrutineered: entries {missing or 'none'}; rejected: "
                 f"entries {rejected or 'none'}); run: slotrace scrutineer {source} --record"
+            )
+        numbers = {e.entry_no: e.race_number for e in data.entries}
+        unnumbered = [n for n in planned if numbers.get(n) is None]
+        if unnumbered:
+            raise SlotraceError(
+                f"{source}: entries {', '.join(map(str, unnumbered[:10]))}"
+                f"{' ...' if len(unnumbered) > 10 else ''} have no race number yet; the heats "
+                f"follow the start order, so save it first: slotrace startlist {source} --save"
             )
         stages = {s["number"] for s in event_file.stages()}
         legs = data.event.legs

@@ -12,11 +12,12 @@ Public API (see `slotrace.store.eventfile` for a worked example):
   `finish_heat(id)`.
 * Saved heat plan (slotrace.store.planned): `save_heat_plan([PlannedHeatSpec(name, heat,
   config, stage=)], force=False) -> list[PlannedHeat]`, `planned_heats()`,
-  `planned_heat(number)`, `next_planned_heat() -> PlannedHeat | None` (first not finished;
-  status RUNNING means resume ``heat_id`` with `resume_heat`), `start_planned_heat(number,
-  config=None) -> HeatRecorder`. `PlannedHeat` has number, leg, stage, name, plan (rules
-  Heat JSON), config (SessionConfig JSON), heat_id, status (`PlannedHeatStatus`), ``cars``
-  and ``recodes`` (address -> entry_no). `HeatPlanLockedError` when re-planning is refused.
+  `planned_heat(number)`, `next_planned_heat() -> PlannedHeat | None` (a RUNNING one
+  first: resume its ``heat_id`` with `resume_heat`; else the first not finished),
+  `start_planned_heat(number, config=None) -> HeatRecorder`. `PlannedHeat` has number,
+  leg, stage, name, plan (rules Heat JSON), config (SessionConfig JSON), heat_id, status
+  (`PlannedHeatStatus`), ``cars`` and ``recodes`` (address -> entry_no).
+  `HeatPlanLockedError` when re-planning is refused.
 * Journal: `HeatRecorder.append(item) -> (seq, stored_item)` is durable on return (commit
   with ``synchronous=FULL``); apply ``stored_item`` to the engine and show it only after.
   `journal(heat)`, `changes_since(seq)`, `last_seq()`, `data_version()`,

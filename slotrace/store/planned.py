@@ -7,7 +7,7 @@ the TUI) then asks for the next planned heat and starts it, which links the plan
 the running heat and its journal::
 
     ef.save_heat_plan([PlannedHeatSpec(name, heat, config, stage=1), ...])
-    planned = ef.next_planned_heat()              # first one not finished, or None
+    planned = ef.next_planned_heat()              # a running one, else the first waiting
     if planned.status is PlannedHeatStatus.RUNNING:
         recorder = ef.resume_heat(planned.heat_id)     # interrupted: continue it
     else:
@@ -150,10 +150,18 @@ class PlannedHeats:
         return _planned(rows[0])
 
     def next_planned_heat(self) -> PlannedHeat | None:
-        """The first planned heat not finished (a RUNNING one must be resumed), or None."""
-        for planned in self.planned_heats():
-            if planned.status is not PlannedHeatStatus.FINISHED:
-                return planned
+        """The planned heat to run next, or None when all finished.
+
+        A RUNNING one comes first (it was interrupted: resume it); otherwise the first by
+        number that is waiting or was aborted.
+        """
+        planned = self.planned_heats()
+        for status in (PlannedHeatStatus.RUNNING, None):
+            for heat in planned:
+                if heat.status is status or (
+                    status is None and heat.status is not PlannedHeatStatus.FINISHED
+                ):
+                    return heat
         return None
 
     def save_heat_plan(

@@ -163,3 +163,9 @@ def test_race_numbers_are_saved_without_losing_verdicts(event_file: EventFile) -
     with pytest.raises(EventFileError, match=r"no entries \[9\]"):
         event_file.set_race_numbers({9: 1})
     assert [e.get("race_number") for e in event_file.entries()] == [2101, 2100, None, None]
+
+
+def test_an_interrupted_heat_comes_next_before_earlier_waiting_ones(event_file: EventFile) -> None:
+    event_file.save_heat_plan(PLAN)
+    event_file.start_planned_heat(2)
+    assert event_file.next_planned_heat().number == 2

@@ -1,0 +1,76 @@
+"""``slotrace heats --save`` refusals and ``slotrace run`` leaving an interrupted heat resumable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_sample_event import reduced_sample, slotrace
+
+from slotrace.drivers_api import CarPassed
+from slotrace.store import EventFile, HeatStatus, PlannedHeatStatus
+
+
+@pytest.fixture
+def event(tmp_path: Path) -> Path:
+    event, entries_csv = tmp_path / "club.slotrace", tmp_path / "entries.csv"
+    reduced_sample(entries_csv)
+    slotrace("new", event)
+    slotrace("entries", "import", event, entries_csv)
+    return event
+
+
+def _error(*args: str | Path) -> str:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "slotrace", *map(str, args)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    return done.stderr
+
+
+def test_heats_are_saved_only_from_recorded_scrutineering_and_saved_numbers(event: Path) -> None:
+    assert "no scrutineering recorded yet" in _error("heats", event, "--save")
+    slotrace("scrutineer", event, "--record", expect=3)
+    assert "startlist" in _error("heats", event, "--save")  # no race numbers yet
+    slotrace("startlist", event, "--save")
+    slotrace("heats", event, "--save")
+    with EventFile.open(event, read_only=True) as ef:
+        assert len(ef.planned_heats()) == 8
+        assert 11 not in {e for p in ef.planned_heats() for e in p.cars.values()}
+
+
+def test_an_interrupted_heat_is_resumed_and_replanning_then_needs_force(event: Path) -> None:
+    slotrace("scrutineer", event, "--record", expect=3)
+    slotrace("startlist", event, "--save")
+    slotrace("heats", event, "--save")
+    # real time: 2 laps of ~5 s plus the start lights cannot finish within 1 s
+    stopped = _error("run", event, "--heat", "2", "--device", "sim", "--laps", "2",
+                     "--timeout", "1")
+    assert "did not finish within 1 s" in stopped and "--heat 2" in stopped
+    with EventFile.open(event, read_only=True) as ef:
+        planned = ef.planned_heat(2)
+        assert planned.status is PlannedHeatStatus.RUNNING
+        before = [e.item() for e in ef.journal(planned.heat_id)]
+    assert "still running" in _error("heats", event, "--save", "--force")
+    out = slotrace("run", event, "--next", "--device", "sim", "--speedup", "100",
+                   "--timeout", "30")
+    assert "[1/8] Heat 2" in out and "resuming heat" in out
+    with EventFile.open(event, read_only=True) as ef:
+        heat = ef.heat(planned.heat_id)
+        assert heat.status is HeatStatus.FINISHED and heat.config["laps"] == 2
+        after = [e.item() for e in ef.journal(heat.id)]
+        assert after[: len(before)] == before  # nothing journaled before the stop is lost
+        epochs = {x.epoch for x in after if isinstance(x, CarPassed)}
+        assert len(epochs) >= 1 and max(epochs) >= heat.epoch_offset > 0
+        assert ef.next_planned_heat().number == 1
+    assert "already ran" in _error("heats", event, "--save")
+    assert "saved 8 planned heats" in slotrace("heats", event, "--save", "--force")
+    with EventFile.open(event, read_only=True) as ef:
+        assert ef.heat(planned.heat_id).status is HeatStatus.FINISHED  # kept with its journal
+        assert ef.next_planned_heat().number == 1
+
+
+def test_run_without_a_plan_says_what_to_do(event: Path) -> None:
+    assert "heats" in _error("run", event, "--next", "--device", "sim")
