@@ -11,6 +11,7 @@ import csv
 import io
 import tomllib
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,17 @@ from slotrace.rules.errors import (
 from slotrace.rules.model import Entry, Event, ModelCar, PassageControl, Track
 from slotrace.rules.register import Register, load_register
 
-TRACKS_DIR = Path(__file__).resolve().parents[2] / "tracks"
+SOURCE_TRACKS_DIR = Path(__file__).resolve().parents[2] / "tracks"
+"""The repository's tracks/ folder, used when the package ``slotrace.tracks`` is not installed
+(an editable install made before tracks/ was packaged)."""
+
+
+def shipped_tracks() -> Traversable:
+    """The shipped track files: the installed package ``slotrace.tracks`` (tracks/ in the repo)."""
+    try:
+        return resources.files("slotrace.tracks")
+    except ModuleNotFoundError:
+        return SOURCE_TRACKS_DIR
 
 
 def _field_problems(exc: ValidationError, prefix: str = "") -> list[Problem]:
@@ -60,16 +71,21 @@ def parse_track(text: str, source: str) -> Track:
 
 
 def load_track(name_or_path: str | Path) -> Track:
-    """Load a track by file path or by name from the `tracks/` folder."""
+    """Load a track by file path or by name from the shipped tracks (the `tracks/` folder)."""
     path = Path(name_or_path)
-    if not (path.suffix == ".toml" or path.exists()):
-        path = TRACKS_DIR / f"{name_or_path}.toml"
-    if not path.is_file():
-        known = sorted(p.stem for p in TRACKS_DIR.glob("*.toml")) if TRACKS_DIR.is_dir() else []
-        raise TrackFileError(str(name_or_path), [Problem(
-            "track", f"no such track file or name (known tracks: {', '.join(known) or 'none'})"
-        )])
-    return parse_track(path.read_text("utf-8"), str(path))
+    if path.suffix == ".toml" or path.exists():
+        if path.is_file():
+            return parse_track(path.read_text("utf-8"), str(path))
+    else:
+        shipped = shipped_tracks() / f"{name_or_path}.toml"
+        if shipped.is_file():
+            return parse_track(shipped.read_text("utf-8"), f"track {name_or_path}")
+    folder = shipped_tracks()
+    known = sorted(p.name.removesuffix(".toml") for p in folder.iterdir()
+                   if p.name.endswith(".toml")) if folder.is_dir() else []
+    raise TrackFileError(str(name_or_path), [Problem(
+        "track", f"no such track file or name (known tracks: {', '.join(known) or 'none'})"
+    )])
 
 
 def check_event_on_track(event: Event, track: Track) -> list[Problem]:
