@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from slotrace.drivers_api import CarPassed
 from slotrace.drivers_api.records import RecordError
 from slotrace.engine import (
     EngineInput,
@@ -63,7 +64,9 @@ def register(subparsers: Any) -> None:
         "--sensors", type=int, default=1, choices=(1, 2, 3), help="sensor groups (default 1)"
     )
     parser.add_argument(
-        "--cars", default="1,2,3,4,5,6", help="cars taking part, comma-separated (default 1-6)"
+        "--cars",
+        default=None,
+        help="cars taking part, comma-separated (default: every car that crossed a sensor)",
     )
     parser.add_argument(
         "--finish",
@@ -81,8 +84,12 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def config_from_args(args: argparse.Namespace) -> SessionConfig:
-    """The session configuration the options describe."""
+def config_from_args(args: argparse.Namespace, seen_cars: tuple[int, ...] = ()) -> SessionConfig:
+    """The session configuration the options describe.
+
+    Without ``--cars``, the cars taking part are ``seen_cars`` (those in the recording), or
+    1-6 when the recording has no crossings at all.
+    """
     if args.session == "race":
         if args.laps is None and args.minutes is None:
             raise ReplayError("a race needs --laps N or --minutes M")
@@ -90,7 +97,10 @@ def config_from_args(args: argparse.Namespace) -> SessionConfig:
     else:
         kind = SessionKind.PRACTICE if args.session == "practice" else SessionKind.QUALIFYING
     try:
-        cars = tuple(int(c) for c in args.cars.split(",") if c.strip())
+        if args.cars is None:
+            cars = seen_cars or (1, 2, 3, 4, 5, 6)
+        else:
+            cars = tuple(int(c) for c in args.cars.split(",") if c.strip())
     except ValueError:
         raise ReplayError(f"--cars: expected numbers like 1,2,3, got {args.cars!r}") from None
     try:
@@ -190,8 +200,9 @@ def format_table(rows: tuple[Standing, ...]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = config_from_args(args)
     events = read_events(args.file)
+    seen = tuple(sorted({e.car for e in events if isinstance(e, CarPassed)}))
+    config = config_from_args(args, seen)
     state = fold(config, events)
     rows = standings(state)
     if args.json:

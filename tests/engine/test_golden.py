@@ -84,3 +84,10 @@ def test_race_needs_a_distance(capsys):
 def test_missing_file_is_reported(tmp_path, capsys):
     assert main(["replay", str(tmp_path / "nope.jsonl"), "--laps", "3"]) == 1
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_replay_without_cars_scores_the_cars_in_the_recording(capsys):
+    args = [a for a in ARGS if a not in ("--cars", "1,2,3")]
+    assert main([*args, "--json"]) == 0
+    cars = [r["car"] for r in json.loads(capsys.readouterr().out)["standings"]]
+    assert sorted(cars) == [1, 2, 3]
