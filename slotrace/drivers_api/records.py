@@ -12,6 +12,7 @@ import dataclasses
 import enum
 import typing
 from functools import cache
+from types import NoneType, UnionType
 from typing import Any
 
 from slotrace.drivers_api.commands import DRIVER_COMMAND_TYPES, DriverCommand
@@ -43,8 +44,9 @@ def _dump(value: Any) -> Any:
     return value
 
 
-def to_record(obj: DriverEvent | DriverCommand) -> dict[str, Any]:
-    """The JSON-ready dict of an event or command, with its ``type``."""
+def to_record(obj: Any) -> dict[str, Any]:
+    """The JSON-ready dict of an event, command or any other frozen dataclass value object
+    built from ints, strings, bools, enums, tuples and frozensets, with its ``type``."""
     record: dict[str, Any] = {"type": type(obj).__name__}
     for f in dataclasses.fields(obj):  # type: ignore[arg-type]
         record[f.name] = _dump(getattr(obj, f.name))
@@ -53,6 +55,15 @@ def to_record(obj: DriverEvent | DriverCommand) -> dict[str, Any]:
 
 def _load(hint: Any, value: Any, where: str) -> Any:
     origin = typing.get_origin(hint)
+    if isinstance(hint, UnionType) or origin is typing.Union:
+        options = typing.get_args(hint)
+        if value is None and NoneType in options:
+            return None
+        return _load(next(o for o in options if o is not NoneType), value, where)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise RecordError(f"{where}: expected true or false, got {value!r}")
+        return value
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         if not isinstance(value, int) or isinstance(value, bool):
             raise RecordError(f"{where}: expected an integer, got {value!r}")
@@ -77,7 +88,14 @@ def _load(hint: Any, value: Any, where: str) -> Any:
     return value
 
 
-def _from_record(record: Any, types: dict[str, type], kind: str) -> Any:
+def from_record(record: Any, types: dict[str, type], kind: str) -> Any:
+    """Rebuild a value object from its record, choosing the class by ``type`` among ``types``.
+
+    Extra keys are ignored; ``kind`` names what is expected in error messages.
+
+    Raises:
+        RecordError: naming the type and field and what was expected.
+    """
     if not isinstance(record, dict):
         raise RecordError(f"expected a JSON object for a {kind}, got {type(record).__name__}")
     name = record.get("type")
@@ -108,9 +126,9 @@ def event_from_record(record: Any) -> DriverEvent:
     Raises:
         RecordError: naming the field and what was expected.
     """
-    return _from_record(record, EVENT_TYPES, "event")
+    return from_record(record, EVENT_TYPES, "event")
 
 
 def command_from_record(record: Any) -> DriverCommand:
     """Rebuild a driver command from its record."""
-    return _from_record(record, COMMAND_TYPES, "command")
+    return from_record(record, COMMAND_TYPES, "command")

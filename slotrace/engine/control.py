@@ -9,15 +9,12 @@ Steward decisions about a car (penalties, lap corrections, warnings) must name a
 
 from __future__ import annotations
 
-import dataclasses
 import typing
 from dataclasses import dataclass
-from functools import cache
-from types import NoneType, UnionType
 from typing import Any
 
 from slotrace.drivers_api.events import MAX_CAR, DriverEvent
-from slotrace.drivers_api.records import RecordError, event_from_record
+from slotrace.drivers_api.records import event_from_record, from_record
 from slotrace.drivers_api.records import to_record as driver_to_record
 
 
@@ -174,38 +171,7 @@ _CONTROL_BY_NAME: dict[str, type] = {cls.__name__: cls for cls in RACE_CONTROL_T
 
 def to_record(obj: EngineInput) -> dict[str, Any]:
     """The JSON-ready dict of a race-control command or driver event, with its ``type``."""
-    if type(obj).__name__ not in _CONTROL_BY_NAME:
-        return driver_to_record(obj)  # type: ignore[arg-type]
-    record: dict[str, Any] = {"type": type(obj).__name__}
-    for f in dataclasses.fields(obj):  # type: ignore[arg-type]
-        record[f.name] = getattr(obj, f.name)
-    return record
-
-
-@cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
-def _load(hint: Any, value: Any, where: str) -> Any:
-    if isinstance(hint, UnionType) or typing.get_origin(hint) is typing.Union:
-        options = typing.get_args(hint)
-        if value is None and NoneType in options:
-            return None
-        return _load(next(o for o in options if o is not NoneType), value, where)
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise RecordError(f"{where}: expected true or false, got {value!r}")
-        return value
-    if hint is int:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise RecordError(f"{where}: expected an integer, got {value!r}")
-        return value
-    if hint is str:
-        if not isinstance(value, str):
-            raise RecordError(f"{where}: expected a string, got {value!r}")
-        return value
-    return value
+    return driver_to_record(obj)
 
 
 def control_from_record(record: Any) -> RaceControl:
@@ -214,25 +180,7 @@ def control_from_record(record: Any) -> RaceControl:
     Raises:
         RecordError: naming the type and field and what was expected.
     """
-    if not isinstance(record, dict):
-        raise RecordError(f"expected a JSON object for a command, got {type(record).__name__}")
-    name = record.get("type")
-    if name not in _CONTROL_BY_NAME:
-        known = ", ".join(sorted(_CONTROL_BY_NAME))
-        raise RecordError(f"unknown race-control type {name!r} (expected one of: {known})")
-    cls = _CONTROL_BY_NAME[name]
-    hints = _hints(cls)
-    kwargs = {}
-    for f in dataclasses.fields(cls):
-        if f.name not in record:
-            if f.default is not dataclasses.MISSING:
-                continue
-            raise RecordError(f"{name}: missing field {f.name!r}")
-        kwargs[f.name] = _load(hints[f.name], record[f.name], f"{name}.{f.name}")
-    try:
-        return cls(**kwargs)
-    except (ValueError, TypeError) as exc:
-        raise RecordError(f"{name}: {exc}") from exc
+    return from_record(record, _CONTROL_BY_NAME, "race-control")
 
 
 def is_race_control_record(record: Any) -> bool:
