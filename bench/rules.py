@@ -48,16 +48,20 @@ def main() -> None:
     timings["heat planning"] = time.perf_counter() - t
 
     scores = {
-        s.entry_no: tuple(TrialScore(f"T{k}", kind, rng.randint(0, 300), None,
-                                     rng.random(), False, "") for k, kind in enumerate(kinds))
+        s.entry_no: tuple(
+            TrialScore(f"T{k}", kind, rng.randint(0, 300), None, rng.random(), False, "")
+            for k, kind in enumerate(kinds)
+        )
         for s in start.slots
     }
     t = time.perf_counter()
     result = classify(entries, event, scores, [s.entry_no for s in start.slots])
     timings["classification"] = time.perf_counter() - t
 
-    print(f"{N_ENTRIES} entries ({len(start.slots)} passed), {N_TRIALS} trials each, "
-          f"{len(plan.heats)} heats, {len(result.overall)} classified")
+    print(
+        f"{N_ENTRIES} entries ({len(start.slots)} passed), {N_TRIALS} trials each, "
+        f"{len(plan.heats)} heats, {len(result.overall)} classified"
+    )
     for name, seconds in timings.items():
         print(f"  {name:<15} {seconds * 1000:8.1f} ms")
     print(f"  {'total':<15} {sum(timings.values()) * 1000:8.1f} ms   (target: well under 1000 ms)")
