@@ -55,7 +55,7 @@ def prepare_race_control(
     screens = {
         "event": EventScreen(event_file, plan),
         "entries": EntriesScreen(event_file),
-        "results": ResultsScreen(),
+        "results": ResultsScreen(event_file.path, event_file.heat(recorder.heat).stage),
         **(extra_screens or {}),
     }
     session = RaceSession(config, recorder, replay=replay, epoch=recorder.current_epoch)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,34 @@ async def test_event_screen_shows_the_next_heats_recoding_sheet_and_progress(
             assert first_row[:3] == [
                 str(slot.address), "CODE (first)", f"{plan.numbers[slot.entry_no]:03d}"
             ]
+
+
+async def test_results_screen_shows_the_rules_classifications_and_charity_total(
+    demo_path: Path,
+) -> None:
+    from slotrace.store.results import build_report
+    from slotrace.tui.screens.results import ResultsScreen
+
+    with EventFile.open(demo_path) as event_file:
+        app = prepare_race_control(event_file, ScriptedDriver())
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.press("f5")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, ResultsScreen) and screen.report_worker is not None
+            await asyncio.wait_for(screen.report_worker.wait(), timeout=30)
+            await pilot.pause()
+            expected = build_report(event_file)
+            overall = screen.query_one("#overall-table")
+            assert overall.row_count == len(expected["overall"]) > 0
+            assert str(overall.get_row_at(0)[1]) == expected["overall"][0]["label"]
+            stage = build_report(event_file, stage=1)
+            assert screen.query_one("#stage-table").row_count == len(stage["overall"])
+            assert screen.query_one("#ladies-table").row_count == len(
+                expected["side"]["Coppa delle Dame"])
+            assert screen.query_one("#nations-table").row_count == len(
+                expected["side"]["Coppa delle Nazioni"])
+            charity = str(screen.query_one("#charity").render())
+            assert f"Charity total {expected['charity']['total']:,.2f}" in charity
+            await pilot.press("2")
+            assert screen.query_one("TabbedContent").active == "overall"

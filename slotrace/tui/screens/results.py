@@ -1,12 +1,22 @@
-"""Provides `ResultsScreen`: the heat's classification with penalties and a lap-time chart."""
+"""Provides `ResultsScreen`: this heat, the stage, overall and side classifications, charity total.
+
+The classifications are the store's results report (`slotrace.store.results.build_report`:
+every heat replayed from its journal and classified by the rules), computed in a thread
+worker on its own read-only connection so race control never waits for it. The heat tab
+shows the live engine state of the heat on track with a lap-time chart per car.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, TabPane
+from textual.worker import Worker
 
 from slotrace.engine import standings
 from slotrace.tui import format as fmt
@@ -15,16 +25,72 @@ from slotrace.tui.widgets.lap_chart import LapChart
 if TYPE_CHECKING:
     from slotrace.tui.app import SlotraceApp
 
+LADIES = "Coppa delle Dame"
+NATIONS = "Coppa delle Nazioni"
+CLASSIFICATION_TABLES = ("overall", "stage", "classes", "ladies", "nations")
+
+
+def charity_line(charity: dict[str, Any] | None) -> str:
+    """``Charity total 1,234.50 (fees 800.00 · pledges 300.50 · auctions 100.00 · ...)``."""
+    if not charity:
+        return "Charity total: no event definition"
+    return (
+        f"Charity total {charity['total']:,.2f} (entry fees {charity['fees']:,.2f} · pledges "
+        f"{charity['pledges']:,.2f} · auctions {charity['auctions']:,.2f} · other donations "
+        f"{charity['other_donations']:,.2f})"
+    )
+
+
+def _score(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
+
 
 class ResultsScreen(Screen[None]):
-    """Heat classification (race time incl. penalties, best lap, decisions) and lap chart."""
+    """Heat classification, the rules' classifications and the charity total.
+
+    Args:
+        event_path: the event file to build the results report from (None: heat tab only).
+        stage: the stage of the heat on track, shown in the Stage tab.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "tab('heat')", "Heat"),
+        Binding("2", "tab('overall')", "Overall"),
+        Binding("3", "tab('stage')", "Stage"),
+        Binding("4", "tab('classes')", "Classes"),
+        Binding("5", "tab('ladies')", "Ladies"),
+        Binding("6", "tab('nations')", "Nations"),
+        Binding("r", "recompute", "Recompute"),
+    ]
 
     app: SlotraceApp
 
+    def __init__(self, event_path: Path | None = None, stage: int | None = None) -> None:
+        super().__init__()
+        self.event_path = event_path
+        self.stage = stage
+        self.report: dict[str, Any] | None = None
+        self.report_worker: Worker[None] | None = None
+        """The latest classification worker (tests await it)."""
+
     def compose(self) -> ComposeResult:
         yield Label("", id="results-title", classes="section-title")
-        yield DataTable(id="heat-results", cursor_type="row", zebra_stripes=True)
-        yield LapChart(self.app.roster, id="lap-chart")
+        yield Static("", id="charity")
+        with TabbedContent(initial="heat", id="results-tabs"):
+            with TabPane("This heat", id="heat"):
+                yield DataTable(id="heat-results", cursor_type="row", zebra_stripes=True)
+                yield LapChart(self.app.roster, id="lap-chart")
+            with TabPane("Overall", id="overall"):
+                yield DataTable(id="overall-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Stage", id="stage"):
+                yield Label("", id="stage-title")
+                yield DataTable(id="stage-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Classes", id="classes"):
+                yield DataTable(id="classes-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Ladies", id="ladies"):
+                yield DataTable(id="ladies-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Nations", id="nations"):
+                yield DataTable(id="nations-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -33,12 +99,30 @@ class ResultsScreen(Screen[None]):
                            ("laps", "Laps"), ("time", "Time"), ("penalty", "Penalty"),
                            ("best", "Best"), ("status", "Status")):
             table.add_column(label, key=key)
+        for name in CLASSIFICATION_TABLES:
+            classification = self.query_one(f"#{name}-table", DataTable)
+            if name == "classes":
+                classification.add_column("Class", key="table")
+            for key, label in (("pos", "Pos"), ("entry", "Entry"), ("score", "Score"),
+                               ("raw", "Raw"), ("coefficient", "Coeff.")):
+                classification.add_column(label, key=key)
         self.refresh_view()
 
     def on_screen_resume(self) -> None:
         self.refresh_view()
 
+    def action_tab(self, name: str) -> None:
+        self.query_one(TabbedContent).active = name
+
+    def action_recompute(self) -> None:
+        self.report_worker = self.compute_report()
+
     def refresh_view(self) -> None:
+        """Show the heat on track now and recompute the classifications in the background."""
+        self._show_heat()
+        self.report_worker = self.compute_report()
+
+    def _show_heat(self) -> None:
         state = self.app.session.state
         self.query_one("#results-title", Label).update(
             f"{self.app.heat_title}: classification ({state.phase.name.lower()})"
@@ -54,3 +138,62 @@ class ResultsScreen(Screen[None]):
                 fmt.lap_time(standing.best_lap_ms), standing.status.name,
             )
         self.query_one(LapChart).show(state)
+
+    @work(thread=True, exclusive=True, group="results", exit_on_error=False)
+    def compute_report(self) -> None:
+        """Build the results report on a read-only connection of its own (a thread)."""
+        if self.event_path is None:
+            self.app.call_from_thread(self._show_problem, "no event file: heat results only")
+            return
+        from slotrace.errors import SlotraceError
+        from slotrace.store import EventFile
+        from slotrace.store.results import build_report
+
+        self.app.call_from_thread(self._show_problem, "computing the classifications ...")
+        try:
+            with EventFile.open(self.event_path, read_only=True) as reader:
+                report = build_report(reader)
+                stage = build_report(reader, stage=self.stage) if self.stage else None
+        except SlotraceError as exc:
+            self.app.call_from_thread(self._show_problem, f"results not available: {exc}")
+            return
+        self.app.call_from_thread(self.show_report, report, stage)
+
+    def _show_problem(self, text: str) -> None:
+        self.query_one("#charity", Static).update(text)
+
+    def show_report(self, report: dict[str, Any], stage: dict[str, Any] | None) -> None:
+        """Fill the classification tabs from a results report (`build_report` data)."""
+        self.report = report
+        self.query_one("#charity", Static).update(
+            charity_line(report.get("charity"))
+            + f" · {len(report.get('heats', ()))} heats in the report"
+        )
+        side = report.get("side", {})
+        self._fill("overall", report.get("overall", []))
+        self._fill("stage", stage.get("overall", []) if stage else [])
+        self.query_one("#stage-title", Label).update(
+            f"Stage {self.stage}: {len(stage.get('heats', ()))} heats so far"
+            if stage else "The heat on track belongs to no stage"
+        )
+        self._fill("ladies", side.get(LADIES, []))
+        self._fill("nations", side.get(NATIONS, []))
+        classes = self.query_one("#classes-table", DataTable)
+        classes.clear()
+        for name, rows in side.items():
+            if name in (LADIES, NATIONS):
+                continue
+            for row in rows:
+                classes.add_row(name, *self._cells(row))
+
+    def _fill(self, name: str, rows: list[dict[str, Any]]) -> None:
+        table = self.query_one(f"#{name}-table", DataTable)
+        table.clear()
+        for row in rows:
+            table.add_row(*self._cells(row))
+
+    @staticmethod
+    def _cells(row: dict[str, Any]) -> tuple[str, ...]:
+        return (str(row.get("position", "")), str(row.get("label", row.get("entry_no", ""))),
+                _score(row.get("score")), _score(row.get("raw")),
+                _score(row.get("coefficient")))
