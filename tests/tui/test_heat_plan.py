@@ -115,3 +115,56 @@ async def test_results_screen_shows_the_rules_classifications_and_charity_total(
             assert f"Charity total {expected['charity']['total']:,.2f}" in charity
             await pilot.press("2")
             assert screen.query_one("TabbedContent").active == "overall"
+
+
+def _sample_rows() -> list[str]:
+    from importlib import resources
+
+    text = (resources.files("slotrace.rules") / "data" / "sample-entries.csv").read_text("utf-8")
+    return [line for line in text.splitlines() if not line.startswith("#")]
+
+
+async def test_entries_import_lists_every_problem_and_imports_nothing_then_imports(
+    tmp_path: Path,
+) -> None:
+    from test_resume_and_board import make_event_file
+
+    from slotrace.tui.screens.entries import EntriesScreen
+    from slotrace.tui.screens.import_dialog import ImportEntriesDialog
+
+    header, *rows = _sample_rows()
+    columns = header.split(",")
+    broken = rows[1].split(",")
+    broken[columns.index("displacement_cc")] = "big"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([header, rows[0], ",".join(broken), rows[0]]) + "\n")
+    good = tmp_path / "good.csv"
+    good.write_text("\n".join([header, *rows[:5]]) + "\n")
+    path = tmp_path / "event.slotrace"
+    make_event_file(path)
+    with EventFile.open(path) as event_file:
+        app = prepare_race_control(event_file, ScriptedDriver())
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.press("f4")
+            await pilot.press("ctrl+o")
+            await pilot.pause()
+            dialog = app.screen
+            assert isinstance(dialog, ImportEntriesDialog)
+            dialog.query_one("#csv-path").value = str(bad)
+            await pilot.click("#import")
+            assert dialog.import_worker is not None
+            await asyncio.wait_for(dialog.import_worker.wait(), timeout=30)
+            await pilot.pause()
+            # Row 3 (file line) has a bad number and row 4 repeats row 2: both listed.
+            assert len(dialog.problems) >= 2
+            assert any("row 3" in p and "displacement_cc" in p for p in dialog.problems)
+            assert any("row 4" in p for p in dialog.problems)
+            assert len(dialog.query_one("#import-problems").children) == len(dialog.problems)
+            assert len(event_file.entries()) == 2  # nothing imported
+            dialog.query_one("#csv-path").value = str(good)
+            await pilot.click("#import")
+            await asyncio.wait_for(dialog.import_worker.wait(), timeout=30)
+            await pilot.pause()
+            assert isinstance(app.screen, EntriesScreen)
+            assert len(event_file.entries()) == 5
+            assert app.screen.query_one("#entries").row_count == 5

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from slotrace.store import EventFile
 from slotrace.tui.roster import entry_label
+from slotrace.tui.screens.import_dialog import ImportEntriesDialog
 
 COLUMNS = (("no", "No."), ("driver", "Crew"), ("nat", "Nat"), ("car", "Car"),
            ("class", "Class"), ("verdict", "Verdict"))
@@ -29,7 +31,15 @@ def verdict_summary(verdicts: list[dict[str, Any]]) -> str:
 
 
 class EntriesScreen(Screen[None]):
-    """Type to filter (number, crew, car, class); click a header to sort; Enter shows verdicts."""
+    """Type to filter (number, crew, car, class); click a header to sort; Enter shows verdicts.
+
+    Ctrl+O imports an entries CSV (every problem listed by row and column, nothing imported
+    on error).
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+o", "import_csv", "Import CSV"),
+    ]
 
     def __init__(self, event_file: EventFile) -> None:
         super().__init__()
@@ -63,6 +73,13 @@ class EntriesScreen(Screen[None]):
             if needle and not any(needle in cell.lower() for cell in row):
                 continue
             table.add_row(*row, key=str(entry.get("entry_no")))
+
+    def action_import_csv(self) -> None:
+        self.app.push_screen(ImportEntriesDialog(self.event_file), self._imported)
+
+    def _imported(self, count: int | None) -> None:
+        if count is not None:
+            self.fill(self.query_one("#entry-filter", Input).value)
 
     @on(Input.Changed, "#entry-filter")
     def filter_changed(self, event: Input.Changed) -> None:
