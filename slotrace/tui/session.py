@@ -99,6 +99,21 @@ class RaceSession:
         elapsed_ms = int((self._clock() - self._seen_at) * 1000)
         return self._device_ms + max(elapsed_ms, 0), self._epoch
 
+    def live_elapsed_ms(self) -> int:
+        """The session clock now, between events: the engine's clock run on by the estimate.
+
+        The engine only knows the clock at its last timed event; while the clock runs, the
+        face adds the monotonic time since the last crossing (same device-clock epoch only).
+        """
+        state = self.state
+        clock = state.clock
+        if not clock.running or clock.anchor_ms is None:
+            return state.elapsed_ms
+        device_ms, epoch = self.device_now()
+        if device_ms is None or epoch != clock.anchor_epoch:
+            return state.elapsed_ms
+        return max(state.elapsed_ms, clock.anchor_elapsed + device_ms - clock.anchor_ms)
+
     def stamp(self, command: Any) -> Any:
         """Return ``command`` with ``device_ms`` and ``epoch`` set to the estimated CU clock."""
         device_ms, epoch = self.device_now()

@@ -24,11 +24,16 @@ from slotrace.engine import (
 from slotrace.tui.screens.car_settings_dialog import CarSettingsDialog
 from slotrace.tui.screens.lap_correction_dialog import LapCorrectionDialog
 from slotrace.tui.screens.penalty_dialog import PenaltyDialog
+from slotrace.tui.screens.revoke_dialog import RevokeDialog
 from slotrace.tui.widgets.alert_list import AlertList
 from slotrace.tui.widgets.leaderboard import Leaderboard
 from slotrace.tui.widgets.link_status import LinkStatusBar
 from slotrace.tui.widgets.session_header import SessionHeader
 from slotrace.tui.widgets.start_lights import StartLights
+from slotrace.tui.widgets.stewards_log import StewardsLog, revocable
+
+CLOCK_TICK_SECONDS = 1.0
+"""How often the session clock / time to go is re-drawn between events."""
 
 if TYPE_CHECKING:
     from slotrace.tui.app import SlotraceApp
@@ -46,6 +51,7 @@ class RaceControlScreen(Screen[None]):
         Binding("x", "penalty", "Penalty"),
         Binding("l", "lap_correction", "Lap fix"),
         Binding("t", "tune_car", "Tune car"),
+        Binding("v", "revoke", "Revoke"),
     ]
 
     app: SlotraceApp
@@ -58,21 +64,36 @@ class RaceControlScreen(Screen[None]):
                 yield StartLights(id="start-lights")
             yield Label("", id="last-event")
         yield Leaderboard(roster, id="leaderboard")
-        yield Label("Alerts", classes="section-title")
-        yield AlertList(roster, id="alerts")
+        with Horizontal(id="race-bottom"):
+            with Vertical(id="alerts-pane"):
+                yield Label("Alerts", classes="section-title")
+                yield AlertList(roster, id="alerts")
+            with Vertical(id="log-pane"):
+                yield Label("Stewards' log", classes="section-title")
+                yield StewardsLog(roster, id="stewards-log")
         yield LinkStatusBar(id="link-status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(SessionHeader).title = self.app.heat_title
         self.show(self.app.session.state, ())
+        self.set_interval(CLOCK_TICK_SECONDS, self.tick_clock)
+
+    def tick_clock(self) -> None:
+        """Run the session clock on between events (estimated from the last crossing)."""
+        header = self.query_one(SessionHeader)
+        if header.state is not None and header.state.clock.running:
+            header.clock_ms = self.app.session.live_elapsed_ms()
 
     def show(self, state: Any, race_events: tuple[Any, ...]) -> None:
         """Render the engine state after an input (called for every lap, never skipped)."""
-        self.query_one(SessionHeader).state = state
+        header = self.query_one(SessionHeader)
+        header.state = state
+        header.clock_ms = self.app.session.live_elapsed_ms()
         self.query_one(StartLights).light = state.start_light or StartLight.OFF
         self.query_one(Leaderboard).show(standings(state))
         self.query_one(AlertList).alerts = tuple(state.alerts)
+        self.query_one(StewardsLog).show(state.stewards_log)
         link = self.query_one(LinkStatusBar)
         link.status = self.app.session.link
         link.stats = self.app.driver.stats
@@ -133,6 +154,20 @@ class RaceControlScreen(Screen[None]):
             self.app.notify("select a car in the leaderboard first", severity="warning")
             return
         self.app.push_screen(CarSettingsDialog(self.app.roster, car), self._send_settings)
+
+    def action_revoke(self) -> None:
+        app = self.app
+        decisions = revocable(app.session.state.stewards_log)
+        if not decisions:
+            app.notify("no decision to revoke (penalties and lap corrections can be)",
+                       severity="warning")
+            return
+        log = self.query_one(StewardsLog)
+        chosen = None
+        if log.row_count:
+            chosen = int(str(log.get_row_at(log.cursor_row)[0]))
+        app.push_screen(RevokeDialog(app.roster, decisions, app.author, chosen),
+                        self._apply_decision)
 
     def _apply_decision(self, command: Any) -> None:
         if command is not None:
