@@ -161,10 +161,15 @@ async def test_entries_import_lists_every_problem_and_imports_nothing_then_impor
             assert any("row 4" in p for p in dialog.problems)
             assert len(dialog.query_one("#import-problems").children) == len(dialog.problems)
             assert len(event_file.entries()) == 2  # nothing imported
-            dialog.query_one("#csv-path").value = str(good)
-            await pilot.click("#import")
+            path_input = dialog.query_one("#csv-path")
+            path_input.value = str(good)
+            path_input.focus()
+            await pilot.press("enter")
             await asyncio.wait_for(dialog.import_worker.wait(), timeout=30)
-            await pilot.pause()
+            for _ in range(100):  # the dialog closes once the main thread saved the entries
+                if isinstance(app.screen, EntriesScreen):
+                    break
+                await pilot.pause()
             assert isinstance(app.screen, EntriesScreen)
             assert len(event_file.entries()) == 5
             assert app.screen.query_one("#entries").row_count == 5
