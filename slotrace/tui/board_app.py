@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.timer import Timer
 from textual.widgets import Footer, Label
 
 from slotrace.tui.board_feed import BoardFeed
@@ -49,6 +50,8 @@ class BoardApp(App[None]):
         self.entry_class = entry_class
         self.poll_seconds = poll_seconds
         self.page_seconds = page_seconds
+        self.page_timer: Timer | None = None
+        """Turns the pages every ``page_seconds`` (None when paging is off)."""
 
     def compose(self) -> ComposeResult:
         yield Label(self.feed.title, id="board-title")
@@ -62,7 +65,7 @@ class BoardApp(App[None]):
         if self.poll_seconds:
             self.set_interval(self.poll_seconds, self.poll_file)
         if self.page_seconds:
-            self.set_interval(self.page_seconds, self.action_next_page)
+            self.page_timer = self.set_interval(self.page_seconds, self.action_next_page)
 
     def poll_file(self) -> None:
         if self.feed.poll():
@@ -80,6 +83,8 @@ class BoardApp(App[None]):
         self.query_one("#board-title", Label).update(f"{self.feed.title}{klass}")
         live.rows = tuple(self.feed.live_rows(self.entry_class))
         overall = self.query_one("#board-overall", BoardTable)
+        overall.caption = self.feed.overall_caption
+        overall.best_label = "Best" if overall.caption.endswith("every car") else "Score"
         overall.rows = tuple(self.feed.overall_rows(self.entry_class))
 
     def action_next_page(self) -> None:

@@ -1,8 +1,10 @@
 """Provides `BoardFeed`: the spectator board's read-only view of an event file, kept up to date.
 
 Textual-free: it follows the journal through a read-only connection, folds each heat's
-inputs with the engine and hands the board plain rows (current heat's live order and a
-classification over all heats).
+inputs with the engine and hands the board plain rows: the current heat's live order and
+the overall classification. The overall classification is the rules' (the store's results
+report, the same numbers `slotrace results` prints), recomputed whenever a heat starts or
+finishes; an event file without legs (no rules scoring) ranks cars by their fastest lap.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 from slotrace.engine import RaceState, SessionConfig, apply, initial_state, standings
 from slotrace.store import EventFile, HeatInfo, HeatStatus
 from slotrace.tui import format as fmt
-from slotrace.tui.roster import Roster, roster_for_heat
+from slotrace.tui.roster import Roster, entry_label, roster_for_heat
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +47,10 @@ class BoardFeed:
         self._states: dict[int, RaceState] = {}
         self._rosters: dict[int, Roster] = {}
         self._follower = event_file.follow()
+        self._heat_marks: tuple[tuple[int, str], ...] | None = None
+        self._classified: list[BoardRow] = []
         self.poll()
+        self._reclassify_if_heats_changed()
 
     def poll(self) -> bool:
         """Fold journal rows committed since the last poll; True if anything changed."""
@@ -55,7 +60,56 @@ class BoardFeed:
         for row in rows:
             state = self._state_for(row.heat)
             self._states[row.heat], _ = apply(state, row.item())
+        self._reclassify_if_heats_changed()
         return True
+
+    @property
+    def overall_caption(self) -> str:
+        if self._classified:
+            return "Overall classification (penalty points, lower is better)"
+        return "Overall: fastest lap of every car"
+
+    def _reclassify_if_heats_changed(self) -> None:
+        marks = tuple((h.id, str(h.status)) for h in self.event_file.heats())
+        if marks == self._heat_marks:
+            return
+        self._heat_marks = marks
+        self._classified = self._rules_classification()
+
+    def _rules_classification(self) -> list[BoardRow]:
+        """The results report's overall classification as board rows (empty without rules)."""
+        from slotrace.store.results import build_report
+        from slotrace.tui.heat_plan import day_plan
+
+        if not self.event_file.event_definition().get("legs"):
+            return []
+        report = build_report(self.event_file)
+        plan = day_plan(self.event_file)
+        numbers = plan.numbers if plan is not None else {}
+        laps = {line["entry_no"]: line["laps"] for line in (report.get("charity") or {}).get(
+            "lines", ())}
+        by_entry_no = {e.get("entry_no"): e for e in self._entries}
+        rows = []
+        for result in report.get("overall", ()):
+            entry_no = result["entry_no"]
+            data = dict(by_entry_no.get(entry_no, {}))
+            if entry_no in numbers:
+                data["race_number"] = numbers[entry_no]
+            entry = entry_label(data, 0)
+            rows.append(
+                BoardRow(
+                    position=result["position"],
+                    number=entry.number,
+                    driver=entry.driver,
+                    car=entry.car,
+                    entry_class=entry.entry_class,
+                    laps=laps.get(entry_no, 0),
+                    best=f"{result['score']:g}",
+                    last="",
+                    gap="",
+                )
+            )
+        return rows
 
     def _state_for(self, heat_id: int) -> RaceState:
         if heat_id not in self._states:
@@ -109,6 +163,12 @@ class BoardFeed:
         return rows
 
     def overall_rows(self, entry_class: str | None = None) -> list[BoardRow]:
+        """The rules' overall classification; without rules, cars ranked by fastest lap."""
+        if self._classified:
+            return [r for r in self._classified if not entry_class or r.entry_class == entry_class]
+        return self._fastest_lap_rows(entry_class)
+
+    def _fastest_lap_rows(self, entry_class: str | None) -> list[BoardRow]:
         """Every entry that has run, ranked by its best lap over all heats."""
         best: dict[str, tuple[int, Any, int]] = {}
         for heat_id, state in self._states.items():

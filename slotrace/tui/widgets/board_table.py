@@ -22,10 +22,13 @@ class BoardTable(Widget):
     rows: reactive[tuple[BoardRow, ...]] = reactive((), always_update=True)
     page: reactive[int] = reactive(0)
 
-    def __init__(self, caption: str, *, show_last: bool = True, **kwargs: object) -> None:
+    def __init__(
+        self, caption: str, *, show_last: bool = True, best_label: str = "Best", **kwargs: object
+    ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.caption = caption
         self.show_last = show_last
+        self.best_label = best_label
 
     @property
     def rows_per_page(self) -> int:
@@ -62,7 +65,7 @@ class BoardTable(Widget):
         table.add_column("Car", ratio=3, no_wrap=True)
         table.add_column("Class", width=8, no_wrap=True)
         table.add_column("Laps", justify="right", width=5)
-        table.add_column("Best", justify="right", width=9)
+        table.add_column(self.best_label, justify="right", width=9)
         if self.show_last:
             table.add_column("Last", justify="right", width=9)
         table.add_column("Gap", justify="right", width=10)
