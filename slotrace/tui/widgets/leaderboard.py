@@ -45,12 +45,24 @@ def _status_text(standing: Any) -> str:
     return "" if name == "RUNNING" else name
 
 
+def _same(value: Any) -> Any:
+    """What decides whether a cell must be redrawn (a Text's style counts, not only its text)."""
+    return (value.plain, str(value.style)) if isinstance(value, Text) else value
+
+
+def _width(value: Any) -> int:
+    return len(value.plain) if isinstance(value, Text) else len(str(value))
+
+
 class Leaderboard(DataTable):
     """Standings with one row per position (row keys ``p1``, ``p2``, ...).
 
     Rows are keyed by position, so a change of order rewrites cells in place and the
-    table never re-sorts or jumps. The overall best lap is magenta, a car's own best
-    lap green when its last lap was its best.
+    table never re-sorts or jumps. Only cells whose content changed are rewritten, and a
+    column is re-measured only when a value is wider than anything it showed before
+    (re-measuring every column on every lap was the largest CPU cost of race control).
+    The overall best lap is magenta, a car's own best lap green when its last lap was its
+    best.
     """
 
     DEFAULT_CSS = """
@@ -61,6 +73,8 @@ class Leaderboard(DataTable):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.roster = roster or Roster()
         self._rows = 0
+        self._shown: dict[str, list[Any]] = {}
+        self._widths: dict[str, int] = {}
 
     def on_mount(self) -> None:
         for key, label in COLUMNS:
@@ -85,13 +99,23 @@ class Leaderboard(DataTable):
         for index, standing in enumerate(standings, start=1):
             cells = self._cells(standing, overall_best)
             key = f"p{index}"
+            shown = self._shown.get(key)
             if index > self._rows:
                 self.add_row(*cells, key=key)
                 self._rows += 1
-            else:
                 for (column, _), value in zip(COLUMNS, cells, strict=True):
-                    self.update_cell(key, column, value, update_width=True)
+                    self._widths[column] = max(self._widths.get(column, 0), _width(value))
+            elif shown != [_same(c) for c in cells]:
+                for (column, _), value, old in zip(COLUMNS, cells, shown or cells, strict=True):
+                    if shown is not None and _same(value) == old:
+                        continue
+                    wider = _width(value) > self._widths.get(column, 0)
+                    if wider:
+                        self._widths[column] = _width(value)
+                    self.update_cell(key, column, value, update_width=wider)
+            self._shown[key] = [_same(c) for c in cells]
         while self._rows > len(standings):
+            self._shown.pop(f"p{self._rows}", None)
             self.remove_row(f"p{self._rows}")
             self._rows -= 1
 
