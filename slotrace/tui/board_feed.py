@@ -46,6 +46,10 @@ class BoardFeed:
         self._heats: dict[int, HeatInfo] = {}
         self._states: dict[int, RaceState] = {}
         self._rosters: dict[int, Roster] = {}
+        from slotrace.tui.heat_plan import day_plan
+
+        plan = day_plan(event_file)
+        self._numbers: dict[int, int] = plan.numbers if plan is not None else {}
         self._follower = event_file.follow()
         self._heat_marks: tuple[tuple[int, str], ...] | None = None
         self._classified: list[BoardRow] = []
@@ -79,13 +83,11 @@ class BoardFeed:
     def _rules_classification(self) -> list[BoardRow]:
         """The results report's overall classification as board rows (empty without rules)."""
         from slotrace.store.results import build_report
-        from slotrace.tui.heat_plan import day_plan
 
         if not self.event_file.event_definition().get("legs"):
             return []
         report = build_report(self.event_file)
-        plan = day_plan(self.event_file)
-        numbers = plan.numbers if plan is not None else {}
+        numbers = self._numbers
         laps = {line["entry_no"]: line["laps"] for line in (report.get("charity") or {}).get(
             "lines", ())}
         by_entry_no = {e.get("entry_no"): e for e in self._entries}
@@ -115,7 +117,7 @@ class BoardFeed:
         if heat_id not in self._states:
             heat = self.event_file.heat(heat_id)
             self._heats[heat_id] = heat
-            self._rosters[heat_id] = roster_for_heat(self._entries, heat.cars)
+            self._rosters[heat_id] = roster_for_heat(self._entries, heat.cars, self._numbers)
             self._states[heat_id] = initial_state(SessionConfig.model_validate(heat.config))
         return self._states[heat_id]
 

@@ -55,7 +55,11 @@ def prepare_race_control(
     screens = {
         "event": EventScreen(event_file, plan),
         "entries": EntriesScreen(event_file),
-        "results": ResultsScreen(event_file.path, event_file.heat(recorder.heat).stage),
+        "results": ResultsScreen(
+            event_file.path,
+            event_file.heat(recorder.heat).stage,
+            plan.numbers if plan is not None else None,
+        ),
         **(extra_screens or {}),
     }
     session = RaceSession(config, recorder, replay=replay, epoch=recorder.current_epoch)

@@ -104,7 +104,7 @@ async def test_results_screen_shows_the_rules_classifications_and_charity_total(
             expected = build_report(event_file)
             overall = screen.query_one("#overall-table")
             assert overall.row_count == len(expected["overall"]) > 0
-            assert str(overall.get_row_at(0)[1]) == expected["overall"][0]["label"]
+            assert str(overall.get_row_at(0)[2]) == expected["overall"][0]["label"]
             stage = build_report(event_file, stage=1)
             assert screen.query_one("#stage-table").row_count == len(stage["overall"])
             assert screen.query_one("#ladies-table").row_count == len(

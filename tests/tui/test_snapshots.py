@@ -1,4 +1,8 @@
-"""Snapshot tests of the four race-control screens and the board, on fixed data (sync tests)."""
+"""Snapshot tests of the four race-control screens and the board, on fixed data (sync tests).
+
+The data is the demo event (Mini Mille Miglia template, shipped sample entries, heat plan):
+deterministic, and what a new user sees first.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,15 @@ from pathlib import Path
 import pytest
 from helpers import lights_out, status
 from scripted_driver import ScriptedDriver
-from test_resume_and_board import make_event_file
 
 from slotrace.drivers_api import CarPassed, StartLight
 from slotrace.engine import StartSequence
 from slotrace.store import EventFile
 from slotrace.tui.board_app import BoardApp
 from slotrace.tui.board_feed import BoardFeed
+from slotrace.tui.demo_event import create_demo_event
 from slotrace.tui.launch import prepare_race_control
+from slotrace.tui.screens.results import ResultsScreen
 
 SIZE = (130, 32)
 
@@ -22,13 +27,13 @@ SIZE = (130, 32)
 @pytest.fixture
 def event_path(tmp_path: Path) -> Path:
     path = tmp_path / "event.slotrace"
-    make_event_file(path)
+    create_demo_event(path).close()
     return path
 
 
 def _race_control(path: Path):
     event_file = EventFile.open(path)
-    app = prepare_race_control(event_file, ScriptedDriver(), laps=10, author="steward")
+    app = prepare_race_control(event_file, ScriptedDriver(), author="steward")
     return app, event_file
 
 
@@ -50,6 +55,12 @@ def test_race_control_screens(snap_compare, event_path: Path, screen: str) -> No
         await _run_three_laps(pilot)
         if screen != "race":
             await pilot.press({"event": "f3", "entries": "f4", "results": "f5"}[screen])
+            await pilot.pause()
+        if isinstance(pilot.app.screen, ResultsScreen):
+            worker = pilot.app.screen.report_worker
+            assert worker is not None
+            await worker.wait()
+            await pilot.press("2")  # the overall classification tab
             await pilot.pause()
 
     try:

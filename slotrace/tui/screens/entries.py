@@ -45,6 +45,7 @@ class EntriesScreen(Screen[None]):
         super().__init__()
         self.event_file = event_file
         self._sort_reverse = False
+        self._numbers: dict[int, int] = {}
 
     def compose(self) -> ComposeResult:
         yield Label("Entries", classes="section-title")
@@ -57,7 +58,19 @@ class EntriesScreen(Screen[None]):
         table = self.query_one("#entries", DataTable)
         for key, label in COLUMNS:
             table.add_column(label, key=key)
+        self._load_numbers()
         self.fill("")
+
+    def _load_numbers(self) -> None:
+        """Race numbers from the start list, for entries that do not carry their own."""
+        from slotrace.errors import SlotraceError
+        from slotrace.tui.heat_plan import day_plan
+
+        try:
+            plan = day_plan(self.event_file)
+        except SlotraceError:
+            plan = None
+        self._numbers = plan.numbers if plan is not None else {}
 
     def fill(self, text: str) -> None:
         table = self.query_one("#entries", DataTable)
@@ -65,6 +78,9 @@ class EntriesScreen(Screen[None]):
         needle = text.strip().lower()
         verdicts = self.event_file.verdicts()
         for entry in self.event_file.entries():
+            number = self._numbers.get(entry.get("entry_no"))  # type: ignore[arg-type]
+            if entry.get("race_number") is None and number is not None:
+                entry = {**entry, "race_number": number}
             label = entry_label(entry, 0)
             entry_no = entry.get("entry_no")
             mine = [v for v in verdicts if v.get("entry_no", v.get("number")) == entry_no]
@@ -79,6 +95,7 @@ class EntriesScreen(Screen[None]):
 
     def _imported(self, count: int | None) -> None:
         if count is not None:
+            self._load_numbers()
             self.fill(self.query_one("#entry-filter", Input).value)
 
     @on(Input.Changed, "#entry-filter")

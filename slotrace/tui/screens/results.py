@@ -51,6 +51,7 @@ class ResultsScreen(Screen[None]):
     Args:
         event_path: the event file to build the results report from (None: heat tab only).
         stage: the stage of the heat on track, shown in the Stage tab.
+        numbers: entry_no -> race number from the start list (the No. column).
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -65,10 +66,16 @@ class ResultsScreen(Screen[None]):
 
     app: SlotraceApp
 
-    def __init__(self, event_path: Path | None = None, stage: int | None = None) -> None:
+    def __init__(
+        self,
+        event_path: Path | None = None,
+        stage: int | None = None,
+        numbers: dict[int, int] | None = None,
+    ) -> None:
         super().__init__()
         self.event_path = event_path
         self.stage = stage
+        self.numbers = numbers or {}
         self.report: dict[str, Any] | None = None
         self.report_worker: Worker[None] | None = None
         """The latest classification worker (tests await it)."""
@@ -103,8 +110,8 @@ class ResultsScreen(Screen[None]):
             classification = self.query_one(f"#{name}-table", DataTable)
             if name == "classes":
                 classification.add_column("Class", key="table")
-            for key, label in (("pos", "Pos"), ("entry", "Entry"), ("score", "Score"),
-                               ("raw", "Raw"), ("coefficient", "Coeff.")):
+            for key, label in (("pos", "Pos"), ("no", "No."), ("entry", "Entry"),
+                               ("score", "Score"), ("raw", "Raw"), ("coefficient", "Coeff.")):
                 classification.add_column(label, key=key)
         self.refresh_view()
 
@@ -192,8 +199,9 @@ class ResultsScreen(Screen[None]):
         for row in rows:
             table.add_row(*self._cells(row))
 
-    @staticmethod
-    def _cells(row: dict[str, Any]) -> tuple[str, ...]:
-        return (str(row.get("position", "")), str(row.get("label", row.get("entry_no", ""))),
+    def _cells(self, row: dict[str, Any]) -> tuple[str, ...]:
+        number = self.numbers.get(row.get("entry_no"))  # type: ignore[arg-type]
+        return (str(row.get("position", "")), f"{number:03d}" if number is not None else "",
+                str(row.get("label", row.get("entry_no", ""))),
                 _score(row.get("score")), _score(row.get("raw")),
                 _score(row.get("coefficient")))
