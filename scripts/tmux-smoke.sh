@@ -35,11 +35,14 @@ tmux send-keys -t "$SESSION" s
 wait_for "RUNNING" 20
 wait_for "Lap 1/2" 60
 wait_for "FINISHED" 90
-# Every screen opens; the event screen shows the event file's name.
+# Every screen opens: the event screen shows the plan's next heat and its car IDs, the
+# results screen the rules' classification and the charity total.
 tmux send-keys -t "$SESSION" F3
 wait_for "Mini Mille Miglia" 10
+wait_for "Next heat: Leg 1" 10
 tmux send-keys -t "$SESSION" F5
 wait_for "classification" 10
+wait_for "Charity total" 20
 tmux send-keys -t "$SESSION" q
 wait_for "the event file stays at" 15
 echo "smoke: OK (demo ran a 2-lap heat to the finish)"
