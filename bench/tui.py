@@ -23,15 +23,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from slotrace_carrera.driver import CarreraDriver, transport_for
-from slotrace_carrera.simulator_server import SimulatorServer
-
 from slotrace.drivers_api import CarPassed
 from slotrace.engine import SessionPhase
 from slotrace.tui.app import SlotraceApp
 from slotrace.tui.demo_event import create_demo_event
 from slotrace.tui.launch import prepare_race_control
 from slotrace.tui.messages import RaceAdvanced
+from slotrace_carrera.driver import CarreraDriver, transport_for
+from slotrace_carrera.simulator_server import SimulatorServer
 
 
 def _serve(speedup: float, ready: Any, stop: Any) -> None:
