@@ -62,13 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"slotrace.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"slotrace.cli.{name}":
-                continue  # TODO(integration): every listed command must exist before release
-            raise
-        module.register(subparsers)
+        importlib.import_module(f"slotrace.cli.{name}").register(subparsers)
     return parser
 
 

@@ -178,13 +178,35 @@ class RaceControlScreen(Screen[None]):
             self.app.send_to_driver(command)
 
 
+RACE_EVENT_WORDS = {
+    "SessionStarted": "lights out: the heat is running",
+    "LapCompleted": "lap",
+    "LapNeutralised": "lap neutralised (yellow flag)",
+    "LapNotCounted": "lap not counted",
+    "BestLap": "best lap",
+    "NewLeader": "takes the lead",
+    "FalseStart": "false start",
+    "MissedLap": "missed lap",
+    "PitEntered": "in the pit lane",
+    "CarFinished": "finished",
+    "SessionFinished": "heat finished",
+    "DecisionLogged": "stewards' decision logged",
+}
+"""How each engine race event reads in the one-line ticker above the leaderboard."""
+
+
 def describe_race_event(event: Any, screen: RaceControlScreen) -> str:
-    """A short line about the latest race event (``#23 best lap 7.812``)."""
+    """A short line about the latest race event (``#723 best lap 7.812``)."""
     from slotrace.tui import format as fmt
 
     car = getattr(event, "car", None)
     who = f"#{screen.app.roster[car].number} " if car is not None else ""
     name = type(event).__name__
+    words = RACE_EVENT_WORDS.get(name, name)
+    if name == "BestLap" and getattr(event, "overall", False):
+        words = "fastest lap of the heat"
+    if name == "CarFinished":
+        words = f"finished P{event.position}"
     lap_ms = getattr(event, "lap_ms", None)
     detail = f" {fmt.lap_time(lap_ms)}" if lap_ms is not None else ""
-    return f"{who}{name}{detail}"
+    return f"{who}{words}{detail}"

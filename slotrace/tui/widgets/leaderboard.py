@@ -39,10 +39,20 @@ def _sector(sectors: Sequence[int | None] | None, index: int) -> int | None:
     return sectors[index]
 
 
+STATUS_WORDS = {
+    "NOT_STARTED": "grid",
+    "RUNNING": "",
+    "IN_PIT": "pit",
+    "FINISHED": "finished",
+    "DSQ": "DSQ",
+}
+"""How each car status reads on the leaderboard (running cars need no word)."""
+
+
 def _status_text(standing: Any) -> str:
     status = getattr(standing, "status", None)
     name = getattr(status, "name", str(status or ""))
-    return "" if name == "RUNNING" else name
+    return STATUS_WORDS.get(name, name.replace("_", " ").lower())
 
 
 def _same(value: Any) -> Any:
