@@ -59,6 +59,9 @@ def run_demo(args: argparse.Namespace) -> int:
     try:
         device = SimulatedDevice.for_driver("carrera", cars=6, pace=True)
         app = prepare_race_control(event_file, device, laps=args.laps)
+        app.startup_message = (
+            f"Press s twice to start. Spectator board in a second terminal: slotrace board {path}"
+        )
         app.run()
     finally:
         event_file.close()

@@ -61,5 +61,6 @@ def run_open(args: argparse.Namespace) -> int:
         driver = open_device(args.device)
     with EventFile.open(args.file) as event_file:
         app = prepare_race_control(event_file, driver, laps=args.laps, author=args.author)
+        app.startup_message = f"Spectator board in a second terminal: slotrace board {args.file}"
         app.run()
     return 0

@@ -72,6 +72,8 @@ class SlotraceApp(App[None]):
         self._extra_screens = extra_screens or {}
         self._on_heat_finished = on_heat_finished
         self.heat_id: int | None = None
+        self.startup_message = ""
+        """Shown as a notification once the app is up (e.g. how to open the board)."""
 
     def on_mount(self) -> None:
         self.install_screen(RaceControlScreen(), "race")
@@ -79,6 +81,8 @@ class SlotraceApp(App[None]):
             self.install_screen(factory, name)
         self.push_screen("race")
         self.run_driver()
+        if self.startup_message:
+            self.notify(self.startup_message, timeout=20)
 
     @property
     def race_screen(self) -> RaceControlScreen:
