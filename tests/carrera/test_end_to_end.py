@@ -29,6 +29,8 @@ from slotrace.drivers_api import (
 from slotrace_carrera.sim_config import Faults
 from slotrace_carrera.sim_truth import Fate
 
+from .waiting import until
+
 SPEEDUP = 25.0
 RACE_MODEL_MS = 55_000
 """Simulated time to run: the ~7 s start sequence plus two scheduled hang-ups and more."""
@@ -47,16 +49,6 @@ TRANSPORTS = [
         "pty", marks=pytest.mark.skipif(os.name != "posix", reason="ptys need Linux or macOS")
     ),
 ]
-
-
-async def wait_for(condition, timeout: float, what: str) -> None:
-    """Await ``condition()`` with a bound; fail naming ``what`` if it never holds."""
-    try:
-        async with asyncio.timeout(timeout):
-            while not condition():
-                await asyncio.sleep(0.01)
-    except TimeoutError:
-        pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
 @pytest.mark.slow
@@ -80,13 +72,13 @@ async def test_faulty_race_reaches_the_driver_exactly_as_the_simulator_delivered
         collector = asyncio.create_task(collect())
         driver.send(PressButton(Button.START_ENTER))
         driver.send(PressButton(Button.START_ENTER))
-        await wait_for(lambda: sim.model_ms() >= RACE_MODEL_MS, 30, "the simulated race")
+        await until(lambda: sim.model_ms() >= RACE_MODEL_MS, 30, "the simulated race")
         # End cleanly: a last hang-up lets the reply in flight reach the driver, then the
         # simulator stops so no further reply can be delivered behind the comparison's back.
         downs = sum(isinstance(e, LinkDown) for e in events)
         await sim.hang_up()
         await sim.stop()
-        await wait_for(
+        await until(
             lambda: sum(isinstance(e, LinkDown) for e in events) > downs, 5, "the final LinkDown"
         )
     finally:

@@ -44,6 +44,8 @@ from slotrace_carrera.protocol import (
 from slotrace_carrera.session import PollSession, SessionSettings
 from slotrace_carrera.transport import Framing, Transport
 
+from .waiting import until
+
 IDLE = StatusReply(fuel=(15,) * 8, start=0, mode=0, pit=0, display=6)
 LIGHTS = StatusReply(fuel=(15,) * 8, start=1, mode=0, pit=0, display=6)
 
@@ -178,9 +180,7 @@ class Watcher:
 
     async def until(self, condition: Callable[[], bool], timeout: float = 3.0) -> None:
         """Wait (bounded) until ``condition()`` holds; the session runs meanwhile."""
-        async with asyncio.timeout(timeout):
-            while not condition():
-                await asyncio.sleep(0.001)
+        await until(condition, timeout)
 
     def of(self, kind: type) -> list:
         return [e for e in self.events if isinstance(e, kind)]

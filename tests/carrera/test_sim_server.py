@@ -13,6 +13,8 @@ from slotrace_carrera.protocol import StatusReply, TimerReply, decode_reply
 from slotrace_carrera.sim_config import CarSpec, Faults, ModelConfig
 from slotrace_carrera.simulator_server import ServeOver, SimulatorServer, WireClock
 
+from .waiting import until
+
 needs_pty = pytest.mark.skipif(sys.platform == "win32", reason="ptys exist on POSIX only")
 TIMEOUT = 5.0
 
@@ -25,13 +27,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-async def until(condition, timeout: float = TIMEOUT) -> None:
-    """Wait for ``condition()`` to hold, failing after ``timeout`` seconds."""
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.005)
 
 
 async def read_frame(reader: asyncio.StreamReader) -> bytes:
@@ -177,7 +172,7 @@ async def test_pty_hangup_unplugs_and_the_path_points_at_a_new_pty() -> None:
         path = server.target
         before = os.readlink(path)
         reader = asyncio.create_task(asyncio.to_thread(_read_until_gone, path))
-        await until(lambda: server.requests_answered > 0)
+        await until(lambda: server.requests_answered > 0, TIMEOUT, "a request answered")
         await server.hang_up()
         assert "disconnected" in await asyncio.wait_for(reader, TIMEOUT)
         assert os.readlink(path) != before, "re-pointed while the old pty is still held open"
