@@ -7,9 +7,11 @@ rejected on purpose), so the heat plan holds only cars that passed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
+from slotrace.rules.model import Entry
 from slotrace.store import EventFile
 
 DEMO_TEMPLATE = "mille-miglia-2020"
@@ -17,18 +19,19 @@ SAMPLE_ENTRIES = "sample-entries.csv"
 DEMO_SCRUTINEER = "slotrace demo"
 
 
-def create_demo_event(path: Path) -> EventFile:
-    """Create ``path`` from the Mini Mille Miglia template and the sample entries; return it open.
+def create_demo_event(path: Path, entries: Sequence[Entry] | None = None) -> EventFile:
+    """Create ``path`` from the Mini Mille Miglia template and the sample entries (or
+    ``entries``), scrutineered and with the heat plan saved; return it open.
 
     Raises the rules' file errors if the shipped data does not load (a packaging bug) and
     `EventFileExistsError` if ``path`` exists.
     """
-    from slotrace.rules.files import load_template, parse_entries_csv
+    from slotrace.rules.files import load_template
     from slotrace.rules.scrutineer import scrutineer
 
     event = load_template(DEMO_TEMPLATE)
-    csv_file = resources.files("slotrace.rules") / "data" / SAMPLE_ENTRIES
-    entries = parse_entries_csv(csv_file.read_text("utf-8"), f"shipped {SAMPLE_ENTRIES}")
+    if entries is None:
+        entries = sample_entries()
     event_file = EventFile.create(path, event, name=f"{event.name} (demo)")
     try:
         event_file.set_entries(entries)
@@ -46,6 +49,14 @@ def create_demo_event(path: Path) -> EventFile:
         event_file.close()
         raise
     return event_file
+
+
+def sample_entries() -> list[Entry]:
+    """The 82 sample entries shipped with the rules (10 fail scrutineering on purpose)."""
+    from slotrace.rules.files import parse_entries_csv
+
+    csv_file = resources.files("slotrace.rules") / "data" / SAMPLE_ENTRIES
+    return parse_entries_csv(csv_file.read_text("utf-8"), f"shipped {SAMPLE_ENTRIES}")
 
 
 def _save_heat_plan(event_file: EventFile) -> None:
