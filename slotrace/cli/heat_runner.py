@@ -33,7 +33,11 @@ from slotrace.store.replay import LiveHeat
 
 SIM_BASE_LAP_S = 5.2
 SIM_LAP_STEP_S = 0.25
-"""Simulated cars lap in 5.2 s (address 1), 5.45 s (address 2), ... at full speed."""
+"""Without a regularity pace, simulated cars lap in 5.2 s (address 1), 5.45 s (address 2), ...
+at full speed."""
+SIM_JITTER_S = (0.05, 0.10, 0.15, 0.25, 0.35, 0.50)
+"""Simulated regularity crews aim at the leg's pace; their lap-to-lap scatter (by controller
+address) makes some crews better than others, as at a real event."""
 
 
 class HeatTimeoutError(SlotraceError):
@@ -51,6 +55,8 @@ class RunOptions:
         author: who gave race control's commands, for the stewards' log.
         timeout_s: give up (heat left resumable) if a heat runs longer than this.
         sensor_fractions: simulator only: lap fractions of sensor groups 2 and 3.
+        pace_s_by_leg: simulator only: the regularity lap time each leg's trials ask for
+            (`slotrace.rules.legs.regularity_lap_s`), None where a leg has none.
     """
 
     device: str
@@ -59,18 +65,33 @@ class RunOptions:
     author: str = "slotrace run"
     timeout_s: float | None = None
     sensor_fractions: tuple[float, ...] | None = None
+    pace_s_by_leg: tuple[float | None, ...] = ()
 
 
 def _is_sim(device: str) -> bool:
     return device == "sim" or device.startswith("sim:")
 
 
-def _simulator(options: RunOptions, config: engine.SessionConfig, seed: int) -> Simulator:
+def simulated_cars(config: engine.SessionConfig, pace_s: float | None) -> str:
+    """The simulator's ``cars`` option for a heat: regularity crews aiming at ``pace_s`` with
+    different consistency, or cars at full speed when the leg sets no pace."""
+    if pace_s is None:
+        return ",".join(
+            f"{car}:{SIM_BASE_LAP_S + SIM_LAP_STEP_S * (car - 1):.2f}" for car in config.cars
+        )
+    return ",".join(
+        f"{car}:{pace_s:.2f}:{SIM_JITTER_S[(car - 1) % len(SIM_JITTER_S)]:.2f}"
+        for car in config.cars
+    )
+
+
+def _simulator(
+    options: RunOptions, config: engine.SessionConfig, seed: int, leg: int
+) -> Simulator:
     driver_name = options.device.partition(":")[2] or "carrera"
     driver_class = load_driver(driver_name)
-    cars = ",".join(
-        f"{car}:{SIM_BASE_LAP_S + SIM_LAP_STEP_S * (car - 1):.2f}" for car in config.cars
-    )
+    pace = options.pace_s_by_leg[leg] if 0 <= leg < len(options.pace_s_by_leg) else None
+    cars = simulated_cars(config, pace)
     sim_options: dict[str, Any] = {
         "cars": cars,
         "sensor_groups": config.sensor_groups,
@@ -85,14 +106,14 @@ def _simulator(options: RunOptions, config: engine.SessionConfig, seed: int) -> 
     return simulator
 
 
-async def _connect(options: RunOptions, config: engine.SessionConfig, seed: int
+async def _connect(options: RunOptions, config: engine.SessionConfig, seed: int, leg: int = 0
                    ) -> tuple[Driver, Simulator | None]:
     """The connected driver (and the simulator it talks to, if any)."""
     if not _is_sim(options.device):
         driver = open_device(options.device)
         await driver.start()
         return driver, None
-    simulator = _simulator(options, config, seed)
+    simulator = _simulator(options, config, seed, leg)
     target = await simulator.start()
     try:
         driver = load_driver(options.device.partition(":")[2] or "carrera").open(target)
@@ -134,7 +155,7 @@ async def run_heat(
     """
     live = open_live_heat(event_file, planned, options.laps)
     heat_id = live.recorder.heat
-    driver, simulator = await _connect(options, live.config, seed=planned.number)
+    driver, simulator = await _connect(options, live.config, seed=planned.number, leg=planned.leg)
     try:
         phase = live.state.phase
         if phase is not SessionPhase.GRID:

@@ -87,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
                                 f"{args.event} --save")
         options = RunOptions(device=args.device, speedup=args.speedup, laps=args.laps,
                              author=args.by, timeout_s=args.timeout,
-                             sensor_fractions=_sensor_fractions(event_file))
+                             sensor_fractions=_sensor_fractions(event_file),
+                             pace_s_by_leg=_regularity_paces(event_file))
         return asyncio.run(_run(event_file, args, options))
 
 
@@ -134,6 +135,18 @@ def _labels(event_file: Any) -> dict[int, str]:
     return labels
 
 
+def _regularity_paces(event_file: Any) -> tuple[float | None, ...]:
+    """The lap time each leg's precision trials ask for (the simulator's crews aim at it)."""
+    from slotrace.rules.legs import regularity_lap_s
+    from slotrace.rules.model import Leg
+
+    legs = event_file.event_definition().get("legs") or []
+    paces = [regularity_lap_s(Leg.model_validate(leg)) for leg in legs]
+    known = sorted(p for p in paces if p is not None)
+    event_pace = known[len(known) // 2] if known else None  # for legs without a whole-lap PC
+    return tuple(event_pace if p is None else p for p in paces)
+
+
 def _sensor_fractions(event_file: Any) -> tuple[float, ...] | None:
     """Where the event's track has sensor groups 2 and 3, as lap fractions (for the simulator)."""
     from slotrace.rules import files
@@ -144,5 +157,6 @@ def _sensor_fractions(event_file: Any) -> tuple[float, ...] | None:
     track = files.load_track(track_name)
     by_group = {p.sensor: p.distance_m / track.lap_length_m for p in track.places if p.sensor}
     fractions = tuple(by_group[g] for g in (2, 3) if g in by_group)
-    ordered = all(0 < a < b < 1 for a, b in zip((0.0, *fractions), (*fractions, 1.0), strict=True))
+    # groups 2 and 3 must lie strictly inside the lap, in crossing order
+    ordered = all(a < b for a, b in zip((0.0, *fractions), (*fractions, 1.0), strict=True))
     return fractions if fractions and ordered else None

@@ -10,6 +10,7 @@ unit's lap sensor) at distance 0; a car's first finish-line crossing starts its 
 from __future__ import annotations
 
 import math
+import statistics
 
 from slotrace.engine import FinishRule, SessionConfig, SessionKind
 from slotrace.rules.model import (
@@ -75,6 +76,20 @@ def laps_for_leg(leg: Leg, track: Track) -> int:
     start = line.nth_at_or_after(leg.start_place, 1, 0.0)
     furthest = max(_trial_end(line, trial, start) for trial in leg.trials)
     return max(leg.laps, math.ceil(furthest / line.lap - EPSILON_M))
+
+
+def regularity_lap_s(leg: Leg) -> float | None:
+    """The lap time the leg's precision trials ask for, or None if none of them is whole laps.
+
+    A PC from a place back to the same place over N laps asks for ``target_s / N`` per lap;
+    the median over the leg's such trials is the pace a regularity crew drives at.
+    """
+    per_lap = [
+        trial.target_s / trial.end_crossing
+        for trial in leg.trials
+        if isinstance(trial, PrecisionTrial) and trial.start == trial.end
+    ]
+    return statistics.median(per_lap) if per_lap else None
 
 
 def sensor_groups(track: Track) -> int:

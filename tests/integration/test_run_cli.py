@@ -74,3 +74,30 @@ def test_an_interrupted_heat_is_resumed_and_replanning_then_needs_force(event: P
 
 def test_run_without_a_plan_says_what_to_do(event: Path) -> None:
     assert "heats" in _error("run", event, "--next", "--device", "sim")
+
+
+def test_a_simulated_dry_run_drives_at_the_legs_pace_past_the_tracks_sensors(event: Path) -> None:
+    """Simulated crews aim at the leg's regularity pace and cross the track's real sensor
+    places, so precision trials score like a real heat instead of all hitting the cap."""
+    from slotrace.rules import files, scoring
+    from slotrace.rules.model import Event, Heat
+    from slotrace.store.replay import replay_heat
+
+    slotrace("scrutineer", event, "--record", expect=3)
+    slotrace("startlist", event, "--save")
+    slotrace("heats", event, "--save")
+    slotrace("run", event, "--next", "--device", "sim", "--speedup", "100", "--timeout", "30")
+    with EventFile.open(event, read_only=True) as ef:
+        definition = Event.model_validate(ef.event_definition())
+        track = files.load_track(definition.track)
+        planned = ef.planned_heat(1)
+        runs = scoring.runs_from_race_state(
+            replay_heat(ef, planned.heat_id), Heat.model_validate(planned.plan)
+        )
+    leg = definition.legs[planned.leg]
+    for entry_no, run in runs.items():
+        scores = {s.trial: s for s in scoring.score_run(run, track, leg, definition.scale)}
+        whole_lap = scores["PC 2 Sirmione"]  # one lap, target 25.00 s
+        to_gate = scores["PC 1 Desenzano del Garda"]  # start line -> castle gate, 7.50 s
+        assert whole_lap.penalty < 100, (entry_no, whole_lap)
+        assert to_gate.penalty < 100, (entry_no, to_gate)

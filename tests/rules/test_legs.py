@@ -45,3 +45,17 @@ def test_heat_session_is_a_lap_race_every_car_completes(event, track) -> None:
     assert config.finish_rule is FinishRule.ALL_COMPLETE_LAPS
     assert config.cars == (1, 4) and config.sensor_groups == sensor_groups(track) == 3
     assert heat_session_config(heat, event.legs[2], track, laps=2).laps == 2
+
+
+def test_regularity_pace_is_what_the_legs_whole_lap_precision_trials_ask_for(event) -> None:
+    from slotrace.rules.legs import regularity_lap_s
+
+    # leg 1: PC 2 castle gate -> castle gate, one lap in 25.00 s; leg 2: PC 3 in 24.00 s;
+    # leg 3 has no whole-lap PC
+    assert [regularity_lap_s(leg) for leg in event.legs] == [25.0, 24.0, None, 25.0]
+    two_laps = Leg.model_validate(
+        {"name": "x", "start_place": "Brescia start line", "laps": 3,
+         "trials": [{"kind": "PC", "name": "2 laps", "start": "castle gate",
+                     "end": "castle gate", "end_crossing": 2, "target_s": 50.0}]}
+    )
+    assert regularity_lap_s(two_laps) == 25.0
