@@ -15,6 +15,7 @@ from slotrace.drivers_api import (
     Button,
     CarPassed,
     ClearPositions,
+    DeviceRefused,
     DeviceStringError,
     EpochStarted,
     FirmwareVersion,
@@ -219,6 +220,9 @@ EVENT_STRATEGIES = {
     EpochStarted: st.builds(EpochStarted, st.integers(0, 1000), st.text(max_size=40)),
     LinkUp: st.builds(LinkUp, st.text(max_size=40), st.integers(0, 1000)),
     LinkDown: st.builds(LinkDown, st.text(max_size=40)),
+    DeviceRefused: st.builds(
+        DeviceRefused, st.text(max_size=20), st.text(max_size=40), st.booleans()
+    ),
 }
 COMMAND_STRATEGIES = {
     PressButton: st.builds(PressButton, st.sampled_from(Button)),

@@ -18,7 +18,7 @@ from slotrace.drivers_api.commands import (
     SetRaceFinished,
     SetSpeed,
 )
-from slotrace.drivers_api.driver import DiscoveredDevice, Driver, LinkStats, Simulator
+from slotrace.drivers_api.driver import ClockMark, DiscoveredDevice, Driver, LinkStats, Simulator
 from slotrace.drivers_api.errors import (
     DeviceStringError,
     DriverError,
@@ -32,6 +32,7 @@ from slotrace.drivers_api.events import (
     DRIVER_EVENT_TYPES,
     MAX_CAR,
     CarPassed,
+    DeviceRefused,
     DriverEvent,
     EpochStarted,
     FirmwareVersion,
@@ -66,6 +67,8 @@ __all__ = [
     "Capability",
     "CarPassed",
     "ClearPositions",
+    "ClockMark",
+    "DeviceRefused",
     "DeviceStringError",
     "DiscoveredDevice",
     "Driver",

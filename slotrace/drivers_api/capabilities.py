@@ -31,6 +31,9 @@ class Capability(Flag):
     """The device clock can be reset remotely."""
     PACE_CAR = auto()
     """An autonomous pace car and ghost car."""
+    CLOCK_CONTINUITY = auto()
+    """The driver honours `Driver.continue_clock`: on resume it keeps the journaled epoch and
+    starts a new one only on evidence that the device clock restarted."""
 
 
 @dataclass(frozen=True, slots=True)

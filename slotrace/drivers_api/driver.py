@@ -47,6 +47,21 @@ class LinkStats:
 
 
 @dataclass(frozen=True, slots=True)
+class ClockMark:
+    """Where a resumed heat left the device clock: the last device time it journaled.
+
+    Attributes:
+        epoch: the epoch of that device time.
+        device_ms: the last device time journaled in that epoch.
+        wall_s: the writer's wall clock (seconds since 1970) when it journaled it.
+    """
+
+    epoch: int
+    device_ms: int
+    wall_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class DiscoveredDevice:
     """A device a driver found on this machine (for ``slotrace devices``).
 
@@ -81,6 +96,8 @@ class Driver(abc.ABC):
     target_help: ClassVar[str]
     """The accepted target syntax, shown in ``--help`` and errors."""
     capabilities: ClassVar[Capabilities]
+    clock_mark: ClockMark | None = None
+    """Set by `continue_clock` when a heat is resumed; None for a fresh heat."""
 
     @classmethod
     @abc.abstractmethod
@@ -106,6 +123,15 @@ class Driver(abc.ABC):
     def send(self, command: DriverCommand) -> None:
         """Queue a command for the device; never blocks. Raises `LocalProtocolError` if the
         driver cannot carry it out."""
+
+    def continue_clock(self, mark: ClockMark) -> None:
+        """Called by the core BEFORE `start` when resuming a heat: where the journal left the
+        device clock. A driver that declares `Capability.CLOCK_CONTINUITY` numbers its epochs
+        from ``mark.epoch`` and emits ``EpochStarted(mark.epoch + 1, reason)`` before its first
+        timed event only if evidence says the device clock restarted (it stepped back, or
+        advanced less than the wall clock since ``mark.wall_s`` allows); otherwise its events
+        carry ``epoch == mark.epoch``. Default: store the mark on ``self.clock_mark``."""
+        self.clock_mark = mark
 
     @property
     @abc.abstractmethod

@@ -2,8 +2,9 @@
 
 Drivers turn bytes into these once; the journal stores them; the engine folds them.
 Times are device times (``device_ms`` on the control unit's own clock) within an
-``epoch``: a new epoch starts whenever the device clock jumps backwards (timer reset,
-power cycle), and times from different epochs must never be subtracted.
+``epoch``: a new epoch starts whenever the device clock restarted (timer reset, power
+cycle; the driver decides from evidence), and times from different epochs must never be
+subtracted.
 """
 
 from __future__ import annotations
@@ -166,7 +167,26 @@ class LinkDown:
     reason: str
 
 
-DriverEvent = CarPassed | StatusReport | FirmwareVersion | EpochStarted | LinkUp | LinkDown
+@dataclass(frozen=True, slots=True)
+class DeviceRefused:
+    """The device refused a request (Carrera answers ``#``): a command its firmware does not
+    know, or every request because it has no firmware at all.
+
+    Attributes:
+        what: what was refused, e.g. ``"START"`` or ``"firmware"``.
+        reason: in words a face shows as is, e.g. ``"START is not supported by firmware 5330"``.
+        fatal: True when the device cannot be used at all (no firmware); the driver then stops
+            polling it until it is reconnected.
+    """
+
+    what: str
+    reason: str
+    fatal: bool = False
+
+
+DriverEvent = (
+    CarPassed | StatusReport | FirmwareVersion | EpochStarted | LinkUp | LinkDown | DeviceRefused
+)
 """Everything a driver can emit."""
 
 DRIVER_EVENT_TYPES: tuple[type, ...] = (
@@ -176,4 +196,5 @@ DRIVER_EVENT_TYPES: tuple[type, ...] = (
     EpochStarted,
     LinkUp,
     LinkDown,
+    DeviceRefused,
 )

@@ -13,6 +13,7 @@ from typing import Any
 
 from slotrace.drivers_api.events import (
     CarPassed,
+    DeviceRefused,
     EpochStarted,
     FirmwareVersion,
     LinkDown,
@@ -134,6 +135,7 @@ _HANDLERS: dict[type, Callable[[RaceState, Any, Out], RaceState]] = {
     FirmwareVersion: _unchanged,
     LinkUp: _unchanged,
     LinkDown: _unchanged,
+    DeviceRefused: _unchanged,
 }
 for _command_type in RACE_CONTROL_TYPES:
     _HANDLERS[_command_type] = on_control
