@@ -1,67 +1,28 @@
-"""Provides the classification (§6.8-6.10): coefficients, overall and side tables, charity."""
+"""Provides the classification (§6.9-6.10): overall and side tables, trophies, charity."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from slotrace.rules.model import (
-    ClassificationMode,
-    CoefficientTable,
-    Entry,
-    Event,
-    TrialKind,
-)
+from slotrace.rules.coefficients import age_coefficient, merit_coefficient, period_label
+from slotrace.rules.model import ClassificationMode, Entry, Event, TrialKind
 from slotrace.rules.register import Register, load_register
 from slotrace.rules.scoring import TrialScore
+from slotrace.rules.standings import (
+    DrivenLeg,
+    ProvisionalClassification,
+    Sanction,
+    SanctionKind,
+    StandingRow,
+    provisional_classification,
+    rank,
+)
 
-REGULARITY = (TrialKind.PC, TrialKind.PM)
-CONTROLS = (TrialKind.CO, TrialKind.CT)
-
-
-def age_coefficient(build_year: int) -> float:
-    """Italian age coefficient: 1 + (year mod 100)/100, so 1927 -> 1.27, 1957 -> 1.57."""
-    return (100 + build_year % 100) / 100
-
-
-def period_label(year: int, table: CoefficientTable) -> str:
-    for first, last, _ in table.periods:
-        if first <= year <= last:
-            return f"{first}-{last}" if first != last else str(first)
-    return "other"
-
-
-def merit_coefficient(entry: Entry, table: CoefficientTable, register: Register) -> float:
-    """MM-2016 merit coefficient: 1 + period + class + category + winner + chassis bonus."""
-    registered = register.find(entry.car.marque, entry.car.model)
-    first_year = (registered.first_mm_year if registered and registered.first_mm_year
-                  else entry.car.replica_year)
-    period = next((v for lo, hi, v in table.periods if lo <= first_year <= hi), 0.0)
-    klass = next(v for limit, v in table.classes
-                 if limit is None or entry.car.displacement_cc <= limit)
-    category = table.categories.get(entry.car.category, 0.0)
-    winner = table.winner_bonus if registered and registered.winner else 0.0
-    chassis = table.chassis_bonus if entry.car.replicated_entry_ref else 0.0
-    return round(1 + period + klass + category + winner + chassis, 4)
-
-
-@dataclass(frozen=True, slots=True)
-class Result:
-    """One car's overall result. ``score`` is what ranks (lower wins in penalty mode,
-    higher in points mode); ``raw`` is the same without the coefficient (side tables)."""
-
-    position: int
-    entry_no: int
-    label: str
-    score: float
-    raw: float
-    coefficient: float
-    regularity_penalty: int
-    control_penalty: int
-    points: int
-    zero_trials: int
-    within_5: int
-    trial_penalties: tuple[int, ...]
+# re-exported: the coefficients live in `slotrace.rules.coefficients`
+__all__ = ["Classification", "CharityTotals", "SpeedResult", "Team", "age_coefficient",
+           "charity_totals", "classify", "classify_standings", "merit_coefficient",
+           "period_label", "pledge_earned", "split_by_leg"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,29 +57,56 @@ class CharityTotals:
         return self.fees + self.pledges + self.auctions + self.other_donations
 
 
+@dataclass(frozen=True, slots=True)
+class Team:
+    """Team prize (§6.9 [P]): the sum of the best three scores of a team."""
+
+    position: int
+    team: str
+    score: float
+    entry_nos: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Trophy:
+    """A trophy over a named subset of PCs (§6.9): ranked on those trials' penalties only."""
+
+    name: str
+    trials: tuple[str, ...]
+    rows: tuple[StandingRow, ...]
+
+
 @dataclass(frozen=True)
 class Classification:
+    """The overall classification (the provisional standings) and every side table."""
+
     mode: ClassificationMode
-    overall: tuple[Result, ...]
-    by_class: dict[str, tuple[Result, ...]]
-    by_category: dict[str, tuple[Result, ...]]
-    by_period: dict[str, tuple[Result, ...]]
-    ladies: tuple[Result, ...]
-    nations: tuple[Result, ...]
-    nations_cup: dict[str, tuple[Result, ...]]
-    teams: tuple[tuple[str, float, tuple[int, ...]], ...]
+    standings: ProvisionalClassification
+    overall: tuple[StandingRow, ...]
+    by_class: dict[str, tuple[StandingRow, ...]]
+    by_category: dict[str, tuple[StandingRow, ...]]
+    by_period: dict[str, tuple[StandingRow, ...]]
+    ladies: tuple[StandingRow, ...]
+    nations: tuple[StandingRow, ...]
+    nations_cup: dict[str, tuple[StandingRow, ...]]
+    teams: tuple[Team, ...]
+    trophies: tuple[Trophy, ...]
     speed: dict[str, tuple[SpeedResult, ...]]
     charity: CharityTotals
     illustrative_coefficients: bool = field(default=True)
 
 
-def _position_points(penalties: Mapping[int, int], first: int, step: int) -> dict[int, int]:
-    """Rank by penalty ascending (equal penalty = equal rank) and award decreasing points."""
-    ordered = sorted(penalties.values())
-    rank_of: dict[int, int] = {}
-    for i, pen in enumerate(ordered, 1):
-        rank_of.setdefault(pen, i)
-    return {n: max(0, first - step * (rank_of[p] - 1)) for n, p in penalties.items()}
+def split_by_leg(event: Event, scores: Sequence[TrialScore]) -> tuple[DrivenLeg, ...]:
+    """A whole event's scores (legs in order) as finished `DrivenLeg`s; scores that do not
+    match the event's legs are kept as one leg."""
+    sizes = [len(leg.trials) for leg in event.legs]
+    if sum(sizes) != len(scores):
+        return (DrivenLeg(0, tuple(scores)),)
+    out, at = [], 0
+    for i, size in enumerate(sizes):
+        out.append(DrivenLeg(i, tuple(scores[at:at + size])))
+        at += size
+    return tuple(out)
 
 
 def classify(
@@ -129,79 +117,43 @@ def classify(
     laps: Mapping[int, int] | None = None,
     register: Register | None = None,
 ) -> Classification:
-    """Classify every entry in ``scores`` (entry_no -> all its trial scores, event order).
+    """Classify every entry in ``scores`` (entry_no -> all its trial scores, event order),
+    every leg counted as driven. See `classify_standings` for a classification mid-event."""
+    by_no = {e.entry_no: e for e in entries}
+    driven = {n: split_by_leg(event, s) for n, s in scores.items() if n in by_no}
+    return classify_standings([by_no[n] for n in driven], event, driven,
+                              start_order=start_order, laps=laps, register=register)
 
-    ``start_order`` (entry numbers in start order) breaks the last ties; ``laps`` (entry_no ->
-    laps driven over the event) drives the per-lap pledges.
+
+def classify_standings(
+    entries: Iterable[Entry],
+    event: Event,
+    driven: Mapping[int, Sequence[DrivenLeg]],
+    sanctions: Iterable[Sanction] = (),
+    start_order: Sequence[int] = (),
+    laps: Mapping[int, int] | None = None,
+    register: Register | None = None,
+) -> Classification:
+    """The provisional classification of ``entries`` and its side tables (§6.9).
+
+    Side tables rank the same rows (raw sums in penalty mode, as the Italian rules do).
     """
     register = register or load_register()
-    config = event.classification
+    entries = list(entries)
     by_no = {e.entry_no: e for e in entries}
-    starters = [n for n in scores if n in by_no]
-    start_pos = {n: i for i, n in enumerate(start_order)}
+    config = event.classification
     points_mode = config.mode is ClassificationMode.POINTS
+    standings = provisional_classification(event, entries, driven, sanctions, start_order,
+                                           register)
+    rows = list(standings.overall.rows)
 
-    regular_idx = [i for i, s in enumerate(scores[starters[0]]) if s.kind in REGULARITY] \
-        if starters else []
-    points: dict[int, int] = dict.fromkeys(starters, 0)
-    if points_mode:
-        for i in regular_idx:
-            for n, pts in _position_points({n: scores[n][i].penalty for n in starters},
-                                           config.points_first, config.points_step).items():
-                points[n] += pts
+    def table(subset: Iterable[StandingRow], use_raw: bool) -> tuple[StandingRow, ...]:
+        return rank(subset, event, by_no, use_raw=use_raw, start_order=start_order)
 
-    rows = []
-    for n in starters:
-        entry, trial_scores = by_no[n], scores[n]
-        regular = [s.penalty for s in trial_scores if s.kind in REGULARITY]
-        controls = sum(s.penalty for s in trial_scores if s.kind in CONTROLS)
-        if points_mode:
-            coefficient = merit_coefficient(entry, config.coefficients, register)
-            raw = float(points[n] - controls)
-            score = round(coefficient * points[n] - controls, 2)
-        else:
-            coefficient = age_coefficient(entry.car.build_year)
-            raw = float(sum(regular) + controls)
-            score = round(coefficient * sum(regular) + controls, 2)
-        within = sum(1 for s in trial_scores if s.kind is TrialKind.PC
-                     and s.deviation_s is not None and s.deviation_s <= 0.05)
-        rows.append((n, entry, score, raw, coefficient, sum(regular), controls, points[n],
-                     regular.count(0), within, tuple(regular)))
-
-    def chain(row, use_raw: bool) -> tuple:
-        n, entry, score, raw, *_rest = row
-        value = raw if use_raw else score
-        keys: list = [-value if points_mode else value]
-        for name in config.tie_breaks:
-            if name == "zero_trials":
-                keys.append(-row[8])
-            elif name == "within_5_hundredths":
-                keys.append(-row[9])
-            elif name == "older_build_year":
-                keys.append(entry.car.build_year)
-            elif name == "first_trial":
-                keys.append(row[10][0] if row[10] else 0)
-            elif name == "race_number":
-                keys.append(start_pos.get(n, len(start_pos) + n))
-        keys.append(n)
-        return tuple(keys)
-
-    def table(subset: list, use_raw: bool) -> tuple[Result, ...]:
-        ordered = sorted(subset, key=lambda r: chain(r, use_raw))
-        out, last_key, position = [], None, 0
-        for i, row in enumerate(ordered, 1):
-            key = chain(row, use_raw)[:-1]
-            if key != last_key:
-                position, last_key = i, key
-            n, entry, score, raw, coefficient, regular, controls, pts, zero, within, pens = row
-            out.append(Result(position, n, entry.label, raw if use_raw else score, raw,
-                              coefficient, regular, controls, pts, zero, within, pens))
-        return tuple(out)
-
-    def grouped(key) -> dict[str, tuple[Result, ...]]:
-        groups: dict[str, list] = {}
+    def grouped(key) -> dict[str, tuple[StandingRow, ...]]:
+        groups: dict[str, list[StandingRow]] = {}
         for row in rows:
-            groups.setdefault(key(row[1]), []).append(row)
+            groups.setdefault(key(by_no[row.entry_no]), []).append(row)
         return {k: table(v, use_raw=not points_mode) for k, v in sorted(groups.items())}
 
     def class_of(entry: Entry) -> str:
@@ -209,40 +161,68 @@ def classify(
                                   entry.car.supercharged, entry.car.displacement_cc)
         return bin_.code if bin_ else "unclassed"
 
-    overall = table(rows, use_raw=False)
-    side_raw = not points_mode
-    foreign = [r for r in rows if r[1].nationality != config.host_nation.upper()]
-    nations_cup = {k: v for k, v in grouped(lambda e: e.nationality).items()}
-    teams: dict[str, list[Result]] = {}
-    for result in overall:
-        team = by_no[result.entry_no].team
-        if team:
-            teams.setdefault(team, []).append(result)
-    team_table = sorted(
-        ((t, round(sum(r.score for r in rs[:3]), 2), tuple(r.entry_no for r in rs[:3]))
-         for t, rs in teams.items() if len(rs) >= 3),
-        key=lambda t: -t[1] if points_mode else t[1],
-    )
+    overall = standings.overall.rows
+    foreign = [r for r in rows if by_no[r.entry_no].nationality != config.host_nation.upper()]
     return Classification(
         mode=config.mode,
+        standings=standings,
         overall=overall,
         by_class=grouped(class_of),
         by_category=grouped(lambda e: e.car.category.value),
         by_period=grouped(lambda e: period_label(e.car.replica_year, config.coefficients)),
-        ladies=table([r for r in rows if r[1].ladies_crew], use_raw=side_raw),
+        ladies=table([r for r in rows if by_no[r.entry_no].ladies_crew],
+                     use_raw=not points_mode),
         nations=table(foreign, use_raw=False),
-        nations_cup=nations_cup,
-        teams=tuple(team_table),
-        speed=_speed_tables(starters, by_no, scores),
-        charity=charity_totals([by_no[n] for n in starters], event, laps or {}),
+        nations_cup=grouped(lambda e: e.nationality),
+        teams=team_table(overall, by_no, points_mode),
+        trophies=trophy_tables(event, entries, driven, sanctions, start_order, register),
+        speed=_speed_tables([r.entry_no for r in rows], by_no, driven),
+        charity=charity_totals(entries, event, laps or {}),
         illustrative_coefficients=config.coefficients.illustrative,
     )
 
 
-def _speed_tables(starters, by_no, scores) -> dict[str, tuple[SpeedResult, ...]]:
+def team_table(overall: Sequence[StandingRow], by_no: Mapping[int, Entry], points_mode: bool
+               ) -> tuple[Team, ...]:
+    """Teams of at least three ranked cars, by the sum of their best three scores."""
+    teams: dict[str, list[StandingRow]] = {}
+    for row in overall:
+        team = by_no[row.entry_no].team
+        if team and row.position is not None:
+            teams.setdefault(team, []).append(row)
+    scored = sorted(
+        ((t, round(sum(r.score for r in rs[:3]), 2), tuple(r.entry_no for r in rs[:3]))
+         for t, rs in teams.items() if len(rs) >= 3),
+        key=lambda t: (-t[1] if points_mode else t[1], t[0]),
+    )
+    return tuple(Team(i, t, score, nos) for i, (t, score, nos) in enumerate(scored, 1))
+
+
+def trophy_tables(event: Event, entries: Sequence[Entry], driven: Mapping[int, Sequence[DrivenLeg]],
+                  sanctions: Iterable[Sanction], start_order: Sequence[int],
+                  register: Register) -> tuple[Trophy, ...]:
+    """Each configured trophy ranks the cars on its subset of PCs only (no other penalties)."""
+    out = []
+    sanctions = [s for s in sanctions if s.kind is SanctionKind.DISQUALIFICATION]
+    for trophy in event.classification.trophies:
+        names = set(trophy.trials)
+        subset = {
+            n: tuple(DrivenLeg(d.leg, tuple(s for s in d.scores if s.trial in names),
+                               d.in_progress, d.heat) for d in legs)
+            for n, legs in driven.items()
+        }
+        subset = {n: tuple(d for d in legs if d.scores) for n, legs in subset.items()}
+        table = provisional_classification(event, entries, subset, sanctions, start_order,
+                                           register)
+        out.append(Trophy(trophy.name, trophy.trials, table.overall.rows))
+    return tuple(out)
+
+
+def _speed_tables(starters, by_no, driven) -> dict[str, tuple[SpeedResult, ...]]:
+    """Speed stages (§6.3), a car over its class's time bar not classified."""
     tables: dict[str, list[tuple]] = {}
     for n in starters:
-        for s in scores[n]:
+        for s in (s for leg in driven.get(n, ()) for s in leg.scores):
             if s.kind is TrialKind.SPEED:
                 tables.setdefault(s.trial, []).append((n, s))
     out = {}

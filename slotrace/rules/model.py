@@ -71,6 +71,13 @@ class ClassificationMode(StrEnum):
     POINTS = "points"
 
 
+class MeritFormula(StrEnum):
+    """Which merit coefficient points mode uses (reference §6.8)."""
+
+    MM2016 = "mm-2016"
+    MM2009 = "mm-2009"
+
+
 class TrialKind(StrEnum):
     """The kinds of control a leg is made of."""
 
@@ -329,6 +336,14 @@ class CoefficientTable(Frozen):
     )
     winner_bonus: float = 0.05
     chassis_bonus: float = 0.05
+    chassis_ran_bonus_2009: float = Field(default=0.10, description="MM-2009 bonus")
+
+
+class TrophyConfig(Frozen):
+    """A trophy over a named subset of trials (§6.9), e.g. the Raticosa PCs."""
+
+    name: str = Field(min_length=1)
+    trials: tuple[str, ...] = Field(min_length=1, description="trial names (PC/PM)")
 
 
 class ClassificationConfig(Frozen):
@@ -338,10 +353,15 @@ class ClassificationConfig(Frozen):
     points_first: int = 420
     points_step: int = 25
     coefficients: CoefficientTable = CoefficientTable()
+    merit_formula: MeritFormula = MeritFormula.MM2016
+    exclude_over_max_late_on_final_leg: bool = Field(
+        default=True, description="§6.6: beyond a CO's maximum lateness on the final leg "
+        "(or a single-leg event) excludes the car instead of the fixed penalty")
     tie_breaks: tuple[str, ...] = (
         "zero_trials", "within_5_hundredths", "older_build_year", "first_trial", "race_number",
     )
     host_nation: str = "IT"
+    trophies: tuple[TrophyConfig, ...] = ()
 
 
 class Auction(Frozen):
