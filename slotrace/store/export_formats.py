@@ -1,9 +1,9 @@
 """Provides the JSON, CSV and HTML renderings of a results report (`build_report` data).
 
-CSV is one table in "long" form: every row names its ``section`` (heat, overall, side,
-charity, stewards) and ``group`` (which heat or side classification), so one file opens in a
-spreadsheet and `parse_csv` reads it back. HTML is one printable page with inline CSS and an
-inline-SVG lap-time chart per heat: no external assets, no scripts.
+CSV is one table in "long" form: every row names its ``section`` (heat, overall, leg, trial
+(the stage sheet lines), side, team, speed, trophy, charity, stewards) and ``group`` (which
+heat, leg, trial or side table), so one file opens in a spreadsheet and `parse_csv` reads it
+back. The HTML page lives in `slotrace.store.export_html`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from html import escape
 from typing import Any
+
+from slotrace.store.report_model import ResultsReport, report_data
 
 CSV_COLUMNS = (
     "section",
@@ -26,15 +27,55 @@ CSV_COLUMNS = (
     "best_lap_ms",
     "score",
     "amount",
+    "status",
+    "trial",
+    "target",
+    "measured",
+    "deviation_cs",
+    "points",
+    "coefficient",
     "detail",
 )
-_INT_COLUMNS = ("position", "entry_no", "car", "laps", "total_ms", "best_lap_ms")
-_FLOAT_COLUMNS = ("score", "amount")
-CAR_COLOURS = ("#c0392b", "#2471a3", "#229954", "#d68910", "#7d3c98", "#17a589", "#555", "#000")
+_INT_COLUMNS = ("position", "entry_no", "car", "laps", "total_ms", "best_lap_ms", "deviation_cs",
+                "points")
+_FLOAT_COLUMNS = ("score", "amount", "coefficient")
+
+Report = dict[str, Any] | ResultsReport
 
 
-def to_json(report: dict[str, Any]) -> str:
-    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+def _data(report: Report) -> dict[str, Any]:
+    return report_data(report) if isinstance(report, ResultsReport) else report
+
+
+def to_json(report: Report) -> str:
+    return json.dumps(_data(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def _sanction_text(row: dict[str, Any]) -> str:
+    parts = [row.get("note", "")] + [
+        f"{s['kind']} {s['points']} ({s['ref']}: {s['reason']})" for s in row.get("sanctions", ())
+        if s["kind"] in ("time penalty", "other penalty", "exclusion from a trial")
+    ]
+    return "; ".join(p for p in parts if p)
+
+
+def _standing_rows(section: str, group: str, rows: list[dict[str, Any]], raw: bool = False
+                   ) -> list[dict[str, Any]]:
+    return [
+        {
+            "section": section,
+            "group": group,
+            "position": r["position"],
+            "entry_no": r["entry_no"],
+            "label": r["label"],
+            "score": r["raw"] if raw else r["score"],
+            "status": r.get("status", ""),
+            "points": r.get("points"),
+            "coefficient": r.get("coefficient"),
+            "detail": _sanction_text(r),
+        }
+        for r in rows
+    ]
 
 
 def _csv_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -52,32 +93,45 @@ def _csv_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
                     "laps": s["laps"],
                     "total_ms": s["total_ms"],
                     "best_lap_ms": s["best_lap_ms"],
+                    "status": "provisional" if heat.get("in_progress") else "",
                     "detail": s["status"],
                 }
             )
+    rows += _standing_rows("overall", "overall", report["overall"])
+    for leg in report.get("legs", ()):
+        rows += _standing_rows("leg", leg["name"], leg["rows"])
     for r in report["overall"]:
-        rows.append(
-            {
-                "section": "overall",
-                "group": "overall",
-                "position": r["position"],
-                "entry_no": r["entry_no"],
-                "label": r["label"],
-                "score": r["score"],
-            }
-        )
-    for name, results in report["side"].items():
-        for r in results:
+        for t in r.get("trials", ()):
             rows.append(
                 {
-                    "section": "side",
-                    "group": name,
-                    "position": r["position"],
+                    "section": "trial",
+                    "group": t["trial"],
                     "entry_no": r["entry_no"],
                     "label": r["label"],
-                    "score": r["raw"],
+                    "score": t["penalty"],
+                    "status": "counted" if t["counted"] else "not yet decided",
+                    "trial": t["kind"],
+                    "target": t["target"],
+                    "measured": t["measured"],
+                    "deviation_cs": t["deviation_cs"],
+                    "points": t["points"],
+                    "coefficient": t["coefficient"],
+                    "detail": f"leg {t['leg'] + 1}: {t['detail']}",
                 }
             )
+    for name, results in report["side"].items():
+        rows += _standing_rows("side", name, results, raw=True)
+    for team in report.get("teams", ()):
+        rows.append({"section": "team", "group": "teams", "position": team["position"],
+                     "label": team["team"], "score": team["score"],
+                     "detail": "entries " + ", ".join(map(str, team["entry_nos"]))})
+    for name, results in report.get("speed", {}).items():
+        for r in results:
+            rows.append({"section": "speed", "group": name, "position": r["position"],
+                         "entry_no": r["entry_no"], "label": r["label"],
+                         "score": r["elapsed_s"], "detail": r["detail"]})
+    for trophy in report.get("trophies", ()):
+        rows += _standing_rows("trophy", trophy["name"], trophy["rows"])
     charity = report.get("charity")
     if charity:
         for line in charity["lines"]:
@@ -100,17 +154,21 @@ def _csv_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "section": "stewards",
-                "group": f"heat {r['heat']}",
-                "position": r["seq"],
+                "group": r["ref"],
+                "position": r["number"],
                 "car": r["car"],
-                "label": r["action"],
-                "detail": f"{r['reason']} ({r['author']})",
+                "label": r["name"],
+                "status": "revoked" if r["revoked"] else "",
+                "trial": r["decision"],
+                "detail": "; ".join(x for x in (
+                    r["detail"], r["reason"], f"by {r['author']}" if r["author"] else "") if x),
             }
         )
     return rows
 
 
-def to_csv(report: dict[str, Any]) -> str:
+def to_csv(report: Report) -> str:
+    report = _data(report)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -132,165 +190,6 @@ def parse_csv(text: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _ms(value: int | None) -> str:
-    if value is None:
-        return ""
-    minutes, ms = divmod(value, 60_000)
-    return f"{minutes}:{ms / 1000:06.3f}" if minutes else f"{ms / 1000:.3f}"
+from slotrace.store.export_html import to_html  # noqa: E402  (re-exported for the CLI)
 
-
-def lap_chart_svg(lap_times: dict[str, list[int]], width: int = 640, height: int = 220) -> str:
-    """Inline SVG: lap time (y) per lap (x), one line per car."""
-    series = {car: laps for car, laps in lap_times.items() if laps}
-    if not series:
-        return "<p class='note'>No counted laps.</p>"
-    low = min(min(v) for v in series.values())
-    high = max(max(v) for v in series.values())
-    most = max(len(v) for v in series.values())
-    left, bottom, span = 60, height - 25, max(high - low, 1)
-
-    def x(i: int) -> float:
-        return left + (width - left - 10) * (i / max(most - 1, 1))
-
-    def y(ms: int) -> float:
-        return 10 + (bottom - 10) * (1 - (ms - low) / span)
-
-    parts = [
-        f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}' "
-        f"width='{width}' height='{height}' role='img' aria-label='lap times'>",
-        f"<line x1='{left}' y1='{bottom}' x2='{width - 10}' y2='{bottom}' stroke='#999'/>",
-        f"<line x1='{left}' y1='10' x2='{left}' y2='{bottom}' stroke='#999'/>",
-        f"<text x='{left - 4}' y='14' text-anchor='end' font-size='10'>{_ms(high)}</text>",
-        f"<text x='{left - 4}' y='{bottom}' text-anchor='end' font-size='10'>{_ms(low)}</text>",
-        f"<text x='{width - 10}' y='{height - 8}' text-anchor='end' font-size='10'>lap {most}"
-        "</text>",
-    ]
-    for n, (car, laps) in enumerate(sorted(series.items(), key=lambda kv: int(kv[0]))):
-        colour = CAR_COLOURS[n % len(CAR_COLOURS)]
-        points = " ".join(f"{x(i):.1f},{y(ms):.1f}" for i, ms in enumerate(laps))
-        parts.append(
-            f"<polyline fill='none' stroke='{colour}' stroke-width='1.5' "
-            f"points='{points}'><title>car {escape(car)}</title></polyline>"
-        )
-        parts.append(
-            f"<text x='{left + 8 + 55 * n}' y='{height - 8}' font-size='10' "
-            f"fill='{colour}'>car {escape(car)}</text>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _table(headers: list[str], rows: list[list[Any]]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{escape('' if c is None else str(c))}</td>" for c in r) + "</tr>"
-        for r in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-STYLE = """
-body { font: 11pt/1.35 Georgia, serif; margin: 1.5cm; color: #111; }
-h1 { font-size: 18pt; margin: 0 0 4pt; } h2 { font-size: 13pt; margin: 18pt 0 4pt; }
-table { border-collapse: collapse; width: 100%; margin: 4pt 0 8pt; }
-th, td { border-bottom: 1px solid #ccc; padding: 2pt 6pt; text-align: left; }
-td:nth-child(n+3) { font-variant-numeric: tabular-nums; }
-.note { color: #555; font-size: 9pt; } section { break-inside: avoid; }
-@media print { body { margin: 0; } }
-"""
-
-
-def to_html(report: dict[str, Any]) -> str:
-    title = escape(report["event"]) + (f" — stage {report['stage']}" if report["stage"] else "")
-    out = [
-        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
-        f"<style>{STYLE}</style></head><body><h1>{title}</h1>",
-        f"<p class='note'>Results rebuilt from the race journal (up to entry "
-        f"{report['journal_seq']}) on {escape(report['generated_at'])}.</p>",
-    ]
-    if report["overall"]:
-        out.append(
-            "<section><h2>Overall classification</h2>"
-            + _table(
-                ["Pos", "Entry", "Score", "Raw", "Coefficient"],
-                [
-                    [r["position"], r["label"], r["score"], r["raw"], r["coefficient"]]
-                    for r in report["overall"]
-                ],
-            )
-            + "</section>"
-        )
-        for name, results in report["side"].items():
-            if results:
-                out.append(
-                    f"<section><h2>{escape(name)}</h2>"
-                    + _table(
-                        ["Pos", "Entry", "Score"],
-                        [[r["position"], r["label"], r["raw"]] for r in results],
-                    )
-                    + "</section>"
-                )
-    for heat in report["heats"]:
-        out.append(
-            f"<section><h2>Heat {heat['heat']}: {escape(heat['name'])} "
-            f"({escape(heat['status'])})</h2>"
-        )
-        out.append(
-            _table(
-                ["Pos", "Car", "Entry", "Laps", "Time", "Best lap", "Gap", "Penalty", "Status"],
-                [
-                    [
-                        s["position"],
-                        s["car"],
-                        s["label"],
-                        s["laps"],
-                        _ms(s["total_ms"]),
-                        _ms(s["best_lap_ms"]),
-                        s["gap"],
-                        _ms(s["penalty_ms"] or None),
-                        s["status"],
-                    ]
-                    for s in heat["standings"]
-                ],
-            )
-        )
-        out.append(lap_chart_svg(heat["lap_times"]) + "</section>")
-    charity = report.get("charity")
-    if charity:
-        out.append(
-            "<section><h2>Charity</h2>"
-            + _table(
-                ["Entry", "Laps", "Entry fee", "Pledged"],
-                [
-                    [c["label"], c["laps"], f"{c['entry_fee']:.2f}", f"{c['pledged']:.2f}"]
-                    for c in charity["lines"]
-                ],
-            )
-            + _table(
-                ["Fees", "Pledges", "Auctions", "Other", "Total raised"],
-                [
-                    [
-                        f"{charity[k]:.2f}"
-                        for k in ("fees", "pledges", "auctions", "other_donations", "total")
-                    ]
-                ],
-            )
-            + "</section>"
-        )
-    out.append(
-        "<section><h2>Stewards' log</h2>"
-        + (
-            _table(
-                ["#", "Heat", "Decision", "Car", "Reason", "By"],
-                [
-                    [r["seq"], r["heat"], r["action"], r["car"], r["reason"], r["author"]]
-                    for r in report["stewards_log"]
-                ],
-            )
-            if report["stewards_log"]
-            else "<p class='note'>No race-control decisions.</p>"
-        )
-        + "</section>"
-    )
-    out.append("</body></html>\n")
-    return "".join(out)
+__all__ = ["CSV_COLUMNS", "parse_csv", "to_csv", "to_html", "to_json"]

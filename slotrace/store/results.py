@@ -1,165 +1,191 @@
 """Provides the results report of an event file: every heat replayed, classified, totalled.
 
-`build_report` turns a (read-only) `EventFile` into plain JSON data: per-heat standings and
-lap times (journal replayed through the engine), the overall and side classifications and
-charity totals (the rules' `classify` / `charity_totals`), and the stewards' log. The
-exporters in `slotrace.store.export_formats` render that data as JSON, CSV or HTML, so all
-three formats always carry the same numbers.
+`build_results` turns a (read-only) `EventFile` into a typed `ResultsReport`: per-heat
+standings and lap times (journal replayed through the engine), the rules' provisional
+classification (`slotrace.rules.classify.classify_standings`: only legs driven count, the heat
+on track is provisional, stewards' decisions applied) with side tables and charity, and the
+stewards' log read from the replayed heats (the engine's automatic decisions included).
+`build_report` is the same as JSON data; the exporters in `slotrace.store.export_formats`
+render it as JSON, CSV or HTML, so all three formats always carry the same numbers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from slotrace import engine
-from slotrace.store.eventfile import EventFile, HeatInfo
+from slotrace.engine.control import Disqualify, PaceCar, Revoke, TimePenalty, YellowFlag
+from slotrace.engine.decisions import ENGINE_AUTHOR
+from slotrace.rules import classify, files, model, scoring
+from slotrace.rules.standings import DrivenLeg, Sanction, SanctionKind
+from slotrace.store.eventfile import EventFile, HeatInfo, HeatStatus
 from slotrace.store.replay import replay_heat
+from slotrace.store.report_model import (
+    HeatReport,
+    HeatStanding,
+    ResultsReport,
+    StewardsEntry,
+    report_data,
+)
 
 
-def _entry_labels(event_file: EventFile) -> dict[int, str]:
-    labels = {}
-    for data in event_file.entries():
-        number = data.get("race_number")
-        who = data.get("entrant", "")
-        car = data.get("car") or {}
-        labels[data["entry_no"]] = (
-            f"#{number:03d} " if isinstance(number, int) else f"entry {data['entry_no']} "
-        ) + f"{who} ({car.get('marque', '')} {car.get('model', '')})".replace(" ( )", "")
+def _entry_labels(entries: Sequence[model.Entry], raw: Sequence[dict]) -> dict[int, str]:
+    labels = {e.entry_no: e.label for e in entries}
+    for data in raw:
+        labels.setdefault(data["entry_no"], f"entry {data['entry_no']} {data.get('entrant', '')}")
     return labels
 
 
-def _heat_report(event_file: EventFile, heat: HeatInfo, labels: dict[int, str]) -> tuple:
-    state = replay_heat(event_file, heat.id)
+def _leg_of(heat: HeatInfo) -> int | None:
+    return None if heat.plan is None else int(heat.plan.get("leg", 0))
+
+
+def _heat_report(heat: HeatInfo, state: Any, labels: Mapping[int, str]) -> HeatReport:
     rows = []
     for s in engine.standings(state):
         entry_no = heat.cars.get(s.car)
-        rows.append(
-            {
-                "position": s.position,
-                "car": s.car,
-                "entry_no": entry_no,
-                "label": labels.get(entry_no, f"car {s.car}") if entry_no else f"car {s.car}",
-                "laps": s.laps,
-                "total_ms": s.total_ms,
-                "best_lap_ms": s.best_lap_ms,
-                "gap": str(s.gap) if s.gap is not None else "",
-                "penalty_ms": s.penalty_ms,
-                "status": s.status.value,
-            }
-        )
+        rows.append(HeatStanding(
+            position=s.position, car=s.car, entry_no=entry_no,
+            label=labels.get(entry_no, f"car {s.car}") if entry_no else f"car {s.car}",
+            laps=s.laps, total_ms=s.total_ms, best_lap_ms=s.best_lap_ms,
+            gap=str(s.gap) if s.gap is not None else "", penalty_ms=s.penalty_ms,
+            status=s.status.value,
+        ))
     lap_times = {
         str(car.car): [lap.lap_ms for lap in car.lap_list if lap.counted]
         for car in state.cars.values()
     }
-    report = {
-        "heat": heat.id,
-        "name": heat.name,
-        "stage": heat.stage,
-        "status": str(heat.status),
-        "standings": rows,
-        "lap_times": lap_times,
-    }
-    return report, state
+    return HeatReport(heat.id, heat.name, heat.stage, _leg_of(heat), str(heat.status),
+                      heat.status is HeatStatus.RUNNING, tuple(rows), lap_times)
 
 
-def _classification(event_file: EventFile, heats: list[tuple[HeatInfo, Any]]) -> dict:
-    """Overall / side classifications and charity totals via the rules, when defined."""
-    from slotrace.rules import classify, files, model, scoring
+def _describe(command: Any, log: Sequence[Any], heat: HeatInfo, names: Mapping[int, str]) -> str:
+    """What a decision did, in organiser words (a revoke says what it revoked)."""
+    kind = type(command).__name__
+    if isinstance(command, TimePenalty):
+        return f"+{command.ms / 1000:.2f} s"
+    if isinstance(command, (YellowFlag, PaceCar)):
+        return f"{'yellow flag' if isinstance(command, YellowFlag) else 'pace car'} " + (
+            "out" if command.on else "in")
+    if isinstance(command, Revoke):
+        if not 1 <= command.decision <= len(log):
+            return f"revokes #{command.decision} (no such decision)"
+        target = log[command.decision - 1].command
+        whom = getattr(target, "car", None)
+        who = f" for {names.get(heat.cars.get(whom, -1), f'car {whom}')}" if whom else ""
+        return (f"revokes #{command.decision}: {type(target).__name__}{who} "
+                f"{_describe(target, log, heat, names)}").rstrip()
+    if hasattr(command, "laps"):
+        return f"-{command.laps} lap(s)"
+    return kind if not hasattr(command, "car") else ""
 
+
+def _stewards(heat: HeatInfo, state: Any, entries: Mapping[int, model.Entry],
+              labels: Mapping[int, str]) -> list[StewardsEntry]:
+    out = []
+    log = state.stewards_log
+    for decision in log:
+        command = decision.command
+        car = getattr(command, "car", None)
+        entry_no = heat.cars.get(car) if car is not None else None
+        entry = entries.get(entry_no) if entry_no is not None else None
+        out.append(StewardsEntry(
+            ref=f"heat {heat.id} #{decision.number}", heat=heat.id, number=decision.number,
+            decision=type(command).__name__, detail=_describe(command, log, heat, labels),
+            car=car, race_number=entry.race_number if entry else None,
+            name=labels.get(entry_no, f"car {car}") if entry_no else (
+                f"car {car}" if car is not None else ""),
+            reason=command.reason, author=command.author,
+            automatic=command.author == ENGINE_AUTHOR, revoked=decision.revoked,
+        ))
+    return out
+
+
+def _sanctions(heat: HeatInfo, state: Any) -> list[Sanction]:
+    """The heat's standing decisions that change the classification (revoked ones do not)."""
+    out = []
+    for decision in state.stewards_log:
+        command = decision.command
+        if decision.revoked or not isinstance(command, (TimePenalty, Disqualify)):
+            continue
+        entry_no = heat.cars.get(command.car)
+        if entry_no is None:
+            continue
+        ref = f"heat {heat.id} #{decision.number}"
+        if isinstance(command, TimePenalty):
+            out.append(Sanction(entry_no, SanctionKind.TIME_PENALTY, command.reason, ref,
+                                _leg_of(heat), points=round(command.ms / 10)))
+        else:
+            out.append(Sanction(entry_no, SanctionKind.DISQUALIFICATION, command.reason, ref,
+                                _leg_of(heat)))
+    return out
+
+
+def _classification(event_file: EventFile, entries: list[model.Entry],
+                    heats: list[tuple[HeatInfo, Any]], sanctions: list[Sanction]
+                    ) -> tuple[classify.Classification | None, tuple[str, ...]]:
     definition = event_file.event_definition()
-    entries = [model.Entry.model_validate(e) for e in event_file.entries()]
     if not definition or not entries:
-        return {"overall": [], "side": {}, "charity": None}
+        return None, ()
     event = model.Event.model_validate(definition)
     laps: dict[int, int] = {}
-    leg_runs: list[dict[int, Any]] = [{} for _ in event.legs]
+    driven: dict[int, list[DrivenLeg]] = {}
+    track = None
     for heat, state in heats:
         for car, entry_no in heat.cars.items():
             if car in state.cars:
                 laps[entry_no] = laps.get(entry_no, 0) + state.cars[car].laps
-        if heat.plan is not None:
-            plan = model.Heat.model_validate(heat.plan)
-            if 0 <= plan.leg < len(leg_runs):
-                leg_runs[plan.leg].update(scoring.runs_from_race_state(state, plan))
-    charity = classify.charity_totals(entries, event, laps)
-    charity_data = {
-        "lines": [
-            {
-                "entry_no": c.entry_no,
-                "label": c.label,
-                "laps": c.laps,
-                "entry_fee": c.entry_fee,
-                "pledged": c.pledged,
-            }
-            for c in charity.lines
-        ],
-        "fees": charity.fees,
-        "pledges": charity.pledges,
-        "auctions": charity.auctions,
-        "other_donations": charity.other_donations,
-        "total": round(charity.total, 2),
-    }
-    if not any(leg_runs):
-        return {"overall": [], "side": {}, "charity": charity_data}
-    track = files.load_track(event.track)
-    # classify the starters: the cars of the saved heat plan (in start order), else the cars
-    # that ran; entries rejected at scrutineering never start and are not classified
+        if heat.plan is None:
+            continue
+        plan = model.Heat.model_validate(heat.plan)
+        if not 0 <= plan.leg < len(event.legs):
+            continue
+        track = track or files.load_track(event.track)
+        leg = event.legs[plan.leg]
+        for entry_no, run in scoring.runs_from_race_state(state, plan).items():
+            scores = scoring.score_run(run, track, leg, event.scale)
+            driven.setdefault(entry_no, []).append(
+                DrivenLeg(plan.leg, scores, heat.status is HeatStatus.RUNNING, heat.id))
+    # the starters: the cars of the saved heat plan (in start order), else the cars that ran;
+    # entries rejected at scrutineering never start and are not classified
     planned = [s["entry_no"] for p in event_file.planned_heats() for s in p.plan["slots"]]
     ran = [entry_no for heat, _ in heats for entry_no in heat.cars.values()]
-    entry_nos = list(dict.fromkeys(planned or ran)) or [e.entry_no for e in entries]
-    scores = scoring.score_event(event.legs, track, leg_runs, entry_nos, event.scale)
-    result = classify.classify(entries, event, scores, start_order=entry_nos, laps=laps)
+    order = list(dict.fromkeys(planned + ran)) or [e.entry_no for e in entries]
+    by_no = {e.entry_no: e for e in entries}
+    starters = [by_no[n] for n in order if n in by_no]
+    unplanned = tuple(f"entry {n}: ran but is not in the entry list" for n in order
+                      if n not in by_no)
+    result = classify.classify_standings(starters, event, driven, sanctions,
+                                         start_order=order, laps=laps)
+    return result, unplanned
 
-    def rows(results: Any) -> list[dict]:
-        return [
-            {
-                "position": r.position,
-                "entry_no": r.entry_no,
-                "label": r.label,
-                "score": r.score,
-                "raw": r.raw,
-                "coefficient": r.coefficient,
-            }
-            for r in results
-        ]
 
-    side = {f"class {k}": rows(v) for k, v in result.by_class.items()}
-    side |= {f"category {k}": rows(v) for k, v in result.by_category.items()}
-    side |= {f"period {k}": rows(v) for k, v in result.by_period.items()}
-    side["Coppa delle Dame"] = rows(result.ladies)
-    side["Coppa delle Nazioni"] = rows(result.nations)
-    return {"overall": rows(result.overall), "side": side, "charity": charity_data}
+def build_results(event_file: EventFile, stage: int | None = None,
+                  now: datetime | None = None) -> ResultsReport:
+    """The whole results report (heats of ``stage`` only, and classified on those, if
+    given). ``now`` stamps it (default: the wall clock)."""
+    raw_entries = event_file.entries()
+    entries = [model.Entry.model_validate(e) for e in raw_entries]
+    by_no = {e.entry_no: e for e in entries}
+    labels = _entry_labels(entries, raw_entries)
+    replayed = [(heat, replay_heat(event_file, heat.id)) for heat in event_file.heats()]
+    chosen = [(h, s) for h, s in replayed if stage is None or h.stage == stage]
+    sanctions = [x for heat, state in chosen for x in _sanctions(heat, state)]
+    classification, unplanned = _classification(event_file, entries, chosen, sanctions)
+    return ResultsReport(
+        event=event_file.name,
+        stage=stage,
+        generated_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
+        journal_seq=event_file.last_seq(),
+        heats=tuple(_heat_report(h, s, labels) for h, s in chosen),
+        classification=classification,
+        stewards_log=tuple(x for h, s in chosen for x in _stewards(h, s, by_no, labels)),
+        unplanned=unplanned,
+    )
 
 
 def build_report(event_file: EventFile, stage: int | None = None) -> dict[str, Any]:
-    """The whole results report as JSON data (heats of ``stage`` only, if given)."""
-    labels = _entry_labels(event_file)
-    all_heats = event_file.heats()
-    chosen = [h for h in all_heats if stage is None or h.stage == stage]
-    replayed = []
-    heat_reports = []
-    for heat in chosen:
-        report, state = _heat_report(event_file, heat, labels)
-        heat_reports.append(report)
-        replayed.append((heat, state))
-    return {
-        "event": event_file.name,
-        "stage": stage,
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "journal_seq": event_file.last_seq(),
-        "heats": heat_reports,
-        **_classification(event_file, replayed),
-        "stewards_log": [
-            {
-                "seq": r.seq,
-                "heat": r.heat,
-                "action": r.action,
-                "car": r.car,
-                "reason": r.reason,
-                "author": r.author,
-            }
-            for r in event_file.stewards_log()
-            if any(r.heat == h.id for h in chosen)
-        ],
-    }
+    """`build_results` as JSON data (the shape of ``slotrace results --format json``)."""
+    return report_data(build_results(event_file, stage))

@@ -76,8 +76,32 @@ def test_csv_and_json_parse_back_to_the_same_numbers(event_file: Path, tmp_path:
     assert pledged == {c["entry_no"]: c["pledged"] for c in report["charity"]["lines"]}
     assert all(0 < p <= 3.0 for p in pledged.values())  # capped per-lap pledge
     stewards = [r for r in rows if r["section"] == "stewards"]
-    assert [r["label"] for r in stewards] == [r["action"] for r in report["stewards_log"]]
-    assert "TimePenalty" in [r["action"] for r in report["stewards_log"]]
+    assert [r["trial"] for r in stewards] == [r["decision"] for r in report["stewards_log"]]
+    assert "TimePenalty" in [r["decision"] for r in report["stewards_log"]]
+    sheet = [r for r in rows if r["section"] == "trial" and r["entry_no"] == 1]
+    assert sheet == [r for r in sheet if r["target"]] and len(sheet) == len(
+        report["overall"][0]["trials"])
+
+
+def test_after_one_heat_only_the_leg_driven_counts_and_decisions_trace(
+    event_file: Path, tmp_path: Path
+) -> None:
+    report = json.loads(_export(event_file, "json", tmp_path / "r.json"))
+    assert report["provisional"] is True  # three of four legs not driven yet
+    for row in report["overall"]:
+        assert row["legs_driven"] == [0]  # nothing counted from legs 2-4
+        assert {t["leg"] for t in row["trials"]} == {0}
+    log = {e["ref"]: e for e in report["stewards_log"]}
+    penalised = next(r for r in report["overall"] if r["entry_no"] == 3)
+    [sanction] = penalised["sanctions"]
+    assert sanction["kind"] == "time penalty" and sanction["points"] == 500  # 5 s = 500 1/100
+    assert penalised["other_penalty"] == 500
+    entry = log[sanction["ref"]]
+    assert (entry["decision"], entry["race_number"], entry["detail"]) == (
+        "TimePenalty", 703, "+5.00 s")
+    assert "#703" in entry["name"] and entry["reason"] == "corner cutting"
+    flags = [e["detail"] for e in report["stewards_log"] if e["decision"] == "YellowFlag"]
+    assert flags == ["yellow flag out", "yellow flag in"]
 
 
 def test_html_is_one_printable_page_with_a_chart_and_no_external_assets(
@@ -86,6 +110,8 @@ def test_html_is_one_printable_page_with_a_chart_and_no_external_assets(
     html = _export(event_file, "html", tmp_path / "r.html")
     assert html.startswith("<!DOCTYPE html>") and html.count("<svg") == 1
     assert "Stewards' log" in html and "corner cutting" in html and "Charity" in html
+    assert html.count("class='sheet'") == 6  # a stage sheet per car
+    assert "PROVISIONAL" in html
     for external in ("http://", "https://", "<script", "<link", "src="):
         assert external not in html.replace("http://www.w3.org/2000/svg", "")
 
