@@ -16,6 +16,7 @@ from slotrace.engine.config import (
 from slotrace.engine.control import (
     CAR_DECISION_TYPES,
     RACE_CONTROL_TYPES,
+    AbortStart,
     AddLap,
     CarDecision,
     Disqualify,
@@ -76,6 +77,7 @@ __all__ = [
     "CAR_DECISION_TYPES",
     "ENGINE_AUTHOR",
     "RACE_CONTROL_TYPES",
+    "AbortStart",
     "AddLap",
     "Alert",
     "AlertKind",

@@ -49,6 +49,15 @@ class StartSequence(_Command):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AbortStart(_Command):
+    """Race control abandons an interrupted start sequence: back to the grid, nobody penalised.
+
+    The event core journals it when a heat is resumed during the lights (the program stopped
+    before the countdown reached lights-out), so the start is run again cleanly.
+    """
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Suspend(_Command):
     """Track call: the race is suspended (laps not counted, clock paused if configured)."""
 
@@ -144,6 +153,7 @@ CarDecision = TimePenalty | LapPenalty | StopAndGo | Disqualify | Warning | AddL
 
 RaceControl = (
     StartSequence
+    | AbortStart
     | Suspend
     | Resume
     | YellowFlag

@@ -8,6 +8,7 @@ from slotrace.engine import clock as session_clock
 from slotrace.engine.config import FalseStartPenaltyKind
 from slotrace.engine.control import (
     CAR_DECISION_TYPES,
+    AbortStart,
     AddLap,
     CarDecision,
     Disqualify,
@@ -164,6 +165,8 @@ def on_control(state: RaceState, command: RaceControl, out: Out) -> RaceState:
         if phase is SessionPhase.GRID:
             return begin_start(state)
         return state
+    if isinstance(command, AbortStart):
+        return state._replace(phase=SessionPhase.GRID) if phase is SessionPhase.STARTING else state
     if isinstance(command, YellowFlag):
         return state._replace(yellow=command.on)
     if isinstance(command, PaceCar):
