@@ -70,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({
             "capacity": plan.capacity, "first_codings": plan.first_codings,
             "recodes": plan.recodes, "total_minutes": plan.total_minutes,
+            "not_planned": [{"entry_no": m.entry_no, "reason": m.reason}
+                            for m in plan.unplanned],
             "heats": [{"number": h.number, "leg": legs[h.leg].name if legs else None,
                        "cars": [{"address": s.address, "entry_no": s.entry_no,
                                  "race_number": number[s.entry_no], "recode": s.recode}
@@ -86,6 +88,9 @@ def run(args: argparse.Namespace) -> int:
                 mark = "RE-CODE" if s.recode else "keep"
                 print(f"    ID {s.address}  {mark:7}  #{format_race_number(number[s.entry_no])}"
                       f"  {e.car.marque} {e.car.model} ({e.entrant})")
+    for missing in plan.unplanned:
+        print(f"  not planned: entry {missing.entry_no} {entries[missing.entry_no].entrant}: "
+              f"{missing.reason}")
     hours, minutes = divmod(round(plan.total_minutes), 60)
     print(f"\n{len(plan.heats)} heats of up to {plan.capacity} cars; {plan.first_codings} cars "
           f"coded before their first heat, {plan.recodes} re-codes after that.")

@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
                        "real_offset_s": s.real_offset_s, "class": s.class_code,
                        "pinned": s.pinned} for s in start.slots],
             "not_started": list(start.excluded),
+            "not_started_reasons": {m.entry_no: m.reason for m in start.not_placed},
         }, indent=2, ensure_ascii=False))
         return 0
     print(f"Start list ({start.mode.value} mode), {len(start.slots)} cars")
@@ -79,9 +80,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{s.position:>3}  {format_race_number(s.race_number):>4}  {s.clock:8}  "
               f"{release:>8}  {s.class_code or '-':8}  {crew} ({e.car.marque} {e.car.model} "
               f"{e.car.replica_year}){pin}")
-    if start.excluded:
-        print(f"not started (did not pass scrutineering): entries "
-              f"{', '.join(map(str, start.excluded))}")
+    for missing in start.not_placed:
+        print(f"not started: entry {missing.entry_no} {labels[missing.entry_no].entrant}: "
+              f"{missing.reason}")
     if args.save:
         print(f"saved the race numbers of {len(start.slots)} cars in {args.source}; "
               f"next: slotrace heats {args.source} --save")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from slotrace.rules.errors import RulesError
 from slotrace.rules.model import Event, Heat, HeatSlot
-from slotrace.rules.startorder import StartList
+from slotrace.rules.startorder import NotPlaced, StartList
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,7 @@ class HeatPlan:
     recodes: int  # address changes after that
     heat_minutes: float
     changeover_minutes: float
+    unplanned: tuple[NotPlaced, ...] = ()  # entries not in any heat, each with the reason
 
     @property
     def total_minutes(self) -> float:
@@ -101,4 +102,4 @@ def plan_heats(start_list: StartList, event: Event, capacity: int | None = None)
                 current[slot.entry_no] = slot.address
             heats.append(Heat(leg=leg, number=len(heats) + 1, slots=tuple(slots)))
     return HeatPlan(tuple(heats), capacity, first, recodes, event.heat_minutes,
-                    event.changeover_minutes)
+                    event.changeover_minutes, start_list.not_placed)

@@ -11,6 +11,7 @@ from slotrace.rules.model import (
     BodyStyle,
     Entry,
     Event,
+    NumberingMode,
     NumberPosition,
     RulesMode,
     format_race_number,
@@ -100,8 +101,10 @@ def check_entry(
     registered = register.find(car.marque, car.model)
     name = f"{car.marque} {car.model}"
     if registered is None:
+        near = register.suggest_model(car.marque, car.model)
         others = ", ".join(m.model for m in register.models_of(car.marque)[:6])
-        hint = f" (registered {car.marque} models: {others})" if others else ""
+        hint = (f" (did you mean {near}?)" if near
+                else f" (registered {car.marque} models: {others})" if others else "")
         found.append((Check.E2, f"{name} is not in the Mille Miglia register{hint}"))
     elif registered.special_list:
         found.append((Check.E2, f"{name} never ran the Mille Miglia (special-list only)"))
@@ -143,13 +146,8 @@ def check_entry(
                                     f"documentation ({car.replica_year} colour: {allowed})"))
 
     if number is not None:
-        if car.replica_year >= 1949:
-            hour, minute = divmod(number, 100)
-            if hour > 23 or minute > 59:
-                part = f"minute {minute}" if minute > 59 else f"hour {hour}"
-                found.append((Check.E6, f"{shown} is not a valid start time: {part}"))
-        elif not 1 <= number <= 9999:
-            found.append((Check.E6, f"{shown} is not a race number 1-9999"))
+        found.extend((Check.E6, reason) for reason in _number_problems(
+            number, shown, car.replica_year, event.numbering.mode))
 
     positions = car.number_positions
     sides = [s for s in (NumberPosition.LEFT, NumberPosition.RIGHT) if s not in positions]
@@ -199,6 +197,25 @@ def check_entry(
 
     findings = tuple(Finding(c, _severity(c, event.rules_mode), r) for c, r in found)
     return Verdict(entry.entry_no, entry.label, findings, bin_.code if bin_ else None)
+
+
+def needs_start_time_number(replica_year: int, mode: NumberingMode) -> bool:
+    """E6/§6.2: only historic numbering makes a 1949+ replica carry its start time (HHMM)."""
+    return mode is NumberingMode.HISTORIC and replica_year >= 1949
+
+
+def _number_problems(number: int, shown: str, replica_year: int, mode: NumberingMode
+                     ) -> list[str]:
+    """E6 by the event's numbering mode: a start time (historic, 1949+), else 1-9999."""
+    if needs_start_time_number(replica_year, mode):
+        hour, minute = divmod(number, 100)
+        if hour > 23 or minute > 59:
+            part = f"minute {minute}" if minute > 59 else f"hour {hour}"
+            return [f"{shown} is not a valid start time: {part}"]
+        return []
+    if not 1 <= number <= 9999:
+        return [f"{shown} is not a race number 1-9999"]
+    return []
 
 
 def _year_ranges(years: Sequence[int]) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from slotrace.rules.errors import RulesError
 from slotrace.rules.model import Category, Entry, Event, NumberingMode
 from slotrace.rules.register import Register, load_register, normalise
-from slotrace.rules.scrutineer import Verdict
+from slotrace.rules.scrutineer import Verdict, needs_start_time_number
 
 DAY_S = 24 * 3600
 CATEGORY_RANK = {Category.TURISMO: 0, Category.GRAN_TURISMO: 1, Category.SPORT: 2}
@@ -38,10 +38,19 @@ class StartSlot:
 
 
 @dataclass(frozen=True, slots=True)
+class NotPlaced:
+    """An entry left off the start list, and why (no entry is ever dropped silently)."""
+
+    entry_no: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class StartList:
     mode: NumberingMode
     slots: tuple[StartSlot, ...]
     excluded: tuple[int, ...]  # entries not started because they did not pass scrutineering
+    not_placed: tuple[NotPlaced, ...] = ()  # every excluded entry with its reason
 
     def number_of(self, entry_no: int) -> int:
         for slot in self.slots:
@@ -83,10 +92,12 @@ def make_start_list(
     """
     register = register or load_register()
     config = event.numbering
+    verdicts = list(verdicts)
     passed = {v.entry_no: v for v in verdicts if v.passed}
     all_entries = sorted(entries, key=lambda e: e.entry_no)
     starters = [e for e in all_entries if e.entry_no in passed]
     excluded = tuple(e.entry_no for e in all_entries if e.entry_no not in passed)
+    not_placed = tuple(NotPlaced(n, _rejection(n, verdicts)) for n in excluded)
     pins = _pins(starters, config.pinned)
     lot = _draw_lots(starters, config.seed)
     h, m = map(int, config.first_start.split(":"))
@@ -100,6 +111,10 @@ def make_start_list(
 
     if config.mode is NumberingMode.HISTORIC:
         placed = _historic(starters, pins, lot, class_key, t0, config)
+        earliest = min((p[2] for p in placed), default=0.0)
+        if earliest < 0:  # a pinned time before the first start: the evening before
+            t0 += earliest
+            placed = [(n, number, start_s - earliest) for n, number, start_s in placed]
     elif config.mode in (NumberingMode.PRE_1949, NumberingMode.PRESET_1927):
         biggest_first = config.mode is NumberingMode.PRESET_1927
         order = sorted(starters, key=lambda e: (class_key(e), lot[e.entry_no]),
@@ -124,7 +139,15 @@ def make_start_list(
         )
         for i, (entry_no, number, start_s) in enumerate(placed, 1)
     )
-    return StartList(config.mode, slots, excluded)
+    return StartList(config.mode, slots, excluded, not_placed)
+
+
+def _rejection(entry_no: int, verdicts: Iterable[Verdict]) -> str:
+    verdict = next((v for v in verdicts if v.entry_no == entry_no), None)
+    if verdict is None:
+        return "not scrutineered"
+    reasons = "; ".join(f.reason for f in verdict.findings if f.severity.value == "reject")
+    return f"did not pass scrutineering ({reasons or 'rejected'})"
 
 
 def _pins(starters: list[Entry], pinned: Mapping[int, int]) -> dict[int, int]:
@@ -160,29 +183,48 @@ def _free_numbers(order: list[Entry], pins: Mapping[int, int]) -> dict[int, int]
     return numbers
 
 
+def _pinned_offset(number: int, t0: int) -> float:
+    """Virtual seconds from the first start to a pinned start time: a time up to 12 h before
+    the first start is the evening before (negative), later ones run on through the night."""
+    offset = number_to_time(number) - t0
+    if -DAY_S // 2 < offset < 0:
+        return float(offset)
+    return float(offset % DAY_S)
+
+
 def _historic(starters, pins, lot, class_key, t0, config):
+    """Historic numbering (§6.2): start-time pins keep their time; pre-1949 replicas keep
+    their period number and are placed by class like the rest."""
     placed: list[tuple[int, int, float]] = []
-    taken: set[int] = set()
+    taken: set[int] = set(pins.values())
+    by_no = {e.entry_no: e for e in starters}
+    period = {n for n, number in pins.items()
+              if not needs_start_time_number(by_no[n].car.replica_year, NumberingMode.HISTORIC)}
     for entry_no, number in pins.items():
+        if entry_no in period:
+            continue
         try:
-            offset = (number_to_time(number) - t0) % DAY_S
+            placed.append((entry_no, number, _pinned_offset(number, t0)))
         except ValueError:
             raise RulesError(f"entry {entry_no}: pinned {number:03d} is not a start time "
-                             "(HHMM); historic numbering needs start-time numbers") from None
-        placed.append((entry_no, number, float(offset)))
-        taken.add(number)
-    order = sorted((e for e in starters if e.entry_no not in pins),
+                             "(HHMM); historic numbering needs start-time numbers for "
+                             "replicas of 1949 and later") from None
+    order = sorted((e for e in starters if e.entry_no not in pins or e.entry_no in period),
                    key=lambda e: (class_key(e), lot[e.entry_no]))
     t = 0.0
     for entry in order:
-        number = time_to_number(t0 + t)
-        while number in taken:  # same minute as a car before it, or a pinned number: shift
-            t = (t // 60 + 1) * 60
-            if t >= DAY_S:
-                raise RulesError(f"{len(starters)} cars do not fit a 24-hour start-time clock")
+        if entry.entry_no in period:  # period number: its place in the class order, no minute
+            placed.append((entry.entry_no, pins[entry.entry_no], t))
+        else:
             number = time_to_number(t0 + t)
-        placed.append((entry.entry_no, number, t))
-        taken.add(number)
+            while number in taken:  # same minute as a car before it, or a pinned number
+                t = (t // 60 + 1) * 60
+                if t >= DAY_S:
+                    raise RulesError(f"{len(starters)} cars do not fit a 24-hour start-time "
+                                     "clock")
+                number = time_to_number(t0 + t)
+            placed.append((entry.entry_no, number, t))
+            taken.add(number)
         small = class_key(entry)[0] <= config.small_block_max_cc
         t += config.small_interval_s if small else config.big_interval_s
     return placed
