@@ -13,16 +13,22 @@ examples:
   slotrace entries import mille-2025.slotrace entries.csv
   slotrace entries list mille-2025.slotrace
 
-The CSV has one row per entry. Required columns: entrant, nationality, marque, model,
-replica_year, build_year, displacement_cc, category (S, GT or T), body_colour. Optional:
+The CSV has one row per entry, as a spreadsheet saves it: comma, semicolon or tab separated,
+UTF-8 (with or without BOM) or Windows-1252, decimal commas (25,00) in semicolon files.
+Headings ignore case and spacing and accept common names (Driver name, Marque/Make, cc,
+Replica Year...); columns slotrace does not use are ignored with a note. Required columns:
+entrant, nationality, marque, model, replica_year, build_year, displacement_cc,
+category (S, GT or T), body_colour. Optional:
 entry_no, race_number, co_driver, ladies_crew, team, supercharged, body_style (open/closed),
 secondary_colours and number_positions (separated by ';', e.g. left;right;nose), has_driver,
 has_glazing, has_interior, visible_mechanicals, modern_decals (yes/no), scale,
 documented_livery_ref, replicated_entry_ref, entry_fee, pledge_sponsor, pledge_per_lap,
-pledge_cap, pledge_fixed. Leading lines starting with '#' are comments.
+pledge_cap, pledge_fixed. A missing optional column is stated as a note with the default
+every car gets (no number_positions column: left;right). Leading '#' lines are comments.
 A sample with 82 entries ships as slotrace/rules/data/sample-entries.csv.
-Any problem (unknown column, bad number, duplicate number, unknown marque) is listed by row and
-column and NOTHING is imported. Importing replaces the event's entry list.
+Any problem (misspelt column, bad number, duplicate number, unknown marque with the nearest
+registered one) is listed by row and column and NOTHING is imported. Importing replaces the
+event's entry list.
 """
 
 
@@ -43,15 +49,19 @@ def register(subparsers: Any) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from slotrace.rules.files import parse_entries_csv
+    from slotrace.rules.files import load_entries_csv
     from slotrace.store import EventFile
 
     if not args.csv.is_file():
         raise SlotraceError(f"{args.csv}: no such entries file")
-    entries = parse_entries_csv(args.csv.read_text("utf-8"), str(args.csv))
+    read = load_entries_csv(args.csv)
+    entries = list(read.entries)
     with EventFile.open(args.event) as event_file:
         event_file.set_entries(entries)
-    print(f"imported {len(entries)} entries from {args.csv} into {args.event}")
+    for warning in read.warnings:
+        print(f"note: {warning}")
+    print(f"imported {len(entries)} entries from {args.csv} ({read.delimiter.label}-separated, "
+          f"{read.encoding}) into {args.event}")
     print(f"next: slotrace scrutineer {args.event}")
     return 0
 

@@ -7,24 +7,27 @@ expected form, and lists every problem at once; nothing is returned half-loaded.
 
 from __future__ import annotations
 
-import csv
-import io
 import tomllib
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
+from slotrace.rules.entries_csv import (
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    EntriesImport,
+    load_entries_csv,
+    parse_entries_csv,
+    read_entries_csv,
+)
 from slotrace.rules.errors import (
-    EntriesFileError,
     Problem,
     TemplateFileError,
     TrackFileError,
 )
-from slotrace.rules.model import Entry, Event, ModelCar, PassageControl, Track
-from slotrace.rules.register import Register, load_register
+from slotrace.rules.model import Event, PassageControl, Track
 
 SOURCE_TRACKS_DIR = Path(__file__).resolve().parents[2] / "tracks"
 """The repository's tracks/ folder, used when the package ``slotrace.tracks`` is not installed
@@ -153,182 +156,8 @@ def load_template(name_or_path: str | Path, track: Track | None = None) -> Event
     return parse_template(shipped.read_text("utf-8"), f"template {name_or_path}", track)
 
 
-# --------------------------------------------------------------------------- entries CSV
-
-REQUIRED_COLUMNS = (
-    "entrant", "nationality", "marque", "model", "replica_year", "build_year",
-    "displacement_cc", "category", "body_colour",
-)
-OPTIONAL_COLUMNS = (
-    "entry_no", "race_number", "co_driver", "ladies_crew", "team", "supercharged", "body_style",
-    "secondary_colours", "number_positions", "has_driver", "has_glazing", "has_interior",
-    "visible_mechanicals", "modern_decals", "scale", "documented_livery_ref",
-    "replicated_entry_ref", "entry_fee", "pledge_sponsor", "pledge_per_lap", "pledge_cap",
-    "pledge_fixed",
-)
-CAR_COLUMNS = frozenset({
-    "marque", "model", "replica_year", "build_year", "displacement_cc", "supercharged",
-    "category", "body_style", "body_colour", "secondary_colours", "number_positions",
-    "has_driver", "has_glazing", "has_interior", "visible_mechanicals", "modern_decals", "scale",
-    "documented_livery_ref", "replicated_entry_ref",
-})
-_TRUE = {"yes", "y", "true", "1", "x"}
-_FALSE = {"no", "n", "false", "0", ""}
-
-
-def parse_entries_csv(
-    text: str, source_name: str, register: Register | None = None
-) -> list[Entry]:
-    """Parse an entries CSV; `EntriesFileError` lists every problem by row and column.
-
-    Checked here (import errors): unknown or missing columns, numbers and flags that do not
-    parse, values the model rejects, duplicate entry and race numbers, marques that are not in
-    the register. Eligibility (E1-E11) is scrutineering's job, not the importer's.
-    """
-    register = register or load_register()
-    lines = text.lstrip("\ufeff").splitlines(keepends=True)
-    skipped = 0
-    while skipped < len(lines) and lines[skipped].startswith("#"):
-        skipped += 1  # leading comment lines (sources, licence); row numbers stay file lines
-    reader = csv.DictReader(io.StringIO("".join(lines[skipped:])))
-    header_row = skipped + 1
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    problems: list[Problem] = []
-    known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
-    for column in header:
-        if column not in known:
-            problems.append(Problem(f"row {header_row} column {column!r}", "unknown column (known: "
-                                    f"{', '.join((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS))})"))
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    for column in missing:
-        problems.append(Problem(f"row {header_row} column {column!r}", "required column missing"))
-    if missing:
-        raise EntriesFileError(source_name, problems)
-
-    entries: list[Entry] = []
-    seen_entry: dict[int, int] = {}
-    seen_number: dict[int, int] = {}
-    for index, raw in enumerate(reader):
-        row_no = reader.line_num if reader.line_num else index + 2
-        row_no += skipped
-        if None in raw:
-            problems.append(Problem(f"row {row_no}", f"more fields than the {len(header)} "
-                                                     "columns in the header"))
-            continue
-        row = {k.strip(): (v or "").strip() for k, v in raw.items()}
-        if not any(row.values()):
-            continue
-        row = {k: v for k, v in row.items() if k in known}
-        row_problems, entry = _parse_entry_row(row, row_no, index + 1, register)
-        problems.extend(row_problems)
-        for column, seen, what in (("entry_no", seen_entry, "entry"),
-                                   ("race_number", seen_number, "race number")):
-            value = row.get(column, "")
-            if not value.isdigit():
-                continue
-            if int(value) in seen:
-                problems.append(Problem(f"row {row_no} column {column!r}", f"{what} "
-                                        f"{value} already used on row {seen[int(value)]}"))
-            seen.setdefault(int(value), row_no)
-        if entry is not None:
-            entries.append(entry)
-    if problems:
-        raise EntriesFileError(source_name, problems)
-    if not entries:
-        raise EntriesFileError(source_name, [Problem("file", "no entries (only a header)")])
-    return entries
-
-
-def _parse_entry_row(
-    row: dict[str, str], row_no: int, default_no: int, register: Register
-) -> tuple[list[Problem], Entry | None]:
-    problems: list[Problem] = []
-
-    def where(column: str) -> str:
-        return f"row {row_no} column {column!r}"
-
-    def number(column: str, kind: type = int) -> Any:
-        value = row.get(column, "")
-        if value == "":
-            return None
-        try:
-            return kind(value.replace(",", "")) if kind is int else kind(value)
-        except ValueError:
-            expected = "a whole number" if kind is int else "a number"
-            problems.append(Problem(where(column), f"{value!r} is not {expected}"))
-            return None
-
-    def flag(column: str, default: bool) -> bool:
-        value = row.get(column, "").casefold()
-        if column not in row or (value == "" and column != "ladies_crew"):
-            return default
-        if value in _TRUE:
-            return True
-        if value in _FALSE:
-            return False
-        problems.append(Problem(where(column), f"{row[column]!r} is not yes or no"))
-        return default
-
-    def listed(column: str) -> tuple[str, ...]:
-        return tuple(p.strip() for p in row.get(column, "").split(";") if p.strip())
-
-    car: dict[str, Any] = {
-        "marque": row["marque"], "model": row["model"],
-        "replica_year": number("replica_year"), "build_year": number("build_year"),
-        "displacement_cc": number("displacement_cc"),
-        "supercharged": flag("supercharged", False), "category": row["category"],
-        "body_colour": row["body_colour"].casefold(),
-        "secondary_colours": tuple(c.casefold() for c in listed("secondary_colours")),
-        "number_positions": frozenset(p.casefold() for p in listed("number_positions")),
-        "has_driver": flag("has_driver", True), "has_glazing": flag("has_glazing", True),
-        "has_interior": flag("has_interior", True),
-        "visible_mechanicals": flag("visible_mechanicals", False),
-        "modern_decals": flag("modern_decals", False),
-    }
-    if row.get("body_style"):
-        car["body_style"] = row["body_style"].casefold()
-    if row.get("scale"):
-        car["scale"] = number("scale")
-    for optional in ("documented_livery_ref", "replicated_entry_ref"):
-        if row.get(optional):
-            car[optional] = row[optional]
-    entry: dict[str, Any] = {
-        "entry_no": number("entry_no") or default_no,
-        "race_number": number("race_number"),
-        "entrant": row["entrant"], "nationality": row["nationality"].upper(),
-        "co_driver": row.get("co_driver") or None, "ladies_crew": flag("ladies_crew", False),
-        "team": row.get("team") or None, "entry_fee": number("entry_fee", float) or 0.0,
-    }
-    if row.get("pledge_sponsor"):
-        entry["pledges"] = ({
-            "sponsor": row["pledge_sponsor"],
-            "per_lap": number("pledge_per_lap", float) or 0.0,
-            "cap": number("pledge_cap", float),
-            "fixed": number("pledge_fixed", float) or 0.0,
-        },)
-    elif any(row.get(c) for c in ("pledge_per_lap", "pledge_cap", "pledge_fixed")):
-        problems.append(Problem(where("pledge_sponsor"), "a pledge needs the sponsor's name"))
-    if row["marque"] and not register.models_of(row["marque"]):
-        problems.append(Problem(where("marque"), f"{row['marque']!r} is not a marque in the "
-                                "Mille Miglia register (check spelling, e.g. 'Alfa Romeo')"))
-    if any("column 'marque'" not in p.where for p in problems):
-        return problems, None
-    try:
-        car_model = ModelCar.model_validate(car)
-    except ValidationError as exc:
-        car_model = None
-        for error in exc.errors():
-            column = str(error["loc"][0]) if error["loc"] else "?"
-            problems.append(Problem(where(column), f"{error['msg']} (got {row.get(column)!r})"))
-    if car_model is None:
-        return problems, None
-    try:
-        entry_model = Entry.model_validate({**entry, "car": car_model})
-        return problems, None if problems else entry_model
-    except ValidationError as exc:
-        for error in exc.errors():
-            column = str(error["loc"][0]) if error["loc"] else "?"
-            if column == "pledges":
-                column = "pledge_" + str(error["loc"][-1])
-            problems.append(Problem(where(column), f"{error['msg']} (got {row.get(column)!r})"))
-        return problems, None
+__all__ = [
+    "OPTIONAL_COLUMNS", "REQUIRED_COLUMNS", "EntriesImport", "check_event_on_track",
+    "load_entries_csv", "load_template", "load_track", "parse_entries_csv", "parse_template",
+    "parse_track", "read_entries_csv", "shipped_tracks",
+]

@@ -7,6 +7,7 @@ broken file fails loudly with the file, line and column.
 from __future__ import annotations
 
 import csv
+import difflib
 import functools
 import io
 from dataclasses import dataclass
@@ -105,6 +106,25 @@ class Register:
         key = normalise(marque)
         return [m for m in self.models if normalise(m.marque) == key]
 
+    @functools.cached_property
+    def marque_names(self) -> tuple[str, ...]:
+        """Every marque as the register spells it, in register order, each once."""
+        return tuple(dict.fromkeys(m.marque for m in self.models))
+
+    def suggest_marque(self, marque: str) -> str | None:
+        """The register's marque nearest to a misspelt one ('Ferarri' -> 'Ferrari'), if close."""
+        return _nearest(marque, self.marque_names)
+
+    def suggest_model(self, marque: str, model: str) -> str | None:
+        """The nearest registered model of ``marque`` (or of the nearest marque), if close.
+
+        Returned as 'Marque Model', e.g. ('Ferrari', '166MM') -> 'Ferrari 166 MM'.
+        """
+        known = self.models_of(marque) or self.models_of(self.suggest_marque(marque) or "")
+        by_name = {m.model: m for m in known}
+        found = _nearest(model, tuple(by_name))
+        return f"{by_name[found].marque} {found}" if found else None
+
     def class_for(
         self, year: int, category: Category, supercharged: bool, cc: int
     ) -> ClassBin | None:
@@ -120,6 +140,14 @@ class Register:
             if colour.nationality == code and colour.from_year <= year <= colour.to_year:
                 return colour
         return None
+
+
+def _nearest(name: str, choices: tuple[str, ...]) -> str | None:
+    """The choice closest to ``name`` in spelling (case, space and hyphen blind), if close."""
+    keys = {normalise(c).replace(" ", ""): c for c in choices}
+    found = difflib.get_close_matches(normalise(name).replace(" ", ""), list(keys), n=1,
+                                      cutoff=0.75)
+    return keys[found[0]] if found else None
 
 
 def _rows(filename: str, text: str, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:

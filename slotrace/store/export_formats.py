@@ -168,8 +168,10 @@ def _csv_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def to_csv(report: Report) -> str:
+    """The report as CSV opening with a UTF-8 byte-order mark, so Excel shows 'Müller' right."""
     report = _data(report)
     out = io.StringIO()
+    out.write("\ufeff")
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in _csv_rows(report):
@@ -180,7 +182,7 @@ def to_csv(report: Report) -> str:
 def parse_csv(text: str) -> list[dict[str, Any]]:
     """Rows of a CSV written by `to_csv`, with numbers as numbers (empty cells as None)."""
     rows = []
-    for raw in csv.DictReader(io.StringIO(text)):
+    for raw in csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))):
         row: dict[str, Any] = dict(raw)
         for key in _INT_COLUMNS:
             row[key] = int(raw[key]) if raw[key] else None
