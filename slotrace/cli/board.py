@@ -20,7 +20,10 @@ textual serve has no login.
 
 examples:
   slotrace board mm2026.slotrace
-  slotrace board mm2026.slotrace --class B --page-seconds 10
+  slotrace board mm2026.slotrace --class S1100 --page-seconds 10
+
+--class is the entry's class in the rules' register (S1100, GT2000, ...), the class of the
+class classification; an unknown class is an error that lists the event's classes.
 """
 
 
@@ -46,13 +49,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_board(args: argparse.Namespace) -> int:
+    from slotrace.errors import SlotraceError
     from slotrace.store import EventFile
     from slotrace.tui.board_app import BoardApp
     from slotrace.tui.board_feed import BoardFeed
 
     with EventFile.open(args.file, read_only=True) as event_file:
-        app = BoardApp(
-            BoardFeed(event_file), entry_class=args.entry_class, page_seconds=args.page_seconds
-        )
+        feed = BoardFeed(event_file)
+        try:
+            feed.check_class(args.entry_class)
+        except ValueError as exc:
+            raise SlotraceError(f"{args.file}: {exc}") from None
+        app = BoardApp(feed, entry_class=args.entry_class, page_seconds=args.page_seconds)
         app.run()
     return 0

@@ -72,6 +72,8 @@ class SlotraceApp(App[None]):
         self._extra_screens = extra_screens or {}
         self._on_heat_finished = on_heat_finished
         self.heat_id: int | None = None
+        self.regularity: Any = None
+        """The heat's `slotrace.rules.live.HeatRegularity` (None: sprint leg, lap view)."""
         self.startup_message = ""
         """Shown as a notification once the app is up (e.g. how to open the board)."""
 

@@ -9,10 +9,13 @@ finishes; an event file without legs (no rules scoring) ranks cars by their fast
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from slotrace.engine import RaceState, SessionConfig, apply, initial_state, standings
+from slotrace.rules.live import HeatRegularity, heat_regularity, signed_hundredths
 from slotrace.store import EventFile, HeatInfo, HeatStatus
 from slotrace.tui import format as fmt
 from slotrace.tui.roster import Roster, entry_label, roster_for_heat
@@ -20,9 +23,9 @@ from slotrace.tui.roster import Roster, entry_label, roster_for_heat
 
 @dataclass(frozen=True, slots=True)
 class BoardRow:
-    """One line of the board."""
+    """One line of the board (``position`` None: not ranked, ``status`` says why)."""
 
-    position: int
+    position: int | None
     number: str
     driver: str
     car: str
@@ -31,6 +34,40 @@ class BoardRow:
     best: str
     last: str
     gap: str
+    trial: str = ""
+    """Regularity leg only: the trial in progress, its target, the running deviation (1/100 s,
+    signed), the points of the trials completed this heat and the last completed result."""
+    target: str = ""
+    deviation: str = ""
+    points: str = ""
+    result: str = ""
+    fresh: bool = False
+    status: str = ""
+    """The last result was completed less than `FLASH_SECONDS` ago (the board flashes it)."""
+
+
+def _status_word(result: dict[str, Any]) -> str:
+    """What an unranked classification row shows instead of a position."""
+    status = str(result.get("status", ""))
+    return {"not started": "NS", "disqualified": "DSQ", "excluded": "EXC"}.get(status, "")
+
+
+FLASH_SECONDS = 4.0
+"""How long the board highlights a trial result just completed."""
+
+
+def entry_class_code(data: dict[str, Any], register: Any) -> str:
+    """The entry's class in the rules' register (e.g. ``S1100``), '' when it has none."""
+    car = data.get("car") or {}
+    try:
+        from slotrace.rules.model import Category
+
+        found = register.class_for(int(car["replica_year"]), Category(car["category"]),
+                                   bool(car.get("supercharged", False)),
+                                   int(car["displacement_cc"]))
+    except (KeyError, ValueError, TypeError):
+        return ""
+    return found.code if found is not None else ""
 
 
 class BoardFeed:
@@ -39,10 +76,20 @@ class BoardFeed:
     Call `poll` regularly; it costs one tiny query when nothing changed.
     """
 
-    def __init__(self, event_file: EventFile) -> None:
+    def __init__(self, event_file: EventFile, *, clock: Callable[[], float] = time.monotonic
+                 ) -> None:
+        from slotrace.rules.register import load_register
+
         self.event_file = event_file
         self.title = event_file.name
-        self._entries = event_file.entries()
+        self._clock = clock
+        register = load_register()
+        self._entries = [
+            {**e, "class_code": entry_class_code(e, register)} for e in event_file.entries()
+        ]
+        self._definition = event_file.event_definition()
+        self._regularity: dict[int, HeatRegularity | None] = {}
+        self._results_seen: dict[tuple[int, int], tuple[int, float]] = {}
         self._heats: dict[int, HeatInfo] = {}
         self._states: dict[int, RaceState] = {}
         self._rosters: dict[int, Roster] = {}
@@ -101,6 +148,7 @@ class BoardFeed:
             rows.append(
                 BoardRow(
                     position=result["position"],
+                    status=_status_word(result),
                     number=entry.number,
                     driver=entry.driver,
                     car=entry.car,
@@ -136,7 +184,21 @@ class BoardFeed:
         return self._states.get(heat_id)
 
     def classes(self) -> list[str]:
-        return sorted({str(e.get("car", {}).get("category", "")) for e in self._entries} - {""})
+        """The classes of the entries (the rules' register classes, e.g. ``S1100``)."""
+        return sorted({str(e.get("class_code", "")) for e in self._entries} - {""})
+
+    def check_class(self, entry_class: str | None) -> None:
+        """Raise ValueError naming the known classes when ``entry_class`` is not one of them."""
+        known = self.classes()
+        if entry_class is not None and entry_class not in known:
+            listed = ", ".join(known) or "none (the entries have no class)"
+            raise ValueError(f"unknown class {entry_class!r}; the classes of this event: {listed}")
+
+    def regularity_of(self, heat: HeatInfo) -> HeatRegularity | None:
+        """The heat's live-regularity context (None: sprint leg or no rules: the lap view)."""
+        if heat.id not in self._regularity:
+            self._regularity[heat.id] = heat_regularity(self._definition, heat.plan)
+        return self._regularity[heat.id]
 
     def live_rows(self, entry_class: str | None = None) -> list[BoardRow]:
         """The current heat's order, optionally only one class."""
@@ -144,14 +206,40 @@ class BoardFeed:
         if heat is None:
             return []
         roster = self._rosters[heat.id]
+        state = self._states[heat.id]
+        regularity = self.regularity_of(heat)
+        live = regularity.by_address(state) if regularity is not None else {}
+        order = standings(state)
+        if live:
+            order = sorted(order, key=lambda s: live[s.car].rank if s.car in live else 99)
         rows = []
-        for standing in standings(self._states[heat.id]):
+        now = self._clock()
+        for standing in order:
             entry = roster[standing.car]
             if entry_class and entry.entry_class != entry_class:
                 continue
+            regular = live.get(standing.car)
+            extra: dict[str, Any] = {}
+            if regular is not None:
+                result = regular.last_result
+                done = len(regular.completed)
+                key = (heat.id, standing.car)
+                seen = self._results_seen.get(key)
+                if seen is None or seen[0] != done:
+                    self._results_seen[key] = seen = (done, now if seen is not None else -1e9)
+                dev = signed_hundredths(result.deviation_cs) if result else ""
+                extra = {
+                    "trial": regular.trial or "",
+                    "target": regular.target if regular.trial else "",
+                    "deviation": signed_hundredths(regular.deviation_cs),
+                    "points": str(regular.points),
+                    "result": (f"{result.trial}: {result.penalty} pts"
+                               + (f" ({dev})" if dev else "")) if result else "",
+                    "fresh": result is not None and now - seen[1] < FLASH_SECONDS,
+                }
             rows.append(
                 BoardRow(
-                    position=standing.position,
+                    position=regular.rank if regular is not None else standing.position,
                     number=entry.number,
                     driver=entry.driver,
                     car=entry.car,
@@ -160,6 +248,7 @@ class BoardFeed:
                     best=fmt.lap_time(standing.best_lap_ms),
                     last=fmt.lap_time(standing.last_lap_ms),
                     gap=fmt.gap(getattr(standing, "gap", None)),
+                    **extra,
                 )
             )
         return rows

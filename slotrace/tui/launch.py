@@ -13,6 +13,7 @@ from typing import Any
 
 from slotrace.drivers_api import Driver
 from slotrace.engine import SessionConfig
+from slotrace.rules.live import heat_regularity
 from slotrace.store import EventFile, HeatRecorder
 from slotrace.tui.app import SlotraceApp
 from slotrace.tui.heat_plan import choose_next_heat, day_plan
@@ -75,4 +76,6 @@ def prepare_race_control(
         on_heat_finished=lambda: event_file.finish_heat(recorder.heat),
     )
     app.heat_id = recorder.heat
+    app.regularity = heat_regularity(event_file.event_definition(),
+                                     event_file.heat(recorder.heat).plan)
     return app

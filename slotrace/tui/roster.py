@@ -15,7 +15,8 @@ class RosterEntry:
         number: the entry's start number as painted on the model ("23").
         car: the model ("Alfa Romeo 8C 2900B").
         driver: who drives it.
-        entry_class: the entry's class, for the board's class filter.
+        entry_class: the entry's class for the board's class filter: the register class
+            (``S1100``) when the entry data carries ``class_code``, else its category.
     """
 
     controller: int
@@ -64,7 +65,8 @@ def entry_label(data: dict[str, object], controller: int) -> RosterEntry:
         number=_race_number_text(data.get("race_number", data.get("number"))),
         car=model,
         driver=crew,
-        entry_class=str(car_data.get("category", "")),
+        entry_class=str(data["class_code"] if "class_code" in data
+                        else car_data.get("category", "")),
     )
 
 

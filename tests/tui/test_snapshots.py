@@ -83,3 +83,22 @@ def test_board(snap_compare, event_path: Path) -> None:
     finally:
         reader.close()
         writer.close()
+
+
+def test_regularity_board(snap_compare, event_path: Path) -> None:
+    """A regularity leg on the board: trial in progress, deviation, points, a fresh result."""
+    app, writer = _race_control(event_path)
+    app.session.feed(StartSequence(reason="start", author="steward"))
+    for item in (status(StartLight.GO), status(StartLight.OFF)):
+        app.session.feed(item)
+    # car 1 reaches the castle gate 12 hundredths late (PC 1: 7.50 s), car 2 exactly on time
+    for car, sensor, device_ms in ((1, 1, 1000), (2, 1, 1300), (2, 2, 8800), (1, 2, 8620),
+                                   (3, 1, 1500)):
+        app.session.feed(CarPassed(car, sensor, device_ms))
+    reader = EventFile.open(event_path, read_only=True)
+    board = BoardApp(BoardFeed(reader, clock=lambda: 100.0), poll_seconds=0, page_seconds=0)
+    try:
+        assert snap_compare(board, terminal_size=(110, 24))
+    finally:
+        reader.close()
+        writer.close()

@@ -35,6 +35,9 @@ from slotrace.tui.widgets.stewards_log import StewardsLog, revocable
 CLOCK_TICK_SECONDS = 1.0
 """How often the session clock / time to go is re-drawn between events."""
 
+FLASH_SECONDS = 4.0
+"""How long a just-completed trial result stays highlighted on the leaderboard."""
+
 if TYPE_CHECKING:
     from slotrace.tui.app import SlotraceApp
 
@@ -63,7 +66,8 @@ class RaceControlScreen(Screen[None]):
                 yield SessionHeader(id="session-header")
                 yield StartLights(id="start-lights")
             yield Label("", id="last-event")
-        yield Leaderboard(roster, id="leaderboard")
+        regular = getattr(self.app, "regularity", None) is not None
+        yield Leaderboard(roster, regularity=regular, id="leaderboard")
         with Horizontal(id="race-bottom"):
             with Vertical(id="alerts-pane"):
                 yield Label("Alerts", classes="section-title")
@@ -75,6 +79,7 @@ class RaceControlScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._trials_done: dict[int, int] = {}
         self.query_one(SessionHeader).title = self.app.heat_title
         self.show(self.app.session.state, ())
         self.set_interval(CLOCK_TICK_SECONDS, self.tick_clock)
@@ -91,14 +96,37 @@ class RaceControlScreen(Screen[None]):
         header.state = state
         header.clock_ms = self.app.session.live_elapsed_ms()
         self.query_one(StartLights).light = state.start_light or StartLight.OFF
-        self.query_one(Leaderboard).show(standings(state))
+        regularity = getattr(self.app, "regularity", None)
+        live = regularity.by_address(state) if regularity is not None else None
+        board = self.query_one(Leaderboard)
+        finished_trial = self._flash_new_results(board, live) if live is not None else ""
+        board.show(standings(state), live)
         self.query_one(AlertList).alerts = tuple(state.alerts)
         self.query_one(StewardsLog).show(state.stewards_log)
         link = self.query_one(LinkStatusBar)
         link.status = self.app.session.link
         link.stats = self.app.driver.stats
-        if race_events:
+        if finished_trial:
+            self.query_one("#last-event", Label).update(finished_trial)
+        elif race_events:
             self.query_one("#last-event", Label).update(describe_race_event(race_events[-1], self))
+
+    def _flash_new_results(self, board: Leaderboard, live: dict[int, Any]) -> str:
+        """Flash the cars that completed a trial since the last update; the ticker line."""
+        words = ""
+        for car, regular in live.items():
+            done = len(regular.completed)
+            if done > self._trials_done.get(car, 0) and regular.last_result is not None:
+                board.flashing.add(car)
+                self.set_timer(FLASH_SECONDS, lambda car=car: self._unflash(car))
+                words = describe_trial_result(self.app.roster[car].number, regular.last_result)
+            self._trials_done[car] = done
+        return words
+
+    def _unflash(self, car: int) -> None:
+        board = self.query_one(Leaderboard)
+        board.flashing.discard(car)
+        self.show(self.app.session.state, ())
 
     def _selected_car(self) -> int | None:
         return self.query_one(Leaderboard).car_at_cursor()
@@ -193,6 +221,16 @@ RACE_EVENT_WORDS = {
     "DecisionLogged": "stewards' decision logged",
 }
 """How each engine race event reads in the one-line ticker above the leaderboard."""
+
+
+def describe_trial_result(number: str, result: Any) -> str:
+    """``#722 PC 1 Desenzano: +12 hundredths, 12 points`` for a trial just completed."""
+    from slotrace.rules.live import signed_hundredths
+
+    dev = signed_hundredths(result.deviation_cs)
+    how = f"{dev} hundredths, " if dev else ""
+    points = "1 point" if result.penalty == 1 else f"{result.penalty} points"
+    return f"#{number} {result.trial}: {how}{points}"
 
 
 def describe_race_event(event: Any, screen: RaceControlScreen) -> str:

@@ -11,6 +11,14 @@ from textual.widget import Widget
 
 from slotrace.tui.board_feed import BoardRow
 
+FLASH_STYLE = "bold black on yellow"
+"""A trial result just completed."""
+
+
+def _position(row: BoardRow) -> str:
+    """'3', or the row's status word when it has no position (not started, DSQ)."""
+    return str(row.position) if row.position is not None else row.status
+
 
 class BoardTable(Widget):
     """Shows one page of rows that fits the widget's height; `next_page` turns the page."""
@@ -59,6 +67,9 @@ class BoardTable(Widget):
             show_edge=False,
             pad_edge=False,
         )
+        regular = any(row.trial or row.points for row in self.rows)
+        if regular:
+            return self._regularity_table(table)
         table.add_column("Pos", justify="right", style="bold", width=4)
         table.add_column("No.", justify="right", style="bold yellow", width=4)
         table.add_column("Driver", ratio=3, no_wrap=True)
@@ -73,7 +84,7 @@ class BoardTable(Widget):
             return table
         for row in self.visible_rows():
             cells = [
-                str(row.position),
+                _position(row),
                 row.number,
                 row.driver,
                 row.car,
@@ -85,4 +96,23 @@ class BoardTable(Widget):
                 cells.append(row.last)
             cells.append(row.gap)
             table.add_row(*cells)
+        return table
+
+    def _regularity_table(self, table: Table) -> Table:
+        """A regularity leg: trial in progress, running deviation, points, last result."""
+        table.add_column("Pos", justify="right", style="bold", width=4)
+        table.add_column("No.", justify="right", style="bold yellow", width=5)
+        table.add_column("Driver", ratio=3, no_wrap=True)
+        table.add_column("Class", width=7, no_wrap=True)
+        table.add_column("Trial", ratio=3, no_wrap=True)
+        table.add_column("Target", width=10, no_wrap=True)
+        table.add_column("Dev 1/100", justify="right", width=9)
+        table.add_column("Pts", justify="right", width=5)
+        table.add_column("Last trial", ratio=3, no_wrap=True)
+        for row in self.visible_rows():
+            table.add_row(
+                _position(row), row.number, row.driver, row.entry_class, row.trial,
+                row.target, row.deviation, row.points,
+                Text(row.result, style=FLASH_STYLE if row.fresh else ""),
+            )
         return table

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.text import Text
 from textual.widgets import DataTable
 
+from slotrace.rules.live import LiveCar, signed_hundredths
 from slotrace.tui import format as fmt
 from slotrace.tui.roster import Roster
 
@@ -29,7 +30,24 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("status", "Status"),
 )
 
+REGULARITY_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("pos", "Rank"),
+    ("number", "No."),
+    ("car", "Car"),
+    ("driver", "Driver"),
+    ("laps", "Laps"),
+    ("trial", "Trial"),
+    ("target", "Target"),
+    ("dev", "Dev 1/100"),
+    ("points", "Pts"),
+    ("result", "Last trial"),
+    ("status", "Status"),
+)
+"""Columns in a regularity leg: rank is the provisional one (points of completed trials)."""
+
 OVERALL_BEST_STYLE = "bold magenta"
+FLASH_STYLE = "bold black on yellow"
+"""A trial result just completed (shown until the next update after the flash ends)."""
 PERSONAL_BEST_STYLE = "bold green"
 
 
@@ -79,44 +97,58 @@ class Leaderboard(DataTable):
     Leaderboard { height: auto; max-height: 100%; }
     """
 
-    def __init__(self, roster: Roster | None = None, **kwargs: Any) -> None:
+    def __init__(self, roster: Roster | None = None, *, regularity: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.roster = roster or Roster()
+        self.regularity = regularity
+        self.columns_shown = REGULARITY_COLUMNS if regularity else COLUMNS
         self._rows = 0
         self._shown: dict[str, list[Any]] = {}
         self._widths: dict[str, int] = {}
+        self._order: list[int] = []
+        self.flashing: set[int] = set()
+        """Cars whose just-completed trial result is flashing (set by race control)."""
 
     def on_mount(self) -> None:
-        for key, label in COLUMNS:
+        for key, label in self.columns_shown:
             self.add_column(label, key=key)
 
     def car_at_cursor(self) -> int | None:
         """The controller number of the highlighted row, if any."""
-        if not self.row_count:
+        if not self._order or not 0 <= self.cursor_row < len(self._order):
             return None
-        row = self.get_row_at(self.cursor_row)
-        number = str(row[1])
-        for controller in self.roster.controllers():
-            if self.roster[controller].number == number:
-                return controller
-        return int(number) if number.isdigit() else None
+        return self._order[self.cursor_row]
 
-    def show(self, standings: Sequence[Any]) -> None:
-        """Render the engine's standings (position order)."""
+    def show(self, standings: Sequence[Any], live: Mapping[int, LiveCar] | None = None) -> None:
+        """Render the engine's standings (position order), or in a regularity leg ``live``
+        (controller -> `LiveCar`) in provisional-rank order.
+
+        The cursor stays on the car it was on, wherever the car moved to.
+        """
+        followed = self.car_at_cursor()
+        if self.regularity and live is not None:
+            standings = sorted(standings, key=lambda s: live[s.car].rank if s.car in live
+                               else len(live) + s.position)
         overall_best = min(
             (s.best_lap_ms for s in standings if s.best_lap_ms is not None), default=None
         )
+        self._order = [s.car for s in standings]
         for index, standing in enumerate(standings, start=1):
-            cells = self._cells(standing, overall_best)
+            if self.regularity:
+                cells = self._regularity_cells(standing, (live or {}).get(standing.car))
+            else:
+                cells = self._cells(standing, overall_best)
             key = f"p{index}"
             shown = self._shown.get(key)
             if index > self._rows:
                 self.add_row(*cells, key=key)
                 self._rows += 1
-                for (column, _), value in zip(COLUMNS, cells, strict=True):
+                for (column, _), value in zip(self.columns_shown, cells, strict=True):
                     self._widths[column] = max(self._widths.get(column, 0), _width(value))
             elif shown != [_same(c) for c in cells]:
-                for (column, _), value, old in zip(COLUMNS, cells, shown or cells, strict=True):
+                for (column, _), value, old in zip(self.columns_shown, cells, shown or cells,
+                                                   strict=True):
                     if shown is not None and _same(value) == old:
                         continue
                     wider = _width(value) > self._widths.get(column, 0)
@@ -128,6 +160,30 @@ class Leaderboard(DataTable):
             self._shown.pop(f"p{self._rows}", None)
             self.remove_row(f"p{self._rows}")
             self._rows -= 1
+        if followed in self._order and self._order.index(followed) != self.cursor_row:
+            self.move_cursor(row=self._order.index(followed), animate=False)
+
+    def _regularity_cells(self, standing: Any, live: LiveCar | None) -> list[Any]:
+        entry = self.roster[standing.car]
+        result = live.last_result if live else None
+        result_text = ""
+        if result is not None:
+            dev = signed_hundredths(result.deviation_cs)
+            result_text = f"{result.trial}: {result.penalty} pts" + (f" ({dev})" if dev else "")
+        style = FLASH_STYLE if standing.car in self.flashing else ""
+        return [
+            str(live.rank if live else standing.position),
+            entry.number,
+            entry.car,
+            entry.driver,
+            str(standing.laps),
+            (live.trial or "") if live else "",
+            live.target if live and live.trial else "",
+            signed_hundredths(live.deviation_cs) if live else "",
+            str(live.points) if live else "0",
+            Text(result_text, style=style),
+            _status_text(standing),
+        ]
 
     def _cells(self, standing: Any, overall_best: int | None) -> list[Any]:
         entry = self.roster[standing.car]

@@ -1,0 +1,253 @@
+"""Provides live regularity: per car the trial in progress, its target, the running deviation.
+
+Built on `slotrace.rules.scoring` (a completed trial is scored exactly as the results report
+scores it), for race control and the spectator boards while a heat runs. Pure: a car's
+crossings so far in, `LiveCar` values out.
+
+* A trial is *completed* once scoring finds all its crossings (PC, PM, CO, speed) or every
+  stamp (CT); its penalty then counts in ``points``.
+* The *trial in progress* is the first trial of the leg not completed yet.
+* The *running deviation* (hundredths, + late, - early) is measured at the car's last
+  crossing: for a PC over N laps, the time since the trial start against the pro-rata target
+  at each intermediate pass (``target * k / N``); for a PM, the last secret checkpoint passed;
+  for a CO, the last pass of its place against the pro-rata allotted time. None otherwise.
+* The *provisional rank* orders the cars by points of the completed trials (lower first),
+  then by more trials completed, then by the smaller absolute running deviation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from slotrace.rules.model import (
+    AverageSpeedTrial,
+    Event,
+    Heat,
+    Leg,
+    PassageControl,
+    PrecisionTrial,
+    SpeedTrial,
+    TimeControl,
+    Track,
+    TrialKind,
+)
+from slotrace.rules.scoring import (
+    CarRun,
+    TrialScore,
+    _nth_after,
+    _sensor,
+    leg_start_index,
+    pm_distance_m,
+    runs_from_race_state,
+    score_run,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TrialResult:
+    """A completed trial: its name, kind, penalty points and signed deviation (hundredths)."""
+
+    trial: str
+    kind: TrialKind
+    penalty: int
+    deviation_cs: int | None
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCar:
+    """One car's regularity so far in this heat.
+
+    Attributes:
+        entry_no: the entry.
+        trial: name of the trial in progress (None: leg not started or every trial done).
+        kind: its kind.
+        target: what it asks for, in words ("12.40 s", "38 km/h", "3 laps").
+        deviation_cs: running deviation in hundredths (+ late, - early), None if not measurable.
+        points: penalty points of the trials completed in this heat.
+        completed: results of the completed trials, in leg order.
+        rank: provisional rank among the cars of the heat (1 = best).
+    """
+
+    entry_no: int
+    trial: str | None
+    kind: TrialKind | None
+    target: str
+    deviation_cs: int | None
+    points: int
+    completed: tuple[TrialResult, ...]
+    rank: int = 0
+
+    @property
+    def last_result(self) -> TrialResult | None:
+        """The most recently completed trial (what a board flashes)."""
+        return self.completed[-1] if self.completed else None
+
+
+def is_regularity_leg(leg: Leg) -> bool:
+    """True when the leg has a trial other than a speed stage (sprint legs keep the lap view)."""
+    return any(not isinstance(t, SpeedTrial) for t in leg.trials)
+
+
+def _completed(score: TrialScore) -> bool:
+    return not score.missed
+
+
+def _signed_cs(score: TrialScore, trial: object) -> int | None:
+    if isinstance(trial, PrecisionTrial) and score.measured_s is not None:
+        return round(score.measured_s * 100) - round(trial.target_s * 100)
+    if isinstance(trial, TimeControl) and score.deviation_s is not None:
+        return round(score.deviation_s * 100)
+    return None
+
+
+def _target(trial: object) -> str:
+    if isinstance(trial, PrecisionTrial):
+        return f"{trial.target_s:.2f} s"
+    if isinstance(trial, AverageSpeedTrial):
+        return f"{trial.target_kmh:g} km/h"
+    if isinstance(trial, TimeControl):
+        return f"at {trial.allotted_s:.2f} s"
+    if isinstance(trial, SpeedTrial):
+        return f"{trial.laps} laps flat out"
+    if isinstance(trial, PassageControl):
+        return "stamps " + ", ".join(trial.places)
+    return ""
+
+
+def _running_cs(run: CarRun, track: Track, trial: object, start: int | None) -> int | None:
+    """Signed deviation at the car's last crossing inside the trial in progress."""
+    c = run.crossings
+    if start is None or not c:
+        return None
+    if isinstance(trial, PrecisionTrial):
+        a = _nth_after(c, _sensor(track, trial.start), trial.pass_no, start - 1)
+        if a is None:
+            return None
+        end, passes, k = _sensor(track, trial.end), 0, a
+        last = None
+        while passes < trial.end_crossing:
+            nxt = _nth_after(c, end, 1, k)
+            if nxt is None:
+                break
+            passes, k, last = passes + 1, nxt, nxt
+        if last is None:
+            return None
+        target_cs = trial.target_s * 100 * passes / trial.end_crossing
+        return c[last].cs - c[a].cs - round(target_cs)
+    if isinstance(trial, TimeControl):
+        place, passes, k, last = _sensor(track, trial.place), 0, start, None
+        while passes < trial.crossing:
+            nxt = _nth_after(c, place, 1, k)
+            if nxt is None:
+                break
+            passes, k, last = passes + 1, nxt, nxt
+        if last is None:
+            return None
+        allotted = trial.allotted_s * 100 * passes / trial.crossing
+        return c[last].cs - c[start].cs - round(allotted)
+    return None
+
+
+def _pm_running_cs(run: CarRun, track: Track, trial: AverageSpeedTrial, start: int | None,
+                   scale: int) -> int | None:
+    """Signed deviation at the last secret checkpoint the car has passed."""
+    c = run.crossings
+    if start is None:
+        return None
+    a = _nth_after(c, _sensor(track, trial.start), trial.pass_no, start - 1)
+    if a is None:
+        return None
+    speed = trial.target_kmh / 3.6 / scale
+    found = None
+    for cp in trial.checkpoints:
+        k = _nth_after(c, _sensor(track, cp.place), cp.crossing, a)
+        if k is None:
+            break
+        ideal = round(pm_distance_m(track, trial.start, cp.place, cp.crossing) / speed * 100)
+        found = c[k].cs - c[a].cs - ideal
+    return found
+
+
+def live_car(entry_no: int, run: CarRun | None, track: Track, leg: Leg, scale: int) -> LiveCar:
+    """The regularity of one car so far (rank left at 0; `live_heat` ranks)."""
+    run = run or CarRun(())
+    scores = score_run(run, track, leg, scale)
+    start = leg_start_index(run, track, leg)
+    completed: list[TrialResult] = []
+    current = None
+    for trial, score in zip(leg.trials, scores, strict=True):
+        if _completed(score) and current is None:
+            completed.append(TrialResult(score.trial, score.kind, score.penalty,
+                                         _signed_cs(score, trial), score.detail))
+        elif current is None:
+            current = trial
+    deviation = None
+    if current is not None and start is not None:
+        if isinstance(current, AverageSpeedTrial):
+            deviation = _pm_running_cs(run, track, current, start, scale)
+        else:
+            deviation = _running_cs(run, track, current, start)
+    return LiveCar(
+        entry_no=entry_no,
+        trial=current.name if current is not None and start is not None else None,
+        kind=current.kind if current is not None and start is not None else None,
+        target=_target(current) if current is not None else "",
+        deviation_cs=deviation,
+        points=sum(r.penalty for r in completed),
+        completed=tuple(completed),
+    )
+
+
+def live_heat(runs: Mapping[int, CarRun], entry_nos: Sequence[int], track: Track, leg: Leg,
+              scale: int) -> dict[int, LiveCar]:
+    """Every car of the heat, entry_no -> `LiveCar`, with its provisional rank."""
+    cars = [live_car(n, runs.get(n), track, leg, scale) for n in entry_nos]
+    order = sorted(cars, key=lambda car: (car.points, -len(car.completed),
+                                           abs(car.deviation_cs or 0), car.entry_no))
+    return {car.entry_no: replace(car, rank=rank) for rank, car in enumerate(order, start=1)}
+
+
+def signed_hundredths(deviation_cs: int | None) -> str:
+    """'+12', '-7', '0' or '' (what every face prints for a deviation)."""
+    if deviation_cs is None:
+        return ""
+    return f"{deviation_cs:+d}" if deviation_cs else "0"
+
+
+@dataclass(frozen=True)
+class HeatRegularity:
+    """What live regularity needs about one heat: its leg, the track, the scale, the slots."""
+
+    heat: Heat
+    leg: Leg
+    track: Track
+    scale: int
+
+    def by_address(self, state: Any) -> dict[int, LiveCar]:
+        """Controller address -> `LiveCar`, from an engine `RaceState` of this heat."""
+        runs = runs_from_race_state(state, self.heat)
+        cars = live_heat(runs, [s.entry_no for s in self.heat.slots], self.track, self.leg,
+                         self.scale)
+        return {s.address: cars[s.entry_no] for s in self.heat.slots}
+
+
+def heat_regularity(definition: Mapping[str, Any] | None, plan: Mapping[str, Any] | None
+                    ) -> HeatRegularity | None:
+    """The live-regularity context of a stored heat; None for a sprint leg or without rules.
+
+    Args:
+        definition: the event file's rules ``Event`` as JSON data.
+        plan: the heat's rules ``Heat`` as JSON data (heats from the heat plan carry one).
+    """
+    from slotrace.rules.files import load_track
+
+    if not definition or not plan or not definition.get("legs"):
+        return None
+    event = Event.model_validate(definition)
+    heat = Heat.model_validate(plan)
+    if not 0 <= heat.leg < len(event.legs) or not is_regularity_leg(event.legs[heat.leg]):
+        return None
+    return HeatRegularity(heat, event.legs[heat.leg], load_track(event.track), event.scale)
