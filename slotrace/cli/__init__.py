@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "scrutineer",
     "startlist",
     "heats",
+    "template",
     "run",
     "results",
     "journal",

@@ -48,6 +48,10 @@ class _LapLine:
         return first + (n - 1) * self.lap
 
 
+LapLine = _LapLine
+"""Public name: positions of a car's crossings along its run (used by the template check)."""
+
+
 def _trial_end(line: _LapLine, trial: Trial, start: float) -> float:
     """Position of the last crossing ``trial`` scores, for a leg started at ``start``."""
     if isinstance(trial, PrecisionTrial):

@@ -9,12 +9,15 @@ in whole hundredths so results never depend on float rounding.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from slotrace.rules.model import (
     AverageSpeedTrial,
+    Checkpoint,
     Heat,
     Leg,
     PassageControl,
@@ -130,23 +133,36 @@ def score_average_speed(run: CarRun, track: Track, trial: AverageSpeedTrial, sta
                         scale: int) -> TrialScore:
     """PM: per secret checkpoint |t - ideal| in whole seconds (or hundredths), capped (§6.5)."""
     c = run.crossings
-    speed = trial.target_kmh / 3.6 / scale  # m/s on the track
     a = None if start is None else _nth_after(c, _sensor(track, trial.start), trial.pass_no,
                                               start - 1)
     total, parts, missed = 0, [], False
+    deviation = Fraction(0)
     for cp in trial.checkpoints:
-        ideal_cs = round(pm_distance_m(track, trial.start, cp.place, cp.crossing) / speed * 100)
+        ideal_cs = pm_ideal_cs(track, trial, cp, scale)
         k = None if a is None else _nth_after(c, _sensor(track, cp.place), cp.crossing, a)
         if k is None or a is None:
             total += trial.max_penalty
             missed = True
             parts.append(f"{cp.place}: missed")
             continue
+        # the crossings are timed to the hundredth, the ideal time is exact (§6.5): 0.998 s
+        # late is under a second, 0 points
         dev_cs = abs(c[k].cs - c[a].cs - ideal_cs)
-        pen = dev_cs if trial.hundredths else dev_cs // 100
+        deviation += dev_cs
+        pen = round(dev_cs) if trial.hundredths else math.floor(dev_cs / 100)
         total += min(trial.max_penalty, pen)
-        parts.append(f"{cp.place}: {(c[k].cs - c[a].cs) / 100:.2f} s for {ideal_cs / 100:.2f} s")
-    return TrialScore(trial.name, trial.kind, total, None, None, missed, "; ".join(parts))
+        parts.append(f"{cp.place}: {(c[k].cs - c[a].cs) / 100:.2f} s for "
+                     f"{float(ideal_cs) / 100:.3f} s")
+    return TrialScore(trial.name, trial.kind, total, None,
+                      None if missed else float(deviation) / 100, missed, "; ".join(parts))
+
+
+def pm_ideal_cs(track: Track, trial: AverageSpeedTrial, checkpoint: Checkpoint, scale: int
+                ) -> Fraction:
+    """Exact ideal passing time (hundredths) of a PM checkpoint: distance / (V / 3.6 / S)."""
+    distance = Fraction(pm_distance_m(track, trial.start, checkpoint.place, checkpoint.crossing))
+    speed = Fraction(trial.target_kmh) / Fraction(36, 10) / scale
+    return distance / speed * 100
 
 
 def score_time_control(run: CarRun, track: Track, trial: TimeControl, start: int | None
