@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from slotrace.rules.coefficients import age_coefficient, merit_coefficient, period_label
-from slotrace.rules.model import ClassificationMode, Entry, Event, TrialKind
+from slotrace.rules.model import ClassificationMode, Entry, Event, SpeedTrial, TrialKind
 from slotrace.rules.register import Register, load_register
 from slotrace.rules.scoring import TrialScore
 from slotrace.rules.standings import (
@@ -20,9 +20,20 @@ from slotrace.rules.standings import (
 )
 
 # re-exported: the coefficients live in `slotrace.rules.coefficients`
-__all__ = ["Classification", "CharityTotals", "SpeedResult", "Team", "age_coefficient",
-           "charity_totals", "classify", "classify_standings", "merit_coefficient",
-           "period_label", "pledge_earned", "split_by_leg"]
+__all__ = [
+    "CharityTotals",
+    "Classification",
+    "SpeedResult",
+    "Team",
+    "age_coefficient",
+    "charity_totals",
+    "classify",
+    "classify_standings",
+    "merit_coefficient",
+    "period_label",
+    "pledge_earned",
+    "split_by_leg",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +187,7 @@ def classify_standings(
         nations_cup=grouped(lambda e: e.nationality),
         teams=team_table(overall, by_no, points_mode),
         trophies=trophy_tables(event, entries, driven, sanctions, start_order, register),
-        speed=_speed_tables([r.entry_no for r in rows], by_no, driven),
+        speed=_speed_tables([r.entry_no for r in rows], by_no, driven, event, class_of),
         charity=charity_totals(entries, event, laps or {}),
         illustrative_coefficients=config.coefficients.illustrative,
     )
@@ -218,21 +229,32 @@ def trophy_tables(event: Event, entries: Sequence[Entry], driven: Mapping[int, S
     return tuple(out)
 
 
-def _speed_tables(starters, by_no, driven) -> dict[str, tuple[SpeedResult, ...]]:
-    """Speed stages (§6.3), a car over its class's time bar not classified."""
+def _speed_tables(starters, by_no, driven, event: Event, class_of
+                  ) -> dict[str, tuple[SpeedResult, ...]]:
+    """Speed stages (§6.3): a car slower than its class's minimum average (the time bar
+    ``laps x lap / v_min(class)``) is not classified."""
+    bars = {t.name: t.class_min_average_kmh for leg in event.legs for t in leg.trials
+            if isinstance(t, SpeedTrial)}
     tables: dict[str, list[tuple]] = {}
     for n in starters:
         for s in (s for leg in driven.get(n, ()) for s in leg.scores):
-            if s.kind is TrialKind.SPEED:
-                tables.setdefault(s.trial, []).append((n, s))
+            if s.kind is not TrialKind.SPEED:
+                continue
+            klass = class_of(by_no[n])
+            bar = bars.get(s.trial, {}).get(klass)
+            if s.classified and bar is not None and (s.avg_scale_kmh or 0) < bar:
+                s = replace(s, classified=False,
+                            detail=f"{s.detail} (below the class {klass} bar of {bar:g} km/h)")
+            tables.setdefault(s.trial, []).append((n, s))
     out = {}
     for name, items in tables.items():
         items.sort(key=lambda x: (not x[1].classified, -x[1].laps,
                                   x[1].measured_s if x[1].measured_s is not None else 1e18))
+        ranked = [x for x in items if x[1].classified]
         out[name] = tuple(
-            SpeedResult(i if s.classified else None, n, by_no[n].label, s.measured_s,
-                        s.avg_scale_kmh, s.detail)
-            for i, (n, s) in enumerate(items, 1)
+            SpeedResult(ranked.index((n, s)) + 1 if s.classified else None, n, by_no[n].label,
+                        s.measured_s, s.avg_scale_kmh, s.detail)
+            for n, s in items
         )
     return out
 

@@ -226,6 +226,9 @@ class SpeedTrial(Frozen):
     start: str
     laps: int = Field(ge=1)
     min_average_kmh: float | None = Field(default=None, gt=0, description="1927-style time bar")
+    class_min_average_kmh: dict[str, float] = Field(
+        default_factory=dict, description="per-class time bars (§6.3): class code -> the "
+        "minimum average in scale km/h; slower cars of that class are not classified")
 
 
 class PrecisionTrial(Frozen):

@@ -94,3 +94,28 @@ def test_mm_2009_merit_formula(register):
     # the 1100 first ran in 1938 (period 0.25), <= 1100 cc (0.10), Turismo (0.20):
     # 1 + (0.25 + (0.10 - 0.20)) = 1.15
     assert merit_coefficient(fiat, table, register, MeritFormula.MM2009) == 1.15
+
+
+def test_per_class_speed_time_bar(event, register):
+    from slotrace.rules.classify import classify_standings
+    from slotrace.rules.model import SpeedTrial, TrialKind
+    from slotrace.rules.scoring import TrialScore
+    from slotrace.rules.standings import DrivenLeg
+
+    entries = [make_entry(1), make_entry(2), make_entry(3)]
+    car = entries[0].car
+    klass = register.class_for(car.replica_year, car.category, car.supercharged,
+                               car.displacement_cc).code
+    speed = SpeedTrial(name="Radicofani", start=START, laps=2,
+                       class_min_average_kmh={klass: 120.0})
+    timed = _with_leg(event, speed)
+
+    def run(kmh: float, seconds: float) -> list[DrivenLeg]:
+        return [DrivenLeg(0, (TrialScore("Radicofani", TrialKind.SPEED, 0, seconds, None, False,
+                                         f"{seconds} s", laps=2, avg_scale_kmh=kmh),))]
+
+    # 60 m at 1:32: 130 km/h = 1.128 m/s -> 53.17 s; 125 km/h 55.30 s; 110 km/h 62.84 s
+    driven = {1: run(110.0, 62.84), 2: run(130.0, 53.17), 3: run(125.0, 55.30)}
+    table = classify_standings(entries, timed, driven).speed["Radicofani"]
+    assert [(r.entry_no, r.position) for r in table] == [(2, 1), (3, 2), (1, None)]
+    assert f"below the class {klass} bar of 120 km/h" in table[2].detail
