@@ -119,3 +119,23 @@ def test_numbers_as_spreadsheets_write_them(text, whole, decimal_comma, expected
 def test_not_whole_numbers(text):
     with pytest.raises(ValueError):
         parse_number(text, whole=True, decimal_comma=True)
+
+
+def test_cli_imports_the_excel_file_with_notes_and_imports_nothing_on_error(tmp_path, capsys):
+    from slotrace.cli import main
+    from slotrace.store import EventFile
+
+    event = tmp_path / "e.slotrace"
+    assert main(["new", str(event)]) == 0
+    assert main(["entries", "import", str(event), str(EXCEL_FILE)]) == 0
+    out = capsys.readouterr().out
+    assert "note: row 1 column 'number_positions': not in the file" in out
+    assert "imported 4 entries" in out and "(semicolon-separated, UTF-8)" in out
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADINGS.replace(",", ";") + "\nA;IT;Ferarri;166 MM;1949;1949;1995,5;S;red\n",
+                   encoding="utf-8")
+    assert main(["entries", "import", str(event), str(bad)]) != 0
+    err = capsys.readouterr().err
+    assert f"{bad}: 2 problems, nothing imported" in err and "did you mean 'Ferrari'?" in err
+    with EventFile.open(event, read_only=True) as event_file:
+        assert len(event_file.entries()) == 4
