@@ -48,7 +48,7 @@ class SlotraceApp(App[None]):
         Binding("f3", "show('event')", "Event"),
         Binding("f4", "show('entries')", "Entries"),
         Binding("f5", "show('results')", "Results"),
-        Binding("q", "quit", "Quit"),
+        Binding("q", "quit_race_control", "Quit"),
     ]
 
     def __init__(
@@ -97,6 +97,10 @@ class SlotraceApp(App[None]):
             self.notify(f"the {name} screen needs an event file", severity="warning")
             return
         self.switch_screen(name)
+
+    def action_quit_race_control(self) -> None:
+        """q on any screen: quits at once between heats, asks first mid-heat."""
+        self.race_screen.action_quit_race_control()
 
     @work(exclusive=True, group="driver", exit_on_error=False)
     async def run_driver(self) -> None:

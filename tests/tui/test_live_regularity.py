@@ -44,7 +44,7 @@ async def test_a_completed_pc_shows_its_points_and_flashes(tmp_path: Path) -> No
             app.driver.crossing(2, 8800, sensor=2)  # exact
             await pilot.pause()
             row1, row2 = _row_of(board, 1), _row_of(board, 2)
-            assert row1[8] == "12" and row2[8] == "0"
+            assert row1[7] == "12" and row2[7] == "0"  # Pts
             assert "PC 1 Desenzano del Garda: 12 pts (+12)" in row1
             # provisional rank by points: the cars on 0 points first, the late car last
             assert row2[0] == "1" and row1[0] == str(len(board._order))

@@ -34,6 +34,8 @@ def event_path(tmp_path: Path) -> Path:
 def _race_control(path: Path):
     event_file = EventFile.open(path)
     app = prepare_race_control(event_file, ScriptedDriver(), author="steward")
+    # no wall clock in a snapshot: the live clock stays at the last crossing (a fixed clock)
+    app.session._clock = lambda: 0.0
     return app, event_file
 
 
@@ -102,3 +104,16 @@ def test_regularity_board(snap_compare, event_path: Path) -> None:
     finally:
         reader.close()
         writer.close()
+
+
+def test_race_control_at_80x24(snap_compare, event_path: Path) -> None:
+    """The smallest terminal keeps laps, clock, link and every key (wrapped over two lines)."""
+    app, event_file = _race_control(event_path)
+
+    async def run_before(pilot) -> None:
+        await _run_three_laps(pilot)
+
+    try:
+        assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    finally:
+        event_file.close()

@@ -8,9 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
-from slotrace.drivers_api import Button, PressButton, StartLight
+from slotrace.drivers_api import Button, Capability, PressButton, StartLight
 from slotrace.engine import (
     EndSession,
     PaceCar,
@@ -22,13 +22,16 @@ from slotrace.engine import (
     standings,
 )
 from slotrace.tui.screens.car_settings_dialog import CarSettingsDialog
+from slotrace.tui.screens.end_heat_dialog import EndHeatDialog
 from slotrace.tui.screens.lap_correction_dialog import LapCorrectionDialog
 from slotrace.tui.screens.penalty_dialog import PenaltyDialog
+from slotrace.tui.screens.quit_dialog import QuitDialog
 from slotrace.tui.screens.revoke_dialog import RevokeDialog
 from slotrace.tui.widgets.alert_list import AlertList
+from slotrace.tui.widgets.key_bar import KeyBar
 from slotrace.tui.widgets.leaderboard import Leaderboard
 from slotrace.tui.widgets.link_status import LinkStatusBar
-from slotrace.tui.widgets.session_header import SessionHeader
+from slotrace.tui.widgets.session_header import SessionHeader, laps_to_go
 from slotrace.tui.widgets.start_lights import StartLights
 from slotrace.tui.widgets.stewards_log import StewardsLog, revocable
 
@@ -57,6 +60,25 @@ class RaceControlScreen(Screen[None]):
         Binding("v", "revoke", "Revoke"),
     ]
 
+    MID_HEAT: ClassVar[frozenset[SessionPhase]] = frozenset(
+        {SessionPhase.STARTING, SessionPhase.RUNNING, SessionPhase.SUSPENDED,
+         SessionPhase.FINISHING}
+    )
+    """Phases in which q and e ask before they act."""
+
+    NEEDS: ClassVar[dict[str, Capability]] = {
+        "pace_car": Capability.PACE_CAR,
+        "tune_car": Capability.SPEED_BRAKE_FUEL,
+    }
+    """Keys offered only when the driver declares the capability (hidden otherwise)."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        needed = self.NEEDS.get(action)
+        if needed is None:
+            return True
+        capabilities = getattr(self.app.driver, "capabilities", None)
+        return capabilities is not None and bool(capabilities.flags & needed)
+
     app: SlotraceApp
 
     def compose(self) -> ComposeResult:
@@ -76,7 +98,7 @@ class RaceControlScreen(Screen[None]):
                 yield Label("Stewards' log", classes="section-title")
                 yield StewardsLog(roster, id="stewards-log")
         yield LinkStatusBar(id="link-status")
-        yield Footer()
+        yield KeyBar(id="key-bar")
 
     def on_mount(self) -> None:
         self._trials_done: dict[int, int] = {}
@@ -95,7 +117,9 @@ class RaceControlScreen(Screen[None]):
         header = self.query_one(SessionHeader)
         header.state = state
         header.clock_ms = self.app.session.live_elapsed_ms()
-        self.query_one(StartLights).light = state.start_light or StartLight.OFF
+        lights = self.query_one(StartLights)
+        lights.suspended = state.phase is SessionPhase.SUSPENDED
+        lights.light = state.start_light or StartLight.OFF
         regularity = getattr(self.app, "regularity", None)
         live = regularity.by_address(state) if regularity is not None else None
         board = self.query_one(Leaderboard)
@@ -163,8 +187,31 @@ class RaceControlScreen(Screen[None]):
         app.send_to_driver(PressButton(Button.PACE_CAR_ESC))
 
     def action_end_heat(self) -> None:
+        """Ask (with what is left to drive) and take a reason; a heat on the grid ends at once."""
         app = self.app
-        app.control(EndSession(reason="heat ended by race control", author=app.author))
+        state = app.session.state
+        if state.phase is SessionPhase.FINISHED:
+            app.notify("the heat is already finished")
+            return
+        if state.phase not in self.MID_HEAT:
+            app.control(EndSession(reason="heat ended on the grid", author=app.author))
+            return
+        to_go = laps_to_go(state)
+        left = f"{to_go} lap(s) for the leader" if to_go is not None else ""
+        app.push_screen(EndHeatDialog(app.author, left), self._apply_decision)
+
+    def action_quit_race_control(self) -> None:
+        """Quit at once on the grid or after the finish; mid-heat ask first."""
+        phase = self.app.session.state.phase
+        if phase not in self.MID_HEAT:
+            self.app.exit()
+            return
+
+        def answered(quit_now: bool | None) -> None:
+            if quit_now:
+                self.app.exit()
+
+        self.app.push_screen(QuitDialog(phase.name.lower()), answered)
 
     def action_penalty(self) -> None:
         app = self.app

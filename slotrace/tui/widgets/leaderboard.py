@@ -33,7 +33,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 REGULARITY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("pos", "Rank"),
     ("number", "No."),
-    ("car", "Car"),
     ("driver", "Driver"),
     ("laps", "Laps"),
     ("trial", "Trial"),
@@ -43,7 +42,11 @@ REGULARITY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("result", "Last trial"),
     ("status", "Status"),
 )
-"""Columns in a regularity leg: rank is the provisional one (points of completed trials)."""
+"""Columns in a regularity leg: rank is the provisional one (points of completed trials).
+No car column and a short driver name, so an 80-column terminal still shows trial, deviation
+and points."""
+
+DRIVER_WIDTH = 18
 
 OVERALL_BEST_STYLE = "bold magenta"
 FLASH_STYLE = "bold black on yellow"
@@ -71,6 +74,10 @@ def _status_text(standing: Any) -> str:
     status = getattr(standing, "status", None)
     name = getattr(status, "name", str(status or ""))
     return STATUS_WORDS.get(name, name.replace("_", " ").lower())
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _same(value: Any) -> Any:
@@ -174,8 +181,7 @@ class Leaderboard(DataTable):
         return [
             str(live.rank if live else standing.position),
             entry.number,
-            entry.car,
-            entry.driver,
+            _short(entry.driver, DRIVER_WIDTH),
             str(standing.laps),
             (live.trial or "") if live else "",
             live.target if live and live.trial else "",

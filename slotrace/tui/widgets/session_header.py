@@ -30,7 +30,7 @@ def laps_to_go(state: Any) -> int | None:
 
 
 class SessionHeader(Widget):
-    """``RUNNING  Lap 7/20 · 13 to go  ·  03:12  YELLOW FLAG``."""
+    """``RUNNING Lap 7/20 · 13 to go  03:12  YELLOW FLAG  Leg 1 · heat 1``."""
 
     DEFAULT_CSS = """
     SessionHeader { height: 1; }
@@ -49,12 +49,10 @@ class SessionHeader(Widget):
             return Text("no session")
         phase = state.phase.name
         text.append(f" {phase} ", style=_PHASE_STYLE.get(phase, "bold"))
-        if self.title:
-            text.append(f" {self.title}", style="bold")
         to_go = laps_to_go(state)
         if to_go is not None:
             done = state.config.laps - to_go
-            text.append(f"  Lap {done}/{state.config.laps} · {to_go} to go")
+            text.append(f" Lap {done}/{state.config.laps} · {to_go} to go")
         elapsed = self.clock_ms if self.clock_ms is not None else state.elapsed_ms
         duration = getattr(state.config, "duration_ms", None)
         text.append(f"  {fmt.session_clock(elapsed)}")
@@ -65,4 +63,8 @@ class SessionHeader(Widget):
             text.append("  YELLOW FLAG ", style="bold black on yellow")
         if state.pace_car:
             text.append("  PACE CAR ", style="bold black on orange1")
+        if self.title:  # last, so a narrow terminal cuts the title, never laps or clock
+            text.append(f"  {self.title}", style="bold")
+        text.no_wrap = True
+        text.overflow = "ellipsis"
         return text

@@ -26,6 +26,8 @@ class StartLights(Widget):
 
     light: reactive[StartLight] = reactive(StartLight.OFF)
     """The control unit's last reported start-light state."""
+    suspended: reactive[bool] = reactive(False)
+    """The heat is suspended: the control unit shows READY, but p (not s) resumes."""
 
     def render(self) -> Text:
         text = Text()
@@ -36,6 +38,8 @@ class StartLights(Widget):
                 style = "bold yellow"
             text.append("● ", style=style)
         caption = _CAPTIONS.get(self.light, f"{self.light.lit} lit")
+        if self.suspended:
+            caption = "SUSPENDED: press p to resume"
         if caption:
             text.append(caption, style="bold green" if self.light is StartLight.GO else "bold")
         return text

@@ -1,0 +1,119 @@
+"""Race control that forgives: q and e ask mid-heat, the cursor follows the car, wording."""
+
+from __future__ import annotations
+
+from helpers import lights_out, race_app, status
+from textual.widgets import Input, Select
+
+from slotrace.drivers_api import StartLight
+from slotrace.engine import EndSession, SessionPhase
+from slotrace.tui.screens.end_heat_dialog import EndHeatDialog
+from slotrace.tui.screens.penalty_dialog import PenaltyDialog
+from slotrace.tui.screens.quit_dialog import QuitDialog
+from slotrace.tui.widgets.leaderboard import Leaderboard
+from slotrace.tui.widgets.start_lights import StartLights
+
+
+def _record_exit(app) -> list[bool]:
+    exits: list[bool] = []
+    app.exit = lambda *a, **k: exits.append(True)  # type: ignore[method-assign]
+    return exits
+
+
+async def _running(pilot) -> None:
+    await pilot.press("s")
+    lights_out(pilot.app.driver)
+    pilot.app.driver.crossing(1, 1000)
+    pilot.app.driver.crossing(2, 1300)
+    await pilot.pause()
+    assert pilot.app.session.state.phase is SessionPhase.RUNNING
+
+
+async def test_q_on_the_grid_quits_at_once() -> None:
+    app, _, _ = race_app()
+    exits = _record_exit(app)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+        assert exits == [True]
+        assert not isinstance(app.screen, QuitDialog)
+
+
+async def test_q_mid_heat_asks_and_escape_stays() -> None:
+    app, _, _ = race_app()
+    exits = _record_exit(app)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await _running(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, QuitDialog)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert exits == [] and not isinstance(app.screen, QuitDialog)
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.click("#quit")
+        await pilot.pause()
+        assert exits == [True]
+
+
+async def test_e_mid_heat_asks_for_a_reason_before_it_ends_the_heat() -> None:
+    app, _, journal = race_app(laps=5)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await _running(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, EndHeatDialog)
+        assert "5 lap(s)" in dialog.left
+        await pilot.click("#apply")  # no reason yet: refused, heat still running
+        await pilot.pause()
+        assert "reason is required" in str(dialog.query_one("#error").render())
+        assert app.session.state.phase is SessionPhase.RUNNING
+        dialog.query_one("#reason", Input).focus()
+        await pilot.press(*"track blocked", "enter")
+        await pilot.pause()
+        ended = [i for i in journal.items if isinstance(i, EndSession)]
+        assert [e.reason for e in ended] == ["track blocked"]
+        assert app.session.state.phase is not SessionPhase.RUNNING
+
+
+async def test_suspended_says_p_resumes_not_s() -> None:
+    app, driver, _ = race_app()
+    async with app.run_test(size=(140, 30)) as pilot:
+        await _running(pilot)
+        await pilot.press("p")
+        driver.push(status(StartLight.READY))  # the control unit shows READY while paused
+        await pilot.pause()
+        assert app.session.state.phase is SessionPhase.SUSPENDED
+        caption = str(app.race_screen.query_one(StartLights).render())
+        assert "press p to resume" in caption and "press s" not in caption
+
+
+async def test_penalty_dialog_preselects_the_followed_car_after_a_reorder() -> None:
+    app, driver, _ = race_app(laps=5, cars=(1, 2))
+    async with app.run_test(size=(140, 30)) as pilot:
+        await _running(pilot)
+        driver.crossing(1, 5000)
+        await pilot.pause()
+        board = app.race_screen.query_one(Leaderboard)
+        board.move_cursor(row=1)  # car 2, second
+        assert board.car_at_cursor() == 2
+        driver.crossing(2, 5100)
+        driver.crossing(2, 8000)  # car 2 takes the lead: its row moves up
+        await pilot.pause()
+        assert board.cursor_row == 0 and board.car_at_cursor() == 2
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, PenaltyDialog)
+        assert app.screen.query_one("#car", Select).value == 2
+
+
+async def test_keys_the_driver_cannot_do_are_hidden() -> None:
+    app, _, _ = race_app()  # the scripted driver has no pace car and no car settings
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.pause()
+        bindings = app.screen.active_bindings.values()
+        shown = {b.action for _, b, enabled, _ in bindings if enabled}
+        assert "pace_car" not in shown and "tune_car" not in shown
+        assert {"start", "end_heat", "penalty", "quit_race_control"} <= shown
