@@ -16,7 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from slotrace.drivers_api import RemoteProtocolError
-from slotrace_carrera._replies import Reply, UnknownCommandReply, decode_reply
+from slotrace_carrera._replies import (
+    Acknowledgement,
+    Reply,
+    StatusReply,
+    TimerReply,
+    UnknownCommandReply,
+    VersionReply,
+    decode_reply,
+)
 from slotrace_carrera._requests import Request, decode_request
 from slotrace_carrera.transport import Framing
 
@@ -58,6 +66,31 @@ def _reply_or_bad(frame: bytes, raw: bytes) -> Reply | BadFrame:
         return BadFrame(raw, error)
 
 
+_TAIL_SIZES = (12, 16, 18, 6)
+"""Sizes of the replies that can end a message: timer, status (16/18), version."""
+_LONGEST_ACK = 6
+"""An acknowledgement longer than this is more likely garbage glued to a real reply."""
+
+
+def _resync(frame: bytes) -> list[Reply | BadFrame]:
+    """Decode one ``$``-terminated message; if it is not a reply, look for one at its end.
+
+    A reply that lost its ``$`` is glued to the next one, and a noise byte can precede a
+    reply: the intact reply at the end is recovered (and the part before it decoded on
+    its own, or reported as a bad frame), so one fault never costs the next reply.
+    """
+    whole = _reply_or_bad(frame, frame)
+    if isinstance(whole, BadFrame) or (
+        isinstance(whole, Acknowledgement) and len(frame) > _LONGEST_ACK
+    ):
+        for size in _TAIL_SIZES:
+            if len(frame) > size:
+                tail = _reply_or_bad(frame[-size:], frame[-size:])
+                if isinstance(tail, TimerReply | StatusReply | VersionReply):
+                    return [*_resync(frame[:-size]), tail]
+    return [whole]
+
+
 class HostConnection:
     """The driver's side of the link: frames requests, turns received bytes into replies."""
 
@@ -65,6 +98,11 @@ class HostConnection:
         self.framing = framing
         self._buffer = bytearray()
         self._after_hash = False
+
+    @property
+    def pending(self) -> bool:
+        """True while part of a serial message is buffered."""
+        return bool(self._buffer) or self._after_hash
 
     def frame_request(self, body: bytes) -> bytes:
         """Wrap a request body for the wire: serial ``"`` + body + ``$``; BLE the bare body."""
@@ -114,8 +152,7 @@ class HostConnection:
                 continue
             if end < 0:
                 break
-            frame = bytes(buffer[start:end])
-            replies.append(_reply_or_bad(frame, frame))
+            replies.extend(_resync(bytes(buffer[start:end])))
             start = end + 1
         del buffer[:start]
         return replies

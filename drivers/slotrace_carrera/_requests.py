@@ -45,6 +45,8 @@ WORD_RACE_FINISHED = 7
 WORD_LAP_HIGH = 17
 WORD_LAP_LOW = 18
 LAP_COUNTER_ADDRESS = 7
+LAP_COUNTER_WRAP = 250
+"""The position tower shows laps 0..249; lap 250 shows as 0 again (carreralib's RMS wraps)."""
 CLEAR_POSITIONS_VALUE = 9
 TUNING_REPEAT = 2
 """Speed/brake/fuel words are sent twice: car decoders act on a word only when repeated."""
@@ -166,17 +168,17 @@ def encode_request(request: Request) -> bytes:
 def encode_commands(command: DriverCommand) -> tuple[bytes, ...]:
     """Encode a driver command as the request bodies that carry it out, in order.
 
-    Almost every command is one body; `SetLapCounter` needs two (word 17 with the high
-    nibble, then word 18 with the low nibble, both on address 7). Send each body as its
-    own request and wait for its reply before the next.
+    Almost every command is one body; `SetLapCounter` (wrapped at 250) needs two (word 17
+    with the high nibble, then word 18 with the low nibble, both on address 7). Send each body
+    as its own request and wait for its reply before the next.
 
     Raises:
         LocalProtocolError: the CU cannot take this command (e.g. fuel of cars 5..8).
     """
     if isinstance(command, SetLapCounter):
-        lap = command.lap
-        if not 0 <= lap <= 255:
-            raise LocalProtocolError(f"lap counter must be 0..255, got {lap}")
+        if command.lap < 0:
+            raise LocalProtocolError(f"lap counter must be >= 0, got {command.lap}")
+        lap = command.lap % LAP_COUNTER_WRAP
         return (
             _word(WORD_LAP_HIGH, LAP_COUNTER_ADDRESS, lap >> 4, 1),
             _word(WORD_LAP_LOW, LAP_COUNTER_ADDRESS, lap & 0x0F, 1),

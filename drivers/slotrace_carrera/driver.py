@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 from slotrace.drivers_api import (
     Capabilities,
     Capability,
+    ClockMark,
     DeviceStringError,
     DiscoveredDevice,
     Driver,
@@ -30,6 +31,7 @@ from slotrace.drivers_api import (
     Simulator,
     TransportError,
 )
+from slotrace_carrera.clock import ClockRules
 from slotrace_carrera.session import PollSession, SessionSettings
 from slotrace_carrera.transport import Transport
 
@@ -52,7 +54,7 @@ _SESSION_OPTIONS = {
     "max_reconnect_delay",
     "reconnect_backoff",
 }
-_DRIVER_OPTIONS = {"first_epoch", "baudrate"}
+_DRIVER_OPTIONS = {"first_epoch", "baudrate", "clock_rate"}
 
 
 def transport_for(target: str, baudrate: int = 19200) -> Transport:
@@ -114,7 +116,8 @@ class CarreraDriver(Driver):
         | Capability.SPEED_BRAKE_FUEL
         | Capability.POSITION_TOWER
         | Capability.TIMER_RESET
-        | Capability.PACE_CAR,
+        | Capability.PACE_CAR
+        | Capability.CLOCK_CONTINUITY,
     )
 
     def __init__(self, transport: Transport, **options: Any) -> None:
@@ -128,8 +131,12 @@ class CarreraDriver(Driver):
             **{key: value for key, value in options.items() if key in _SESSION_OPTIONS}
         )
         self.transport = transport
+        rules = ClockRules(rate=float(options.get("clock_rate", 1000.0)))
         self._session = PollSession(
-            transport, settings=settings, first_epoch=int(options.get("first_epoch", 0))
+            transport,
+            settings=settings,
+            first_epoch=int(options.get("first_epoch", 0)),
+            rules=rules,
         )
 
     @classmethod
@@ -138,7 +145,9 @@ class CarreraDriver(Driver):
 
         Options: ``request_timeout``, ``connect_timeout`` (s), ``max_consecutive_timeouts``,
         ``min_reconnect_delay``, ``max_reconnect_delay`` (s), ``reconnect_backoff``,
-        ``first_epoch`` (continue epoch numbering of an earlier run), ``baudrate``.
+        ``first_epoch`` (continue epoch numbering of an earlier run), ``baudrate``,
+        ``clock_rate`` (device ms per second: 1000 for a real CU; a simulator sped up N
+        times runs at N*1000, so the plausibility checks must know).
         """
         transport = transport_for(target, int(options.get("baudrate", 19200)))
         return cls(transport, **options)
@@ -158,6 +167,16 @@ class CarreraDriver(Driver):
 
     def send(self, command: DriverCommand) -> None:
         self._session.submit(command)
+
+    def continue_clock(self, mark: ClockMark) -> None:
+        """Resume a journaled heat: keep ``mark.epoch`` unless the CU clock restarted."""
+        super().continue_clock(mark)
+        self._session.continue_clock(mark)
+
+    @property
+    def refused(self) -> frozenset[str]:
+        """Commands this CU's firmware answered ``#`` to (e.g. ``"START"`` before 5331)."""
+        return frozenset(self._session.host.refused)
 
     @property
     def stats(self) -> LinkStats:

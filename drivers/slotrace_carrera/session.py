@@ -1,25 +1,15 @@
-"""Provides `PollSession`: the Carrera poll loop (one request outstanding, commands
-interleaved, reconnect with backoff) that turns replies into driver events.
+"""Provides `PollSession`: the thin asyncio shell around the Carrera `HostLink` state machine.
 
-The Control Unit only speaks when spoken to. The session keeps exactly one request on
-the wire: it writes a request, waits (bounded by ``request_timeout``) for the reply,
-turns the reply into events, then writes the next request. Queued commands take turns
-with polls (command, poll, command, poll, ...) so a burst of commands never starves lap
-events. What it guarantees to the layers above:
+The shell only moves bytes and time: it asks `HostLink.next_request` what to write,
+writes it, reads until `HostLink.receive_data` has the reply (bounded by
+``request_timeout``; otherwise `HostLink.timed_out`), and passes the host time each time.
+Every decision (epochs, repeats, status diffs, mask re-send, command interleaving,
+plausibility, ``#`` refusals) is the state machine's; see `slotrace_carrera.host`.
+What the shell adds: connecting (version handshake within ``connect_timeout``), reporting
+a lost link (`LinkDown`) and reconnecting with backoff until closed (`LinkUp` again).
 
-* every timer frame that arrives intact becomes exactly one `CarPassed`; a frame equal to
-  the previous timer frame (the CU or a BLE stack delivering it twice) is dropped and
-  counted;
-* a backwards jump of the CU clock (timer reset, power cycle, reconnect to a restarted CU)
-  starts a new epoch (`EpochStarted`) instead of producing a bogus lap;
-* `StatusReport` is emitted only when the status changed;
-* malformed replies are counted and logged, never fatal;
-* a lost link is reported (`LinkDown`), retried with backoff and reported again when it is
-  back (`LinkUp`); the firmware version is requested on every (re)connect and the ignore
-  mask is re-sent after a reconnect and whenever a start sequence begins.
-
-Time is injected: ``sleep`` (backoff delays) can be replaced in tests, and all timeouts are
-constructor arguments.
+Time is injected: ``sleep`` (backoff delays), ``clock`` (monotonic seconds) and ``wall``
+(seconds since 1970, only to compare with a journal's `ClockMark`).
 """
 
 from __future__ import annotations
@@ -27,56 +17,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from slotrace.drivers_api import (
-    CarPassed,
+    ClockMark,
     DriverCommand,
     DriverEvent,
-    EpochStarted,
-    FirmwareVersion,
     LinkDown,
     LinkStats,
     LinkUp,
-    ModeFlags,
-    ResetTimer,
-    SetIgnoreMask,
-    StartLight,
-    StatusReport,
     TransportError,
 )
-from slotrace_carrera.protocol import (
-    POLL,
-    VERSION_REQUEST,
-    Acknowledgement,
-    BadFrame,
-    HostConnection,
-    StatusReply,
-    TimerReply,
-    UnknownCommandReply,
-    VersionReply,
-    encode_commands,
-)
+from slotrace_carrera.clock import ClockRules
+from slotrace_carrera.host import HostLink, status_report
 from slotrace_carrera.transport import Transport
+
+__all__ = ["PollSession", "SessionSettings", "status_report"]
 
 logger = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[object]]
+Clock = Callable[[], float]
 
 
 class _LinkLost(Exception):
     """The current connection is unusable; the reason is for the organiser."""
-
-
-@dataclass(frozen=True, slots=True)
-class _QueuedFrame:
-    """One request body waiting for its turn, and the command it belongs to."""
-
-    body: bytes
-    command: DriverCommand | None
-    """``None`` for the session's own requests (version, mask re-send)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,22 +83,6 @@ class SessionSettings:
         )
 
 
-def status_report(reply: StatusReply) -> StatusReport:
-    """Turn a decoded status reply into the driver API's `StatusReport`.
-
-    Raises:
-        ValueError: the start-light nibble is outside 0..9.
-    """
-    fuel = tuple(reply.fuel[:8])
-    return StatusReport(
-        fuel=fuel,
-        start_light=StartLight(reply.start),
-        mode=ModeFlags(reply.mode & 0x0F),
-        pit=frozenset(car for car in range(1, 9) if reply.pit >> (car - 1) & 1),
-        display=reply.display,
-    )
-
-
 class PollSession:
     """The poll loop for one Carrera Control Unit behind one transport.
 
@@ -150,32 +101,22 @@ class PollSession:
         *,
         settings: SessionSettings | None = None,
         first_epoch: int = 0,
+        rules: ClockRules | None = None,
         sleep: Sleep = asyncio.sleep,
+        clock: Clock = time.monotonic,
+        wall: Clock = time.time,
     ) -> None:
         self._transport = transport
         self._settings = settings or SessionSettings()
         self._sleep = sleep
+        self._clock = clock
+        self._wall = wall
+        self.host = HostLink(transport.framing, rules=rules, first_epoch=first_epoch)
         self._events: asyncio.Queue[DriverEvent | None] = asyncio.Queue()
-        self._session_frames: deque[_QueuedFrame] = deque()
-        self._command_frames: deque[_QueuedFrame] = deque()
-        self._last_was_command = False
-        self._mask: SetIgnoreMask | None = None
-        self._epoch = first_epoch
-        self._last_timestamp: int | None = None
-        self._last_timer: TimerReply | None = None
-        self._last_status: StatusReport | None = None
+        self._handshake: list[DriverEvent] = []
         self._task: asyncio.Task[None] | None = None
         self._closed = False
         self._connected = False
-        self._host = HostConnection(transport.framing)
-        self._pending_version: FirmwareVersion | None = None
-        # counters (LinkStats is a frozen snapshot of these)
-        self._polls = 0
-        self._bad_frames = 0
-        self._timeouts = 0
-        self._reconnects = 0
-        self._duplicates = 0
-        self._commands_sent = 0
 
     # ------------------------------------------------------------------ public API
 
@@ -185,23 +126,20 @@ class PollSession:
 
     @property
     def stats(self) -> LinkStats:
-        return LinkStats(
-            polls=self._polls,
-            bad_frames=self._bad_frames,
-            timeouts=self._timeouts,
-            reconnects=self._reconnects,
-            duplicates_dropped=self._duplicates,
-            commands_sent=self._commands_sent,
-        )
+        return self.host.stats
 
     @property
     def epoch(self) -> int:
         """The current device-clock epoch."""
-        return self._epoch
+        return self.host.clock.epoch
 
     @property
     def connected(self) -> bool:
         return self._connected
+
+    def continue_clock(self, mark: ClockMark) -> None:
+        """Resume a journaled heat (call before `start`)."""
+        self.host.continue_clock(mark, self._clock(), self._wall())
 
     def submit(self, command: DriverCommand) -> None:
         """Queue ``command``; it goes out in FIFO order, one frame per round trip.
@@ -211,17 +149,14 @@ class PollSession:
         """
         if self._closed:
             raise TransportError(f"{self.description} is closed; open the driver again")
-        frames = encode_commands(command)  # validates before anything is queued
-        if isinstance(command, SetIgnoreMask):
-            self._mask = command
-        self._command_frames.extend(_QueuedFrame(body, command) for body in frames)
+        self.host.submit(command)
 
     async def start(self) -> None:
         """Connect and start polling.
 
         Raises:
-            TransportError: the device cannot be opened or no control unit answered within
-                ``connect_timeout``.
+            TransportError: the device cannot be opened, no control unit answered within
+                ``connect_timeout``, or it has no firmware.
         """
         if self._task is not None:
             raise RuntimeError("PollSession.start() called twice")
@@ -244,7 +179,7 @@ class PollSession:
         await self._transport.close()
         if self._connected:
             self._connected = False
-            self._emit(LinkDown(reason="closed by slotrace"))
+            self._events.put_nowait(LinkDown(reason="closed by slotrace"))
         self._events.put_nowait(None)
 
     async def next_event(self) -> DriverEvent | None:
@@ -254,31 +189,34 @@ class PollSession:
     # ------------------------------------------------------------------ connection
 
     async def _connect(self) -> None:
-        """Open the transport and ask for the version; LinkUp once the CU answered."""
+        """Open the transport and handshake; LinkUp once the CU gave a real answer."""
         try:
             await self._transport.open()
         except TransportError as exc:
             raise _LinkLost(str(exc)) from None
-        self._host = HostConnection(self._transport.framing)
-        self._last_was_command = False
-        answered = await self._round_trip(
-            _QueuedFrame(VERSION_REQUEST, None), self._settings.connect_timeout
-        )
-        if not answered:
-            raise _LinkLost(
-                f"no control unit answered on {self._transport.description} within "
-                f"{self._settings.connect_timeout:g} s — is it switched on and connected?"
-            )
+        host = self.host
+        host.connected(self._clock())
+        self._handshake = []
+        deadline = self._clock() + self._settings.connect_timeout
+        while not host.answered and not host.fatal:
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                raise _LinkLost(
+                    f"no control unit answered on {self._transport.description} within "
+                    f"{self._settings.connect_timeout:g} s — is it switched on and connected?"
+                )
+            await self._round_trip(remaining)
+        first = host.reconnects == 0
+        if host.fatal and first:
+            raise _LinkLost(f"{self._transport.description}: {host.fatal_reason}")
         self._connected = True
-        self._emit(LinkUp(description=self.description, reconnects=self._reconnects))
-        if self._pending_version is not None:
-            self._emit(self._pending_version)
-            self._pending_version = None
-        if self._mask is not None:
-            self._queue_mask("reconnect" if self._reconnects else "connect")
+        self._emit(LinkUp(description=self.description, reconnects=host.reconnects))
+        handshake, self._handshake = self._handshake, []
+        for event in handshake:
+            self._emit(event)
 
     async def _run(self) -> None:
-        attempt = 0
+        host = self.host
         while not self._closed:
             try:
                 await self._poll_until_lost()
@@ -287,21 +225,21 @@ class PollSession:
             except Exception as exc:  # a bug must not silently end the event stream
                 logger.exception("%s: internal error in the poll loop", self.description)
                 reason = f"internal error in the Carrera driver ({exc!r}); reconnecting"
+                host.link_lost(self._clock())
             self._connected = False
             await self._transport.close()
             logger.warning("%s: link lost: %s", self.description, reason)
-            self._emit(LinkDown(reason=reason))
+            self._events.put_nowait(LinkDown(reason=reason))
             attempt = 0
             while not self._closed:
-                delay = self._settings.reconnect_delay(attempt)
+                await self._sleep(self._settings.reconnect_delay(attempt))
                 attempt += 1
-                await self._sleep(delay)
                 try:
-                    self._reconnects += 1
+                    host.reconnects += 1
                     await self._connect()
                     break
                 except _LinkLost as exc:
-                    self._reconnects -= 1
+                    host.reconnects -= 1
                     await self._transport.close()
                     logger.info(
                         "%s: reconnect attempt %d failed: %s", self.description, attempt, exc
@@ -311,148 +249,52 @@ class PollSession:
         consecutive_timeouts = 0
         timeout = self._settings.request_timeout
         while True:
-            frame = self._next_frame()
-            if await self._round_trip(frame, timeout):
+            if self.host.fatal:  # nothing to ask a CU without firmware: wait for close()
+                await asyncio.Event().wait()
+            if await self._round_trip(timeout):
                 consecutive_timeouts = 0
                 continue
             consecutive_timeouts += 1
-            if frame.command is not None:
-                logger.warning(
-                    "%s: no acknowledgement for %r; not repeating it (it may have been carried "
-                    "out)",
-                    self.description,
-                    frame.command,
-                )
             if consecutive_timeouts >= self._settings.max_consecutive_timeouts:
+                self.host.link_lost(self._clock())
                 raise _LinkLost(
                     f"the control unit on {self._transport.description} stopped answering "
                     f"({consecutive_timeouts} requests in a row got no reply within "
                     f"{timeout:g} s)"
                 )
 
-    def _next_frame(self) -> _QueuedFrame:
-        if self._session_frames:
-            self._last_was_command = False
-            return self._session_frames.popleft()
-        if self._command_frames and not self._last_was_command:
-            self._last_was_command = True
-            return self._command_frames.popleft()
-        self._last_was_command = False
-        return _QueuedFrame(POLL, None)
-
-    async def _round_trip(self, frame: _QueuedFrame, timeout: float) -> bool:
-        """Write one request and handle its reply; False if none came within ``timeout``."""
+    async def _round_trip(self, timeout: float) -> bool:
+        """Write the next request and handle its reply; False if none came within ``timeout``."""
+        host = self.host
         transport = self._transport
+        clock = self._clock
+        request = host.next_request(clock())
+        if request is None:
+            return True
         try:
-            await transport.write(self._host.frame_request(frame.body))
+            await transport.write(host.wire(request))
         except TransportError as exc:
-            if frame.command is not None:  # never went out: keep its place in the queue
-                self._command_frames.appendleft(frame)
+            host.link_lost(clock())
+            host.requeue(request)
             raise _LinkLost(str(exc)) from None
-        if frame.command is not None:
-            self._commands_sent += 1
-            if isinstance(frame.command, ResetTimer):
-                self._start_epoch("timer reset by race control")
         try:
             async with asyncio.timeout(timeout):
-                items = []
-                while not items:
+                while host.awaiting is not None:
                     data = await transport.read()
-                    if not data:
-                        raise TransportError(f"{transport.description} closed the connection")
-                    items = self._host.receive_data(data)
+                    for event in host.receive_data(data, clock()):
+                        self._emit(event)
         except TimeoutError:
-            self._timeouts += 1
-            logger.debug("%s: no reply to %r within %g s", self.description, frame.body, timeout)
+            for event in host.timed_out(clock()):
+                self._emit(event)
+            logger.debug("%s: no reply to %r within %g s", self.description, request, timeout)
             return False
         except TransportError as exc:
+            host.link_lost(clock())
             raise _LinkLost(str(exc)) from None
-        self._polls += 1
-        for item in items:
-            self._handle(item)
         return True
 
-    # ------------------------------------------------------------------ replies -> events
-
-    def _handle(self, item: object) -> None:
-        if isinstance(item, TimerReply):
-            self._handle_timer(item)
-        elif isinstance(item, StatusReply):
-            self._handle_status(item)
-        elif isinstance(item, BadFrame):
-            self._bad_frame(item.data, str(item.error))
-        elif isinstance(item, VersionReply):
-            version = FirmwareVersion(version=item.version)
-            if self._connected:
-                self._emit(version)
-            else:  # during the handshake: emitted right after LinkUp
-                self._pending_version = version
-        elif isinstance(item, UnknownCommandReply):
-            logger.warning(
-                "%s: the control unit did not understand a request ('#' reply); "
-                "its firmware may be too old for that command",
-                self.description,
-            )
-        elif isinstance(item, Acknowledgement):
-            logger.debug("%s: acknowledged %r", self.description, item)
-
-    def _bad_frame(self, data: bytes, why: str) -> None:
-        self._bad_frames += 1
-        logger.warning("%s: ignored a malformed reply %r: %s", self.description, data, why)
-
-    def _handle_timer(self, reply: TimerReply) -> None:
-        if reply == self._last_timer:
-            self._duplicates += 1
-            logger.info("%s: dropped a repeated timer frame %r", self.description, reply)
-            return
-        try:
-            # validate before touching any state, so a bad frame changes nothing
-            CarPassed(car=reply.address, sensor=reply.sector, device_ms=reply.timestamp_ms)
-        except ValueError as exc:
-            self._bad_frame(b"", f"timer frame out of range: {exc}")
-            return
-        self._last_timer = reply
-        if self._last_timestamp is not None and reply.timestamp_ms < self._last_timestamp:
-            self._start_epoch(
-                f"control unit clock jumped back from {self._last_timestamp} ms to "
-                f"{reply.timestamp_ms} ms (timer reset or power cycle)"
-            )
-        self._last_timestamp = reply.timestamp_ms
-        self._emit(
-            CarPassed(
-                car=reply.address,
-                sensor=reply.sector,
-                device_ms=reply.timestamp_ms,
-                epoch=self._epoch,
-            )
-        )
-
-    def _handle_status(self, reply: StatusReply) -> None:
-        try:
-            report = status_report(reply)
-        except ValueError as exc:
-            self._bad_frame(b"", f"status frame out of range: {exc}")
-            return
-        previous = self._last_status
-        if report == previous:
-            return
-        self._last_status = report
-        self._emit(report)
-        was_lit = previous is not None and previous.start_light is not StartLight.OFF
-        if report.start_light is not StartLight.OFF and not was_lit and self._mask is not None:
-            self._queue_mask("start sequence")
-
-    def _start_epoch(self, reason: str) -> None:
-        self._epoch += 1
-        self._last_timestamp = None
-        logger.info("%s: epoch %d: %s", self.description, self._epoch, reason)
-        self._emit(EpochStarted(epoch=self._epoch, reason=reason))
-
-    def _queue_mask(self, why: str) -> None:
-        assert self._mask is not None
-        logger.info("%s: re-sending the ignore mask after %s", self.description, why)
-        for body in encode_commands(self._mask):
-            self._session_frames.append(_QueuedFrame(body, None))
-
     def _emit(self, event: DriverEvent) -> None:
-        self._events.put_nowait(event)
+        if self._connected:
+            self._events.put_nowait(event)
+        else:  # during the handshake: emitted right after LinkUp
+            self._handshake.append(event)

@@ -36,6 +36,7 @@ class LinkStats:
         reconnects: times the link was re-established after a loss.
         duplicates_dropped: repeated frames that were recognised and dropped.
         commands_sent: commands written to the device.
+        quarantined: frames with an implausible device time, logged and not counted as laps.
     """
 
     polls: int = 0
@@ -44,6 +45,7 @@ class LinkStats:
     reconnects: int = 0
     duplicates_dropped: int = 0
     commands_sent: int = 0
+    quarantined: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,3 +68,6 @@ REPLY_CASES: list[tuple[bytes, object]] = [
 """Every case is run whole, byte by byte, and with the next frame's start attached."""
 
 CASE_IDS = [repr(frame)[2:-1] for frame, _ in REPLY_CASES]
+
+RESYNCED = {b"x?2003037?>1=": [Bad("reply byte 0"), TimerReply(2, 226287, 1)]}
+"""Cases the serial framer splits: a noise byte before an intact reply costs only itself."""

@@ -57,6 +57,7 @@ async def test_poll_session_over_ble_reads_version_status_and_every_timer_event(
     session = PollSession(
         BleTransport(ADDRESS, backend=fake_cu_backend(cu)),
         settings=SessionSettings(request_timeout=2.0, connect_timeout=2.0),
+        clock=lambda: cu.now_ms / 1000,  # host time = model time: the fake CU's clock
     )
     await session.start()
     events = []
@@ -166,6 +167,7 @@ async def test_poll_session_over_ble_survives_a_dongle_hang_up_without_losing_a_
     session = PollSession(
         BleTransport(ADDRESS, backend=backend),
         settings=SessionSettings(request_timeout=2.0, connect_timeout=2.0, min_reconnect_delay=0.0),
+        clock=lambda: cu.now_ms / 1000,
     )
     await session.start()
     events = []

@@ -41,6 +41,7 @@ DRIVER_OPTIONS = {
     "max_consecutive_timeouts": 4,
     "min_reconnect_delay": 0.05,
     "max_reconnect_delay": 0.2,
+    "clock_rate": 1000 * SPEEDUP,  # the simulated CU clock runs SPEEDUP times faster
 }
 
 TRANSPORTS = [

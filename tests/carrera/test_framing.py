@@ -24,13 +24,18 @@ from slotrace_carrera.protocol import (
     WordRequest,
 )
 
-from .frames import CASE_IDS, REPLY_CASES, Bad
+from .frames import CASE_IDS, REPLY_CASES, RESYNCED, Bad
 
 NEXT_FRAME = b"?20030:9211<"
 NEXT_REPLY = TimerReply(2, 236050, 1)
 
 
 def assert_matches(results: list, expected, frame: bytes) -> None:
+    if frame in RESYNCED and len(results) == 2:
+        (noise, reply), (bad, good) = RESYNCED[frame], results
+        assert isinstance(bad, BadFrame) and noise.message in str(bad.error)
+        assert good == reply
+        return
     assert len(results) == 1, results
     (result,) = results
     if isinstance(expected, Bad):
@@ -161,3 +166,39 @@ def test_framers_never_raise_on_arbitrary_bytes(data: bytes) -> None:
         for item in HostConnection(framing).receive_data(data):
             assert not isinstance(item, BadFrame) or item.error.data is not None
         DeviceConnection(framing).receive_data(data)
+
+
+TIMER_A = b"?2003037?>1="
+TIMER_B = b"?20030:9211<"
+STATUS = b"?:>>>>>>>>060088"
+
+
+@pytest.mark.parametrize(
+    ("wire", "expected"),
+    [
+        # a reply that lost its '$' does not take the next intact reply with it
+        (TIMER_A + TIMER_B + b"$", [TimerReply(2, 226287, 1), TimerReply(2, 236050, 1)]),
+        (STATUS + TIMER_A + b"$", ["status", TimerReply(2, 226287, 1)]),
+        # a noise byte before a reply, or between two replies
+        (
+            b"\x07" + TIMER_A + b"$" + b"~" + TIMER_B + b"$",
+            ["bad", TimerReply(2, 226287, 1), "bad", TimerReply(2, 236050, 1)],
+        ),
+        # a garbled reply with a lost '$' glued to an intact one: only the garbled one is lost
+        (TIMER_A[:-1] + b"0" + TIMER_B + b"$", ["bad", TimerReply(2, 236050, 1)]),
+    ],
+    ids=["lost-dollar", "lost-dollar-after-status", "noise-bytes", "garbled-and-lost-dollar"],
+)
+def test_framer_resynchronises_at_the_next_reply(wire: bytes, expected: list) -> None:
+    for chunks in ([wire], [bytes((b,)) for b in wire]):
+        host = HostConnection(Framing.SERIAL)
+        results = [item for chunk in chunks for item in host.receive_data(chunk)]
+        kinds = [
+            "bad"
+            if isinstance(r, BadFrame)
+            else "status"
+            if type(r).__name__ == "StatusReply"
+            else r
+            for r in results
+        ]
+        assert kinds == expected

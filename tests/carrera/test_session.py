@@ -12,13 +12,11 @@ from slotrace.drivers_api import (
     Button,
     CarPassed,
     DriverEvent,
-    EpochStarted,
     FirmwareVersion,
     LinkDown,
     LinkUp,
     LocalProtocolError,
     PressButton,
-    ResetTimer,
     SetFuel,
     SetIgnoreMask,
     SetLapCounter,
@@ -315,35 +313,8 @@ async def test_consecutive_duplicate_timer_frames_are_dropped_and_counted(cu):
     assert watch.session.stats.duplicates_dropped == 1
 
 
-async def test_clock_jumping_back_starts_a_new_epoch_instead_of_a_lap(cu):
-    cu.timers.extend(
-        [
-            TimerReply(address=1, timestamp_ms=90_000, sector=1),
-            TimerReply(address=1, timestamp_ms=95_000, sector=1),
-            TimerReply(address=1, timestamp_ms=1_200, sector=1),  # CU power-cycled
-        ]
-    )
-    watch = await started(cu, first_epoch=4)
-    await watch.until(lambda: len(watch.of(CarPassed)) == 3)
-    await watch.close()
-    relevant = [e for e in watch.events if isinstance(e, CarPassed | EpochStarted)]
-    assert relevant[:2] == [CarPassed(1, 1, 90_000, 4), CarPassed(1, 1, 95_000, 4)]
-    assert isinstance(relevant[2], EpochStarted) and relevant[2].epoch == 5
-    assert "95000 ms to 1200 ms" in relevant[2].reason
-    assert relevant[3] == CarPassed(1, 1, 1_200, 5)
-
-
-async def test_reset_timer_starts_a_new_epoch_even_if_the_clock_has_not_gone_back(cu):
-    cu.timers.append(TimerReply(address=1, timestamp_ms=3_000, sector=1))
-    watch = await started(cu)
-    await watch.until(lambda: watch.of(CarPassed))
-    watch.session.submit(ResetTimer())
-    await watch.until(lambda: watch.of(EpochStarted))
-    cu.timers.append(TimerReply(address=1, timestamp_ms=4_000, sector=1))
-    await watch.until(lambda: len(watch.of(CarPassed)) == 2)
-    await watch.close()
-    assert watch.of(EpochStarted) == [EpochStarted(1, "timer reset by race control")]
-    assert watch.of(CarPassed) == [CarPassed(1, 1, 3_000, 0), CarPassed(1, 1, 4_000, 1)]
+# Epoch decisions (clock steps, restarts, ResetTimer after the queue is drained) are the
+# state machine's: tests/carrera/test_host.py drives them with explicit times.
 
 
 async def test_status_is_reported_only_when_it_changes(cu):
