@@ -52,7 +52,7 @@ def load_input(args: argparse.Namespace) -> RulesInput:
     if source.suffix.lower() == ".csv":
         if not source.is_file():
             raise SlotraceError(f"{source}: no such entries file")
-        entries = files.parse_entries_csv(source.read_text("utf-8"), str(source))
+        entries = list(files.load_entries_csv(source).entries)  # any encoding Excel saves
         event = files.load_template(args.template)
         track = files.load_track(args.track or event.track)
         return RulesInput(files.load_template(args.template, track), track, entries, str(source))
