@@ -13,6 +13,7 @@ examples:
   slotrace new mille-2025.slotrace
   slotrace new mille-2025.slotrace --name "Mini Mille Miglia 2025 (Alzheimer's Research)"
   slotrace new club.slotrace --template my-event.toml --track my-track.toml
+  slotrace new club-night.slotrace --rules-mode open     # scrutineering only warns
 
 The event file is one SQLite file holding the event definition, entries, scrutineering,
 heats, the race journal and the stewards' log. Copy it to back up or hand over the event.
@@ -41,6 +42,11 @@ def register(subparsers: Any) -> None:
         help="shipped track name or a .toml file (default: the template's own track)",
     )
     parser.add_argument("--name", help="event name (default: the template's name)")
+    parser.add_argument(
+        "--rules-mode", choices=("strict", "open"), default=None,
+        help="scrutineering: strict rejects cars failing E4/E5/E7/E8/E11, open only warns "
+        "(default: the template's mode)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -53,6 +59,10 @@ def run(args: argparse.Namespace) -> int:
     changes: dict[str, Any] = {"track": args.track} if args.track else {}
     if args.name:
         changes["name"] = args.name
+    if args.rules_mode:
+        from slotrace.rules.model import RulesMode
+
+        changes["rules_mode"] = RulesMode(args.rules_mode)
     if changes:
         event = event.model_copy(update=changes)
     with EventFile.create(args.file, event, name=event.name) as event_file:
