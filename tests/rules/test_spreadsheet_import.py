@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from slotrace.rules.entries_csv import load_entries_csv, read_entries_csv
 from slotrace.rules.errors import EntriesFileError
@@ -139,3 +141,13 @@ def test_cli_imports_the_excel_file_with_notes_and_imports_nothing_on_error(tmp_
     assert f"{bad}: 2 problems, nothing imported" in err and "did you mean 'Ferrari'?" in err
     with EventFile.open(event, read_only=True) as event_file:
         assert len(event_file.entries()) == 4
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(HEADINGS + ";\t\n\",.-0123456789 x\ufeff")),
+               max_size=300))
+def test_arbitrary_text_raises_only_the_entries_error(text):
+    try:
+        read_entries_csv(text, "fuzz.csv")
+    except EntriesFileError as exc:
+        assert all(p.where for p in exc.problems)
