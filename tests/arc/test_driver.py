@@ -1,0 +1,132 @@
+"""ARC driver against the fake bleak backend: every crossing the simulator's truth says was
+reported arrives exactly once (drops, hang-ups, timer resets), at its exact device time."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from slotrace.drivers_api import (
+    CarPassed,
+    DeviceStringError,
+    EpochStarted,
+    LinkDown,
+    LinkUp,
+    LocalProtocolError,
+    ResetTimer,
+    SetSpeed,
+    open_device,
+)
+from slotrace_arc.driver import ArcDriver
+from slotrace_arc.fake_ble import fake_powerbase_backend
+from slotrace_arc.protocol import COMMAND_UUID
+from slotrace_arc.sim_model import ArcFaults, PowerbaseModel, SimCar
+
+ADDRESS = "ble:D4:8B:39:00:00:01"
+CARS = [SimCar(1, 4.1, 0.2), SimCar(2, 4.6, 0.3), SimCar(3, 5.0, 0.1)]
+
+
+async def race(model: PowerbaseModel, until_ms: float, **options) -> tuple[ArcDriver, list]:
+    """Run a driver on ``model`` until model time ``until_ms`` (virtual time); all events."""
+    backend = fake_powerbase_backend(model)
+    driver = ArcDriver.open(ADDRESS, backend=backend, reconnect_delay=0, **options)
+    events: list = []
+
+    async def collect() -> None:
+        async for event in driver.events():
+            events.append(event)
+
+    await driver.start()
+    task = asyncio.create_task(collect())
+    async with asyncio.timeout(30):
+        while model.now_ms < until_ms:
+            await asyncio.sleep(0)
+        await drain(backend, driver)
+    await driver.close()
+    await task
+    return driver, events
+
+
+async def drain(backend: type, driver: ArcDriver) -> None:
+    """Hold the model's clock and wait until the driver has read every notification."""
+    backend.paused = True
+    while driver.link.pending or not driver.link.is_open:
+        await asyncio.sleep(0)
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+def crossings(events: list) -> list[tuple[int, int, int]]:
+    return sorted((e.car, e.device_ms, e.epoch) for e in events if isinstance(e, CarPassed))
+
+
+def truth(model: PowerbaseModel) -> list[tuple[int, int, int]]:
+    return sorted((c.car, c.device_ms, c.reset) for c in model.reported())
+
+
+async def test_clean_race_delivers_every_crossing_once() -> None:
+    model = PowerbaseModel(CARS, seed=1, lane_change=0.3)
+    _, events = await race(model, 120_000)
+    assert isinstance(events[0], LinkUp)
+    assert len(model.reported()) > 60
+    assert crossings(events) == truth(model)
+
+
+async def test_drops_and_hangups_lose_nothing_the_base_reported() -> None:
+    model = PowerbaseModel(CARS, seed=2, faults=ArcFaults(drop=0.2, hangup_s=15))
+    driver, events = await race(model, 150_000)
+    assert model.hangups >= 5
+    assert sum(isinstance(e, LinkDown) for e in events) == model.hangups
+    assert [e.reconnects for e in events if isinstance(e, LinkUp)][-1] == model.hangups
+    assert crossings(events) == truth(model)
+    assert driver.stats.reconnects == model.hangups
+
+
+async def test_base_writes_racing_command_on_every_connect() -> None:
+    model = PowerbaseModel(CARS, seed=3, faults=ArcFaults(hangup_s=10))
+    await race(model, 35_000)
+    commands = [data for uuid, data in model.writes if uuid == COMMAND_UUID]
+    assert len(commands) == model.hangups + 1
+    assert all(data[0] == 3 for data in commands)
+
+
+async def test_timer_reset_starts_one_epoch_and_later_laps_are_exact() -> None:
+    model = PowerbaseModel(CARS, seed=4)
+    backend = fake_powerbase_backend(model)
+    driver = ArcDriver.open(ADDRESS, backend=backend, reconnect_delay=0)
+    events: list = []
+
+    async def collect() -> None:
+        async for event in driver.events():
+            events.append(event)
+
+    await driver.start()
+    task = asyncio.create_task(collect())
+    async with asyncio.timeout(30):
+        while model.now_ms < 30_000:
+            await asyncio.sleep(0)
+        driver.send(ResetTimer())
+        while model.now_ms < 60_000:
+            await asyncio.sleep(0)
+        await drain(backend, driver)
+    await driver.close()
+    await task
+    assert [e for e in events if isinstance(e, EpochStarted)] == [
+        EpochStarted(1, "timer reset by race control")
+    ]
+    assert model.resets == 1
+    assert crossings(events) == truth(model)
+
+
+async def test_refuses_what_the_base_cannot_do() -> None:
+    model = PowerbaseModel(CARS)
+    driver = ArcDriver.open(ADDRESS, backend=fake_powerbase_backend(model))
+    with pytest.raises(LocalProtocolError, match="SetSpeed"):
+        driver.send(SetSpeed(1, 10))
+
+
+@pytest.mark.parametrize("device", ["arc:ble:nonsense", "arc:/dev/ttyUSB0", "arc:socket://nohost"])
+def test_bad_device_strings_say_what_is_accepted(device: str) -> None:
+    with pytest.raises(DeviceStringError, match="arc:"):
+        open_device(device)
