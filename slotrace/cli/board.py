@@ -13,14 +13,16 @@ the race; it cannot change anything.
 
 Keys: f cycles the class filter, n turns the page, q quits.
 
-To show it in a browser (still read-only, one board process per viewer):
-  textual serve --host 127.0.0.1 --port 8000 "slotrace board FILE"
-then open http://127.0.0.1:8000. Keep --host 127.0.0.1 unless the network is trusted:
-textual serve has no login.
+For phones and browsers: --web serves a live board page from this ONE process to every
+viewer (pushed as server-sent events, no internet needed). It listens on 127.0.0.1:8080
+(this laptop only) unless you give a LAN address, e.g. --web 192.168.1.20:8080 or
+--web 0.0.0.0:8080; it prints the URL and a QR code to scan. The page is read-only: the
+file is opened read-only and the server answers only GET.
 
 examples:
   slotrace board mm2026.slotrace
   slotrace board mm2026.slotrace --class S1100 --page-seconds 10
+  slotrace board mm2026.slotrace --web 0.0.0.0:8080
 
 --class is the entry's class in the rules' register (S1100, GT2000, ...), the class of the
 class classification; an unknown class is an error that lists the event's classes.
@@ -45,6 +47,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="S",
         help="seconds before the next page of a long list (0: do not page)",
     )
+    parser.add_argument(
+        "--web", nargs="?", const="", default=None, metavar="HOST:PORT",
+        help="serve the board to phones and browsers (default 127.0.0.1:8080)",
+    )
     parser.set_defaults(handler=run_board)
 
 
@@ -60,6 +66,24 @@ def run_board(args: argparse.Namespace) -> int:
             feed.check_class(args.entry_class)
         except ValueError as exc:
             raise SlotraceError(f"{args.file}: {exc}") from None
+        if args.web is not None:
+            return _serve_web(feed, args)
         app = BoardApp(feed, entry_class=args.entry_class, page_seconds=args.page_seconds)
         app.run()
+    return 0
+
+
+def _serve_web(feed: object, args: argparse.Namespace) -> int:
+    from slotrace.board_web.qr import terminal_qr
+    from slotrace.board_web.server import BoardServer, parse_bind, run_server
+
+    host, port = parse_bind(args.web)
+
+    def ready(url: str) -> None:
+        shown = url.replace("0.0.0.0", "<this laptop's address>")
+        print(f"web board: {shown}  (read-only; Ctrl+C stops it)")
+        if host not in ("0.0.0.0", "::"):
+            print(terminal_qr(url))
+
+    run_server(BoardServer(feed, entry_class=args.entry_class), host, port, ready)  # type: ignore[arg-type]
     return 0

@@ -93,13 +93,17 @@ class BoardFeed:
         self._heats: dict[int, HeatInfo] = {}
         self._states: dict[int, RaceState] = {}
         self._rosters: dict[int, Roster] = {}
-        from slotrace.tui.heat_plan import day_plan
+        from slotrace.raceday import day_plan
 
         plan = day_plan(event_file)
         self._numbers: dict[int, int] = plan.numbers if plan is not None else {}
         self._follower = event_file.follow()
         self._heat_marks: tuple[tuple[int, str], ...] | None = None
         self._classified: list[BoardRow] = []
+        self.charity_total: float | None = None
+        """The event's charity total from the results report (None without rules)."""
+        self.rows_seen = 0
+        """Journal rows folded so far (a page can tell it is up to date)."""
         self.poll()
         self._reclassify_if_heats_changed()
 
@@ -108,6 +112,7 @@ class BoardFeed:
         rows = self._follower.poll()
         if not rows:
             return False
+        self.rows_seen += len(rows)
         for row in rows:
             state = self._state_for(row.heat)
             self._states[row.heat], _ = apply(state, row.item())
@@ -134,6 +139,8 @@ class BoardFeed:
         if not self.event_file.event_definition().get("legs"):
             return []
         report = build_report(self.event_file)
+        charity = report.get("charity") or {}
+        self.charity_total = charity.get("total")
         numbers = self._numbers
         laps = {line["entry_no"]: line["laps"] for line in (report.get("charity") or {}).get(
             "lines", ())}
