@@ -13,8 +13,10 @@ part of the device string after ``carrera:``) picks the transport:
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any, ClassVar
 
 from slotrace.drivers_api import (
@@ -212,21 +214,45 @@ class CarreraDriver(Driver):
         return SimulatorServer(**options)
 
 
-def serial_ports() -> list[DiscoveredDevice]:
-    """Serial ports pyserial sees, USB adapters (the PC-Unit cable is one) first."""
+BY_ID_DIR = Path("/dev/serial/by-id")
+"""Where udev keeps stable names for USB serial adapters (Linux)."""
+
+
+def stable_names(by_id_dir: Path = BY_ID_DIR) -> dict[str, str]:
+    """Device path -> its stable ``/dev/serial/by-id/...`` name (empty where there are none).
+
+    A re-plugged adapter can come back as another ``/dev/ttyUSBn``; its by-id name stays.
+    """
+    names: dict[str, str] = {}
+    try:
+        entries = sorted(by_id_dir.iterdir())
+    except OSError:
+        return names
+    for entry in entries:
+        with contextlib.suppress(OSError):
+            names.setdefault(str(entry.resolve()), str(entry))
+    return names
+
+
+def serial_ports(by_id_dir: Path = BY_ID_DIR) -> list[DiscoveredDevice]:
+    """Serial ports pyserial sees, USB adapters (the PC-Unit cable is one) first; a port
+    with a stable ``/dev/serial/by-id`` name is listed under that name."""
     from serial.tools import list_ports
 
+    stable = stable_names(by_id_dir)
     usb, other = [], []
     for port in sorted(list_ports.comports(), key=lambda p: p.device):
+        path = stable.get(str(Path(port.device).resolve()), port.device)
+        also = f" = {port.device}" if path != port.device else ""
         if port.vid is not None:
             maker = port.manufacturer or f"USB {port.vid:04x}:{port.pid or 0:04x}"
             usb.append(
                 DiscoveredDevice(
-                    f"carrera:{port.device}", f"USB serial ({maker}) {port.description}"
+                    f"carrera:{path}", f"USB serial ({maker}) {port.description}{also}"
                 )
             )
         else:
-            other.append(DiscoveredDevice(f"carrera:{port.device}", "serial port (no USB adapter)"))
+            other.append(DiscoveredDevice(f"carrera:{path}", f"serial port (no USB adapter){also}"))
     return usb + other
 
 

@@ -3,7 +3,8 @@
 Accepts device paths (``/dev/ttyUSB0``), Windows ports (``COM3``) and every pyserial URL
 (``socket://127.0.0.1:7878`` for a simulator, ``rfc2217://host:port`` for a network serial
 server). Runs on pyserial-asyncio-fast in the caller's event loop (no threads), at
-19200 baud 8N1. pyserial and OS errors become `TransportError` with a message a club
+19200 baud 8N1, opened exclusively (a second program on the same port gets a clear
+error instead of stealing replies). pyserial and OS errors become `TransportError` with a message a club
 organiser can act on.
 """
 
@@ -65,7 +66,7 @@ def explain_open_error(url: str, exc: BaseException) -> str:
             "(Linux: `sudo usermod -aG dialout $USER`, then log in again) or close the other "
             "program using the port (Windows)"
         )
-    if number == errno.EBUSY or "busy" in lowered:
+    if number in (errno.EBUSY, errno.EAGAIN) or "busy" in lowered or "exclusively" in lowered:
         return f"{url} is in use by another program — close it (RaceApp, SmartRace, a terminal)"
     if "could not open port" not in lowered and isinstance(exc, ValueError):
         return f"{url} is not a serial port or pyserial URL pyserial understands: {text}"
@@ -97,7 +98,7 @@ class SerialTransport(Transport):
         await self.close()
         try:
             self._reader, self._writer = await serial_asyncio_fast.open_serial_connection(
-                url=self.url, baudrate=self.baudrate
+                url=self.url, baudrate=self.baudrate, exclusive=True
             )
         except (serial.SerialException, OSError, ValueError) as exc:
             raise TransportError(explain_open_error(self.url, exc)) from exc

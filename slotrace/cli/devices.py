@@ -18,6 +18,8 @@ devices each driver finds: serial ports (the Carrera PC-Unit cable is a USB seri
 and, when this machine has Bluetooth, control units advertising over Bluetooth LE.
 
 Pass one of the listed device strings to `slotrace record`, `slotrace open --device`, etc.
+On Linux a USB serial adapter is listed by its stable /dev/serial/by-id/... name, which
+stays the same when the cable is re-plugged (its /dev/ttyUSBn number may not).
 
 examples:
   slotrace devices                  list drivers, ports and BLE control units (3 s scan)
