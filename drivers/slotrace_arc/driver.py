@@ -223,6 +223,7 @@ class ArcDriver(Driver):
 
     async def _pump(self) -> None:
         writer = asyncio.get_running_loop().create_task(self._write_queued())
+        reading: asyncio.Future[Any] | None = None
         try:
             while True:
                 reading = asyncio.ensure_future(self.link.read())
@@ -234,6 +235,10 @@ class ArcDriver(Driver):
                 if writer in done:
                     writer.result()  # raises the TransportError that ended it
         finally:
+            if reading is not None:
+                reading.cancel()
+                if reading.done() and not reading.cancelled():
+                    reading.exception()  # retrieved: the link is closing anyway
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, TransportError):
                 await writer

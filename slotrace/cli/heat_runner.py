@@ -1,10 +1,10 @@
 """Provides the headless heat runner behind ``slotrace run``: driver -> journal -> engine -> text.
 
-`run_heat` opens (or resumes) one planned heat, connects the driver (or the driver's own
-simulator), journals race control's start and every driver event through the store's
-`LiveHeat` *before* the engine applies it, prints each lap as it happens and marks the heat
-finished when the engine says the session finished. If it stops early (Ctrl-C, a timeout, a
-lost device) the heat stays running in the event file and can be resumed.
+`run_heat` has the event core (`slotrace.raceday`) open (or resume) one planned heat,
+connects the driver (or the driver's own simulator), presses START once the core allows it
+and feeds every driver event through the core's `LiveHeat` (journal first, then engine);
+it prints each lap as it happens and marks the heat finished when the engine says so. If
+it stops early (Ctrl-C, a timeout, a lost device) the heat stays running and resumable.
 """
 
 from __future__ import annotations
@@ -17,19 +17,20 @@ from typing import Any
 
 from slotrace import engine
 from slotrace.drivers_api import (
-    Button,
+    DeviceRefused,
     Driver,
     LinkDown,
     LinkUp,
-    PressButton,
     Simulator,
+    StartLight,
+    StatusReport,
     load_driver,
     open_device,
 )
-from slotrace.engine import LapCompleted, SessionPhase, StartSequence
+from slotrace.engine import LapCompleted, SessionPhase
 from slotrace.errors import SlotraceError
-from slotrace.store import EventFile, PlannedHeat, PlannedHeatStatus
-from slotrace.store.replay import LiveHeat
+from slotrace.raceday import LiveHeat, continue_clock, open_heat, press_start, start_refusal
+from slotrace.store import EventFile, PlannedHeat
 
 SIM_BASE_LAP_S = 5.2
 SIM_LAP_STEP_S = 0.25
@@ -106,40 +107,24 @@ def _simulator(
     return simulator
 
 
-async def _connect(options: RunOptions, config: engine.SessionConfig, seed: int, leg: int = 0
-                   ) -> tuple[Driver, Simulator | None]:
+async def _connect(options: RunOptions, config: engine.SessionConfig, seed: int, leg: int,
+                   before_start: Callable[[Driver], None]) -> tuple[Driver, Simulator | None]:
     """The connected driver (and the simulator it talks to, if any)."""
     if not _is_sim(options.device):
         driver = open_device(options.device)
+        before_start(driver)
         await driver.start()
         return driver, None
     simulator = _simulator(options, config, seed, leg)
     target = await simulator.start()
     try:
         driver = load_driver(options.device.partition(":")[2] or "carrera").open(target)
+        before_start(driver)
         await driver.start()
     except BaseException:
         await simulator.stop()
         raise
     return driver, simulator
-
-
-def open_live_heat(event_file: EventFile, planned: PlannedHeat, laps: int | None) -> LiveHeat:
-    """Start planned heat ``planned`` (with ``laps`` if given) or resume it if it is running."""
-    if planned.status is PlannedHeatStatus.RUNNING and planned.heat_id is not None:
-        return LiveHeat.resume(event_file, planned.heat_id)
-    config = engine.SessionConfig.model_validate(planned.config)
-    if laps is not None:
-        config = config.model_copy(update={"laps": laps})
-        config = engine.SessionConfig.model_validate(config.model_dump())
-    return LiveHeat(event_file.start_planned_heat(planned.number, config), config)
-
-
-def _command(live: LiveHeat, command: Any) -> None:
-    """Journal and apply a race-control command stamped with the heat's current epoch."""
-    from dataclasses import replace
-
-    live.record(replace(command, epoch=live.recorder.current_epoch))
 
 
 async def run_heat(
@@ -151,35 +136,40 @@ async def run_heat(
 ) -> LiveHeat:
     """Run one planned heat until the engine finishes the session; returns the live heat.
 
-    Raises `HeatTimeoutError` (heat left running) when ``options.timeout_s`` runs out.
+    Opening, resuming and starting are the event core's (`slotrace.raceday`); this only
+    connects the driver, feeds it and prints. Raises `HeatTimeoutError` (heat left running)
+    when ``options.timeout_s`` runs out.
     """
-    live = open_live_heat(event_file, planned, options.laps)
-    heat_id = live.recorder.heat
-    driver, simulator = await _connect(options, live.config, seed=planned.number, leg=planned.leg)
+    opened = open_heat(event_file, laps=options.laps, number=planned.number)
+    if opened is None:
+        raise SlotraceError(f"planned heat {planned.number} has already run")
+    live = opened.live
+    heat_id = opened.heat.id
+    config = live.config
+    driver, simulator = await _connect(options, config, seed=planned.number, leg=planned.leg,
+                                       before_start=lambda d: continue_clock(
+                                           opened, d, options.author))
     try:
-        phase = live.state.phase
-        if phase is not SessionPhase.GRID:
-            say(f"  resuming heat {heat_id} ({phase.name.lower()})")
-        if phase is SessionPhase.GRID:
-            _command(live, StartSequence(reason="start sequence", author=options.author))
-        if phase is SessionPhase.GRID or (phase is SessionPhase.STARTING and simulator):
-            # a fresh simulator knows nothing of a countdown interrupted before lights-out
-            driver.send(PressButton(Button.START_ENTER))
-            driver.send(PressButton(Button.START_ENTER))
-        elif phase is SessionPhase.STARTING:
-            say("  the start was interrupted during the lights: press START on the control "
-                "unit if the countdown does not continue")
+        if opened.resumed:
+            say(f"  resuming heat {heat_id} ({live.state.phase.name.lower()})")
+        starting = live.state.phase is SessionPhase.GRID
         try:
             async with asyncio.timeout(options.timeout_s):
                 async for event in driver.events():
-                    for race_event in live.record(event):
+                    for race_event in live.offer(event):
                         if isinstance(race_event, LapCompleted):
                             say(_lap_line(race_event, planned, labels))
+                    if live.journal_problem:
+                        say(f"  JOURNAL WRITE FAILED (link marked down): {live.journal_problem}")
                     if isinstance(event, LinkDown):
                         say(f"  link down: {event.reason} (reconnecting)")
                     elif isinstance(event, LinkUp) and event.reconnects:
                         say("  link up again")
-                    if live.state.phase is SessionPhase.FINISHED:
+                    elif isinstance(event, DeviceRefused):
+                        say(f"  control unit refused {event.what}: {event.reason}")
+                    if starting and isinstance(event, StatusReport):
+                        starting = not _try_start(live, driver, options.author, say)
+                    if live.finished:
                         break
         except TimeoutError:
             raise HeatTimeoutError(
@@ -195,6 +185,17 @@ async def run_heat(
                 await simulator.stop()
     event_file.finish_heat(heat_id)
     return live
+
+
+def _try_start(live: LiveHeat, driver: Driver, author: str, say: Callable[[str], None]) -> bool:
+    """Start lights and countdown once the core allows START; True once pressed."""
+    if start_refusal(live) is not None:
+        return False
+    if live.state.start_light is not StartLight.OFF:
+        return True  # the control unit is already running its lights
+    press_start(live, driver, author)
+    press_start(live, driver, author)
+    return True
 
 
 def _lap_line(lap: LapCompleted, planned: PlannedHeat, labels: dict[int, str]) -> str:

@@ -58,6 +58,17 @@ class AbortStart(_Command):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LightsOut(_Command):
+    """Race control's own start countdown ended: the race starts now.
+
+    For drivers without hardware start lights (no `Capability.START_LIGHTS`): the core runs
+    the countdown itself after `StartSequence` and journals this at lights-out. With hardware
+    lights the control unit's own GO starts the race and this is not needed (it is ignored
+    unless the session is on the grid or starting).
+    """
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Suspend(_Command):
     """Track call: the race is suspended (laps not counted, clock paused if configured)."""
 
@@ -153,6 +164,7 @@ CarDecision = TimePenalty | LapPenalty | StopAndGo | Disqualify | Warning | AddL
 
 RaceControl = (
     StartSequence
+    | LightsOut
     | AbortStart
     | Suspend
     | Resume

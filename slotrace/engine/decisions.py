@@ -14,6 +14,7 @@ from slotrace.engine.control import (
     Disqualify,
     EndSession,
     LapPenalty,
+    LightsOut,
     PaceCar,
     RaceControl,
     RemoveLap,
@@ -26,7 +27,12 @@ from slotrace.engine.control import (
     Warning,
     YellowFlag,
 )
-from slotrace.engine.race_events import DecisionLogged, FalseStart, SessionFinished
+from slotrace.engine.race_events import (
+    DecisionLogged,
+    FalseStart,
+    SessionFinished,
+    SessionStarted,
+)
 from slotrace.engine.state import (
     Alert,
     AlertKind,
@@ -164,6 +170,12 @@ def on_control(state: RaceState, command: RaceControl, out: Out) -> RaceState:
     if isinstance(command, StartSequence):
         if phase is SessionPhase.GRID:
             return begin_start(state)
+        return state
+    if isinstance(command, LightsOut):
+        if phase in (SessionPhase.GRID, SessionPhase.STARTING):
+            if out is not None:
+                out.append(SessionStarted())
+            return state._replace(phase=SessionPhase.RUNNING, clock=session_clock.start_pending())
         return state
     if isinstance(command, AbortStart):
         return state._replace(phase=SessionPhase.GRID) if phase is SessionPhase.STARTING else state
