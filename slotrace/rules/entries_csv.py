@@ -55,7 +55,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "category": ("cat",),
     "body_colour": ("body_color", "colour", "color", "body_colour_s"),
     "entry_no": ("entry", "entry_number", "entry_nr"),
-    "race_number": ("number", "race_no", "race_nr", "start_number", "car_number"),
+    "race_number": ("number", "race_no", "race_nr", "start_number", "car_number", "race", "no",
+                    "nr", "num"),
     "ladies_crew": ("ladies", "ladies_cup"),
     "team": ("club",),
     "supercharged": ("supercharger", "compressor", "blower"),
@@ -134,7 +135,7 @@ def _columns(header: list[str], line: int, problems: list[Problem], warnings: li
     columns: list[_Column] = []
     seen: dict[str, str] = {}
     for index, heading in enumerate(h.strip().lstrip("\ufeff") for h in header):
-        key = header_key(heading)
+        key = header_key(heading.replace("#", " number "))  # '#', 'Race #' -> race number
         name = ALIASES.get(key)
         where = f"row {line} column {heading!r}"
         if not key:

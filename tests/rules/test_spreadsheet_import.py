@@ -56,6 +56,10 @@ def test_tab_file_as_libreoffice_saves_it_and_an_excel_sep_line():
         [*ROW, '"left;right"']) + "\n", "s.csv")
     assert sep.delimiter is Delimiter.SEMICOLON
     assert sep.entries[0].car.number_positions == frozenset({"left", "right"})
+    for heading in ("#", "Race #", "No.", "Start number"):
+        numbered = read_entries_csv(f"{heads},{heading}\n".replace("\t", ",") + ",".join(
+            [*ROW, '"left,right"', "722"]), "n.csv")
+        assert numbered.entries[0].race_number == 722, heading
 
 
 def test_a_file_that_reads_as_one_column_says_so():
