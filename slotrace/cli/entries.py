@@ -56,7 +56,7 @@ def run_import(args: argparse.Namespace) -> int:
         raise SlotraceError(f"{args.csv}: no such entries file")
     read = load_entries_csv(args.csv)
     entries = list(read.entries)
-    with EventFile.open(args.event) as event_file:
+    with EventFile.open(args.event, writer="slotrace entries import") as event_file:
         event_file.set_entries(entries)
     for warning in read.warnings:
         print(f"note: {warning}")

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         changes["rules_mode"] = RulesMode(args.rules_mode)
     if changes:
         event = event.model_copy(update=changes)
-    with EventFile.create(args.file, event, name=event.name) as event_file:
+    with EventFile.create(args.file, event, name=event.name, writer="slotrace new") as event_file:
         for number, leg in enumerate(event.legs, start=1):  # stage N = leg N
             event_file.set_stage(number, leg.name, leg)
         print(

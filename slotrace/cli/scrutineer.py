@@ -129,7 +129,7 @@ def _record(args: argparse.Namespace, verdicts: Any) -> None:
         raise SlotraceError("--record needs an event file, not a CSV")
     from slotrace.store import EventFile
 
-    with EventFile.open(args.source) as event_file:
+    with EventFile.open(args.source, writer="slotrace scrutineer --record") as event_file:
         for v in verdicts:
             if not v.findings:
                 event_file.add_verdict(v.entry_no, "OK", "pass", "passed every check", args.by)

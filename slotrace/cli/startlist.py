@@ -95,7 +95,7 @@ def _save(args: argparse.Namespace, start: StartList) -> None:
 
     if args.source.suffix.lower() == ".csv":
         raise SlotraceError("--save needs an event file, not a CSV")
-    with EventFile.open(args.source) as event_file:
+    with EventFile.open(args.source, writer="slotrace startlist --save") as event_file:
         ran = event_file.heats()
         if ran and not args.force:
             raise SlotraceError(

@@ -2,8 +2,10 @@
 
 Public API (see `slotrace.store.eventfile` for a worked example):
 
-* `EventFile.create(path, event, name=...)`, `EventFile.open(path, read_only=False)`;
-  read-only opens use SQLite ``mode=ro`` and can never write.
+* `EventFile.create(path, event, name=..., writer=...)`, `EventFile.open(path, read_only=False,
+  writer="slotrace run")`; a writable open holds the writer lock (`FILE.lock`, see
+  `slotrace.store.lock`) until ``close`` and raises `EventFileLockedError` naming the holder
+  if another process writes; read-only opens use SQLite ``mode=ro``, never lock, never write.
 * Contents: `EventFile.event_definition`, `set_entries` / `entries`, `set_race_numbers`
   (keeps verdicts), `add_verdict` / `verdicts`, `set_stage` / `stages`, `save_snapshot` /
   `latest_snapshot`, `stewards_log`.
@@ -41,6 +43,7 @@ from slotrace.store.errors import (
 )
 from slotrace.store.eventfile import EventFile, HeatInfo, HeatStatus, StewardsLogRow
 from slotrace.store.journal import HeatRecorder, JournalEntry, JournalFollower
+from slotrace.store.lock import EventFileLockedError, LockHolder, current_holder, lock_path
 from slotrace.store.planned import (
     HeatPlanLockedError,
     PlannedHeat,
@@ -56,12 +59,14 @@ __all__ = [
     "EventFileBusyError",
     "EventFileError",
     "EventFileExistsError",
+    "EventFileLockedError",
     "HeatInfo",
     "HeatPlanLockedError",
     "HeatRecorder",
     "HeatStatus",
     "JournalEntry",
     "JournalFollower",
+    "LockHolder",
     "NewerSchemaError",
     "NotAnEventFileError",
     "PlannedHeat",
@@ -72,4 +77,6 @@ __all__ = [
     "StorageFullError",
     "Synchronous",
     "UnknownHeatError",
+    "current_holder",
+    "lock_path",
 ]

@@ -61,7 +61,10 @@ def translate(path: Path, exc: sqlite3.Error, doing: str) -> EventFileError:
         return NotAnEventFileError(path, "is not a slotrace event file (not an SQLite database)")
     if name.startswith("SQLITE_CORRUPT") or "malformed" in text:
         return CorruptEventFileError(
-            path, f"the file is damaged ({text}) while {doing}; restore it from a backup copy"
+            path,
+            f"the file is damaged ({text}) while {doing}; nothing more was written. Restore "
+            f"your latest backup copy, or rescue what is readable with `sqlite3 {path} "
+            ".recover | sqlite3 rescued.slotrace`",
         )
     if name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text:
         return ReadOnlyEventFileError(

@@ -41,6 +41,7 @@ from slotrace.store import connection, schema
 from slotrace.store.connection import OpenMode, Synchronous, sqlite_errors
 from slotrace.store.contents import EventContents, _json_data, _now
 from slotrace.store.errors import (
+    CorruptEventFileError,
     EventFileError,
     EventFileExistsError,
     ReadOnlyEventFileError,
@@ -53,7 +54,11 @@ from slotrace.store.journal import (
     WallClock,
     read_journal,
 )
+from slotrace.store.lock import WriterLock
 from slotrace.store.planned import PlannedHeats
+
+DEFAULT_WRITER = "slotrace"
+"""The program named in the writer lock when a caller does not say which it is."""
 
 
 class HeatStatus(StrEnum):
@@ -110,11 +115,13 @@ class EventFile(EventContents, PlannedHeats):
         *,
         read_only: bool,
         wall_clock: WallClock = time.time,
+        lock: WriterLock | None = None,
     ) -> None:
         self._conn = conn
         self.path = path
         self.read_only = read_only
         self._wall_clock = wall_clock
+        self._lock = lock
 
     # -- opening -----------------------------------------------------------------------
 
@@ -126,8 +133,14 @@ class EventFile(EventContents, PlannedHeats):
         *,
         name: str | None = None,
         synchronous: Synchronous = Synchronous.FULL,
+        writer: str = DEFAULT_WRITER,
+        meta: Mapping[str, Any] | None = None,
     ) -> EventFile:
         """Create a new event file holding ``event`` (the rules' Event model or JSON data).
+
+        ``meta`` adds JSON values to the file's ``meta`` table in the same transaction
+        (e.g. the resolved track, see `EventFile.track`). The new file is returned open for
+        writing, with its writer lock held by ``writer``.
 
         The file is built under a temporary name and moved into place only when complete,
         so a failure never leaves a half-made file. Refuses to overwrite an existing file.
@@ -148,6 +161,11 @@ class EventFile(EventContents, PlannedHeats):
                         (name, json.dumps(definition), _now()),
                     )
                     conn.execute("INSERT INTO meta (key, value) VALUES ('created_by', 'slotrace')")
+                    for key, value in (meta or {}).items():
+                        conn.execute(
+                            "INSERT INTO meta (key, value) VALUES (?, ?)",
+                            (key, json.dumps(_json_data(value))),
+                        )
             finally:
                 conn.close()
             try:
@@ -163,7 +181,7 @@ class EventFile(EventContents, PlannedHeats):
         finally:
             for leftover in (temp, Path(f"{temp}-wal"), Path(f"{temp}-shm")):
                 leftover.unlink(missing_ok=True)
-        return cls.open(path, synchronous=synchronous)
+        return cls.open(path, synchronous=synchronous, writer=writer)
 
     @classmethod
     def open(
@@ -173,25 +191,61 @@ class EventFile(EventContents, PlannedHeats):
         read_only: bool = False,
         synchronous: Synchronous = Synchronous.FULL,
         wall_clock: WallClock = time.time,
+        writer: str = DEFAULT_WRITER,
     ) -> EventFile:
         """Open an existing event file; ``read_only=True`` uses SQLite ``mode=ro``.
 
-        A writable open migrates an older file forward. Raises `NotAnEventFileError`,
+        A writable open first takes the writer lock in the name of ``writer`` (the program,
+        e.g. "slotrace run"; `EventFileLockedError` names the holder if another process has
+        it), then checks the file (``quick_check``) and migrates an older file forward. A
+        read-only open never locks and is never blocked. Raises `NotAnEventFileError`,
         `CorruptEventFileError`, `NewerSchemaError` or another `EventFileError`.
         """
         path = Path(path)
-        mode = OpenMode.READ_ONLY if read_only else OpenMode.READ_WRITE
-        conn = connection.connect(path, mode, synchronous)
-        ef = cls(conn, path, read_only=read_only, wall_clock=wall_clock)
+        if read_only:
+            conn = connection.connect(path, OpenMode.READ_ONLY, synchronous)
+            ef = cls(conn, path, read_only=True, wall_clock=wall_clock)
+            try:
+                ef.name  # noqa: B018 - reads a page of the file: corrupt files fail here
+            except BaseException:
+                conn.close()
+                raise
+            return ef
+        if not path.is_file():
+            connection.connect(path, OpenMode.READ_WRITE, synchronous)  # raises: names why
+        lock = WriterLock.acquire(path, writer)
         try:
-            ef.name  # noqa: B018 - reads a page of the file: corrupt files fail here
+            conn = connection.connect(path, OpenMode.READ_WRITE, synchronous)
+            ef = cls(conn, path, read_only=False, wall_clock=wall_clock, lock=lock)
         except BaseException:
-            conn.close()
+            lock.release()
+            raise
+        try:
+            ef.check_before_writing()
+        except BaseException:
+            ef.close()
             raise
         return ef
 
+    def check_before_writing(self) -> None:
+        """Refuse to write into a damaged file (`CorruptEventFileError` says how to recover)."""
+        try:
+            self.name  # noqa: B018 - reads a page of the file
+            self.quick_check()
+        except CorruptEventFileError as exc:
+            raise CorruptEventFileError(
+                self.path,
+                f"{exc.args[0].removeprefix(f'{self.path}: ')}. Nothing was written. "
+                f"Restore your latest backup copy, or rescue what is readable with "
+                f"`sqlite3 {self.path} .recover | sqlite3 rescued.slotrace` and open "
+                "rescued.slotrace",
+            ) from exc
+
     def close(self) -> None:
         self._conn.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> EventFile:
         return self
@@ -298,13 +352,14 @@ class EventFile(EventContents, PlannedHeats):
     def resume_heat(self, heat_id: int) -> HeatRecorder:
         """Continue a running heat after a restart; the recorder carries the epoch over.
 
-        Driver events recorded from now on get ``epoch + last_epoch + 1``, so device times
-        from before the restart are never subtracted from times after it.
+        Driver events are stored exactly as the driver reports them: the epoch changes only
+        when the driver (or the event core, for a driver that cannot continue the control
+        unit's clock) journals an ``EpochStarted``. The resume is logged in ``heat_resumes``.
         """
         heat = self.heat(heat_id)
         if heat.status is not HeatStatus.RUNNING:
             raise EventFileError(self.path, f"heat {heat_id} is {heat.status}; cannot resume")
-        offset = self.last_epoch(heat_id) + 1
+        epoch = self.last_epoch(heat_id)
         after = self.last_seq(heat_id)
         self._write(
             "resuming a heat",
@@ -312,17 +367,15 @@ class EventFile(EventContents, PlannedHeats):
                 (
                     "INSERT INTO heat_resumes (heat, resumed_at, after_seq, epoch_offset)"
                     " VALUES (?, ?, ?, ?)",
-                    (heat_id, _now(), after, offset),
+                    (heat_id, _now(), after, 0),
                 ),
-                ("UPDATE heats SET epoch_offset = ? WHERE id = ?", (offset, heat_id)),
             ],
         )
         recorder = HeatRecorder(
             self._conn,
             self.path,
             heat_id,
-            epoch_offset=offset,
-            current_epoch=offset,
+            current_epoch=epoch,
             wall_clock=self._wall_clock,
         )
         recorder.last_seq = after
