@@ -1,10 +1,9 @@
-"""Shared pytest configuration: Hypothesis profiles and the opt-in hardware flag."""
+"""Shared pytest configuration: Hypothesis profiles (the opt-in hardware flag is the kit's plugin)."""
 
 from __future__ import annotations
 
 import os
 
-import pytest
 from hypothesis import HealthCheck, settings
 
 # "dev" keeps local runs quick; CI=true selects "ci" (a few more examples, no deadline
@@ -17,26 +16,5 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--hardware",
-        metavar="DEVICE",
-        default=None,
-        help="run hardware tests against a real control unit, e.g. carrera:/dev/ttyUSB0",
-    )
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--hardware"):
-        return
-    skip = pytest.mark.skip(reason="needs a control unit: run with --hardware DEVICE")
-    for item in items:
-        if "hardware" in item.keywords:
-            item.add_marker(skip)
-
-
-@pytest.fixture
-def hardware_device(request: pytest.FixtureRequest) -> str:
-    """The device string given with --hardware."""
-    return request.config.getoption("--hardware")
+# --hardware DEVICE, the hardware marker and the hardware_device fixture come from the
+# conformance kit's pytest plugin (slotrace.drivers_api.conformance.plugin, entry point pytest11).
