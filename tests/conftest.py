@@ -1,4 +1,4 @@
-"""Shared pytest configuration: Hypothesis profiles (the opt-in hardware flag is the kit's plugin)."""
+"""Shared pytest configuration: Hypothesis profiles (--hardware is the kit's plugin)."""
 
 from __future__ import annotations
 

@@ -87,6 +87,7 @@ class Harness(abc.ABC):
 
     async def begin(self, driver: Driver) -> None:
         """Make the cars run (e.g. press START). Default: nothing needed."""
+        return None
 
     @abc.abstractmethod
     def model_ms(self) -> float:
@@ -110,6 +111,7 @@ class Harness(abc.ABC):
 
     async def close(self) -> None:
         """Stop the simulator."""
+        return None
 
     def exercise(self, capability: Capability) -> DriverCommand | None:
         """A command exercising ``capability`` (None: the capability has no command)."""
