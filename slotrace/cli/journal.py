@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from slotrace.store import EventFile
+from slotrace.store.outputs import check_target, write_output
 
 EPILOG = """\
 examples:
@@ -46,6 +47,8 @@ def _received(wall_ms: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.output is not None:
+        check_target(args.output, protected=[args.file])
     with EventFile.open(args.file, read_only=True) as event_file:
         if args.heat is None:
             for heat in event_file.heats():
@@ -61,6 +64,6 @@ def run(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
     else:
-        args.output.write_text(text, encoding="utf-8")
+        write_output(args.output, text, protected=[args.file])
         print(f"wrote {len(lines)} records of heat {args.heat} to {args.output}", file=sys.stderr)
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 import time
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from slotrace.drivers_api import Button, LinkStats, PressButton, open_device, to_record
-from slotrace.errors import SlotraceError
+from slotrace.store.outputs import atomic_output, check_target
 
 HELP_TEXT = """\
 Connect to a control unit and write every event the driver reports -- car crossings,
@@ -82,10 +83,7 @@ def run_record(args: argparse.Namespace) -> int:
     if str(args.output) == "-":
         stats, elapsed, count = asyncio.run(_record(driver, args, sys.stdout))
     else:
-        if args.output.parent and not args.output.parent.is_dir():
-            raise SlotraceError(
-                f"cannot write {args.output}: folder {args.output.parent} does not exist"
-            )
+        check_target(args.output)  # refused before connecting: event files, folders...
         stats, elapsed, count = asyncio.run(_record(driver, args, None))
     print(link_summary(stats, elapsed, count), file=sys.stderr)
     return 0
@@ -98,8 +96,10 @@ async def _record(
     began = time.monotonic()
     count = 0
     try:
-        out = stream if stream is not None else args.output.open("w", encoding="utf-8")
-        try:
+        with contextlib.ExitStack() as closing:
+            out = stream if stream is not None else closing.enter_context(
+                atomic_output(args.output)  # complete file renamed into place at the end
+            )
             if args.start:
                 driver.send(PressButton(Button.START_ENTER))
                 driver.send(PressButton(Button.START_ENTER))
@@ -114,9 +114,6 @@ async def _record(
                         count += 1
             except TimeoutError:
                 pass
-        finally:
-            if stream is None:
-                out.close()
     finally:
         elapsed = time.monotonic() - began
         await driver.close()

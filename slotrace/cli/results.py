@@ -9,6 +9,7 @@ from typing import Any
 
 from slotrace.store import EventFile
 from slotrace.store.export_formats import to_csv, to_html, to_json
+from slotrace.store.outputs import check_target, write_output
 from slotrace.store.results import build_report
 
 EPILOG = """\
@@ -42,12 +43,14 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.output is not None:
+        check_target(args.output, protected=[args.file])  # refuse before the long export
     with EventFile.open(args.file, read_only=True) as event_file:
         report = build_report(event_file, stage=args.stage)
     text = RENDERERS[args.format](report)
     if args.output is None:
         sys.stdout.write(text)
     else:
-        args.output.write_text(text, encoding="utf-8")
+        write_output(args.output, text, protected=[args.file])
         print(f"wrote {args.format} results to {args.output}", file=sys.stderr)
     return 0
