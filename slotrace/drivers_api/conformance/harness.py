@@ -69,12 +69,15 @@ class Harness(abc.ABC):
         bad_devices: device strings the driver must refuse with `DeviceStringError`.
         unreachable_device: a well-formed device string nothing answers at.
         timeout: real seconds any one wait may take.
+        compare_epochs: the simulator's truth numbers epochs as the driver must (else only
+            car, sensor and device time are compared).
     """
 
     name: str
     bad_devices: tuple[str, ...] = ()
     unreachable_device: str | None = None
     timeout: float = 30.0
+    compare_epochs: bool = True
 
     @property
     def driver_class(self) -> type[Driver]:
