@@ -7,8 +7,8 @@ Public API (see `slotrace.store.eventfile` for a worked example):
   `slotrace.store.lock`) until ``close`` and raises `EventFileLockedError` naming the holder
   if another process writes; read-only opens use SQLite ``mode=ro``, never lock, never write.
 * Contents: `EventFile.event_definition`, `set_entries` / `entries`, `set_race_numbers`
-  (keeps verdicts), `add_verdict` / `verdicts`, `set_stage` / `stages`, `save_snapshot` /
-  `latest_snapshot`, `stewards_log`.
+  (keeps verdicts), `add_verdict` / `verdicts`, `set_stage` / `stages`, `stewards_log`,
+  `track()`; entry and heat decisions (slotrace.store.decisions).
 * Heats: `start_heat(name, config, stage=, cars=) -> HeatRecorder`, `heats()`, `heat(id)`,
   `heat_in_progress()`, `resume_heat(id) -> HeatRecorder` (epoch carried over),
   `finish_heat(id)`.
@@ -22,7 +22,7 @@ Public API (see `slotrace.store.eventfile` for a worked example):
   `HeatPlanLockedError` when re-planning is refused.
 * Journal: `HeatRecorder.append(item) -> (seq, stored_item)` is durable on return (commit
   with ``synchronous=FULL``); apply ``stored_item`` to the engine and show it only after.
-  `journal(heat)`, `changes_since(seq)`, `last_seq()`, `data_version()`,
+  `journal(heat)`, `last_seq()`, `data_version()`,
   `follow() -> JournalFollower` (``poll()`` for the spectator board).
 * Replay: `slotrace.store.replay.replay_heat(event_file, heat_id) -> RaceState`.
 
@@ -30,6 +30,14 @@ The durability promise is written down in docs/durability.md.
 """
 
 from slotrace.store.connection import Synchronous
+from slotrace.store.decisions import (
+    EntriesLockedError,
+    EntryAction,
+    EntryDecision,
+    EntryStanding,
+    HeatAction,
+    HeatDecision,
+)
 from slotrace.store.errors import (
     CorruptEventFileError,
     EventFileBusyError,
@@ -55,11 +63,17 @@ from slotrace.store.schema import SCHEMA_VERSION
 __all__ = [
     "SCHEMA_VERSION",
     "CorruptEventFileError",
+    "EntriesLockedError",
+    "EntryAction",
+    "EntryDecision",
+    "EntryStanding",
     "EventFile",
     "EventFileBusyError",
     "EventFileError",
     "EventFileExistsError",
     "EventFileLockedError",
+    "HeatAction",
+    "HeatDecision",
     "HeatInfo",
     "HeatPlanLockedError",
     "HeatRecorder",

@@ -1,4 +1,4 @@
-"""Provides the event file's contents other than heats: event, entries, verdicts, stages, snapshots.
+"""Provides the event file's contents other than heats: event, entries, verdicts, stages.
 
 `EventContents` is the base of `slotrace.store.eventfile.EventFile`; it holds the
 connection helpers (one transaction per write, errors naming the file) and the accessors
@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slotrace.store.connection import sqlite_errors
 from slotrace.store.errors import EventFileError, ReadOnlyEventFileError
@@ -38,6 +38,10 @@ class EventContents:
     _conn: sqlite3.Connection
     path: Path
     read_only: bool
+
+    if TYPE_CHECKING:
+
+        def refuse_replacing_entries(self) -> None: ...  # slotrace.store.decisions
 
     def _writable(self, doing: str) -> None:
         if self.read_only:
@@ -78,22 +82,18 @@ class EventContents:
         rows = self._query("reading the event", "SELECT definition FROM event WHERE id = 1")
         return json.loads(rows[0][0])
 
-    def set_event_definition(self, event: Any) -> None:
-        """Replace the event definition (the rules' Event model or its JSON data)."""
-        data = _json_data(event)
-        self._write(
-            "saving the event",
-            [("UPDATE event SET definition = ? WHERE id = 1", (json.dumps(data),))],
-        )
-
     # -- entries and verdicts ----------------------------------------------------------
 
     def set_entries(self, entries: Sequence[Any]) -> None:
         """Replace the entry list (rules Entry models or their data); all or nothing.
 
+        Refused (`EntriesLockedError`) once anything is recorded (heats, verdicts, a heat
+        plan, decisions): use `add_entries`, `update_entries` and `decide_entry` then.
+
         Each entry needs a unique integer ``entry_no``; ``race_number`` may be missing (None)
         until the start list assigns it, but two entries never share one.
         """
+        self.refuse_replacing_entries()
         statements: list[tuple[str, Sequence[Any]]] = [("DELETE FROM entries", ())]
         seen_entry: set[int] = set()
         seen_number: set[int] = set()
@@ -202,34 +202,6 @@ class EventContents:
             "reading stages", "SELECT number, name, definition FROM stages ORDER BY number"
         )
         return [{"number": n, "name": name, "definition": json.loads(d)} for n, name, d in rows]
-
-    # -- result snapshots --------------------------------------------------------------
-
-    def save_snapshot(self, heat_id: int, upto_seq: int, standings: Any) -> None:
-        """Keep a projection of a heat's results (JSON data), folded up to ``upto_seq``.
-
-        Snapshots are a cache for quick display: the journal stays the source of truth.
-        """
-        self._write(
-            "saving a result snapshot",
-            [
-                (
-                    "INSERT INTO result_snapshots (heat, upto_seq, created_at, standings)"
-                    " VALUES (?, ?, ?, ?)",
-                    (heat_id, upto_seq, _now(), json.dumps(standings)),
-                )
-            ],
-        )
-
-    def latest_snapshot(self, heat_id: int) -> tuple[int, Any] | None:
-        """``(upto_seq, standings)`` of the newest snapshot of a heat, or None."""
-        rows = self._query(
-            "reading result snapshots",
-            "SELECT upto_seq, standings FROM result_snapshots WHERE heat = ?"
-            " ORDER BY id DESC LIMIT 1",
-            (heat_id,),
-        )
-        return (rows[0][0], json.loads(rows[0][1])) if rows else None
 
     def quick_check(self) -> None:
         """Run SQLite's ``quick_check``; raises `CorruptEventFileError` if the file is damaged."""

@@ -40,6 +40,7 @@ from typing import Any
 from slotrace.store import connection, schema
 from slotrace.store.connection import OpenMode, Synchronous, sqlite_errors
 from slotrace.store.contents import EventContents, _json_data, _now
+from slotrace.store.decisions import EventDecisions
 from slotrace.store.errors import (
     CorruptEventFileError,
     EventFileError,
@@ -105,7 +106,7 @@ class StewardsLogRow:
     author: str
 
 
-class EventFile(EventContents, PlannedHeats):
+class EventFile(EventContents, PlannedHeats, EventDecisions):
     """An open event file. Use `create` or `open`, and `close` (or ``with``) when done."""
 
     def __init__(
@@ -402,10 +403,6 @@ class EventFile(EventContents, PlannedHeats):
         """Committed journal rows in order (of one heat, and up to a seq, if given)."""
         return read_journal(self._conn, self.path, heat=heat, upto_seq=upto_seq)
 
-    def changes_since(self, seq: int, heat: int | None = None) -> list[JournalEntry]:
-        """Rows committed after ``seq`` (for a board that remembers the last seq it drew)."""
-        return list(read_journal(self._conn, self.path, heat=heat, after_seq=seq))
-
     def last_seq(self, heat: int | None = None) -> int:
         """The highest committed seq (of one heat), 0 if none."""
         if heat is None:
@@ -423,6 +420,20 @@ class EventFile(EventContents, PlannedHeats):
     def follow(self, heat: int | None = None, after_seq: int = 0) -> JournalFollower:
         """A follower whose ``poll()`` returns rows committed since its last poll."""
         return JournalFollower(self._conn, self.path, heat=heat, after_seq=after_seq)
+
+    def track(self) -> Any:
+        """The event's track (rules ``Track``): the copy stored in the file at ``new``.
+
+        Files made before tracks were stored fall back to loading the track by the name the
+        event definition gives (a shipped track or a path), as they always did.
+        """
+        from slotrace.rules import files
+        from slotrace.rules.model import Track
+
+        rows = self._query("reading the track", "SELECT value FROM meta WHERE key = 'track'")
+        if rows:
+            return Track.model_validate(json.loads(rows[0][0]))
+        return files.load_track(self.event_definition()["track"])
 
     def stewards_log(self, heat: int | None = None) -> list[StewardsLogRow]:
         sql = "SELECT seq, heat, wall_ms, action, car, reason, author FROM stewards_log"

@@ -139,7 +139,36 @@ V3 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3)
+V4 = Migration(
+    version=4,
+    summary="stewards' decisions on entries (withdraw, reinstate, non-starter, car swap) and "
+    "on heats (void, reopen), each with a reason and an author; result snapshots dropped "
+    "(nothing read them: results are always replayed from the journal)",
+    statements=(
+        """CREATE TABLE entry_decisions (
+            id         INTEGER PRIMARY KEY,    -- order of the decisions
+            entry_no   INTEGER NOT NULL REFERENCES entries(entry_no),
+            action     TEXT NOT NULL,          -- slotrace.store.decisions.EntryAction
+            leg        INTEGER,                -- for a non-starter: the leg (None: the event)
+            detail     TEXT NOT NULL,          -- JSON: e.g. the old and new car of a swap
+            reason     TEXT NOT NULL,
+            author     TEXT NOT NULL,
+            decided_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX entry_decisions_by_entry ON entry_decisions(entry_no, id)",
+        """CREATE TABLE heat_decisions (
+            id         INTEGER PRIMARY KEY,
+            heat       INTEGER NOT NULL REFERENCES heats(id),
+            action     TEXT NOT NULL,          -- slotrace.store.decisions.HeatAction
+            reason     TEXT NOT NULL,
+            author     TEXT NOT NULL,
+            decided_at TEXT NOT NULL
+        )""",
+        "DROP TABLE result_snapshots",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3, V4)
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 
