@@ -47,6 +47,11 @@ logger = logging.getLogger(__name__)
 BAUDRATE = 19200
 BITS_PER_CHAR = 10
 """8N1: start bit, 8 data bits, stop bit."""
+REPLY_LINE_EXTRA_CHARS = 3
+"""Line time a reply costs beyond its own bytes and ``$``: field measurements put a timer
+reply at 16 characters, a 16-byte status at 20 and an 18-byte status at 22 (reference
+§8.x), three more than the frame plus ``$``. Pacing charges that, so a paced simulator
+allows 83.5 status polls/s at 19200 baud like the hardware, not 96."""
 PTY_LINK_NAME = "carrera-cu"
 PTY_DRAIN_TIMEOUT_S = 1.0
 """How long a hang-up waits for the client to read the last reply off the pty."""
@@ -377,7 +382,9 @@ class SimulatorServer(Simulator):
                 return
             wire = link.connection.frame_reply(reply)
             if self.pace:
-                deadline = self.wire.reply_deadline(len(wire), self._clock())
+                deadline = self.wire.reply_deadline(
+                    len(wire) + REPLY_LINE_EXTRA_CHARS, self._clock()
+                )
                 delay = deadline - self._clock()
                 if delay > 0:
                     await asyncio.sleep(delay)
