@@ -125,18 +125,21 @@ class DriverConformance(ReadOnlyConformance):
         try:
             async with collect_events(driver) as events:
                 await wait_for(lambda: events, harness.timeout, "the first LinkUp")
+                sent = 0
                 for flag in Capability:
                     command = harness.exercise(flag)
                     if command is None or flag is Capability.NONE:
                         continue
                     if flag in caps:
                         driver.send(command)
+                        sent += 1
                     elif flag not in _SHARED_COMMANDS_WITH(caps):
                         with pytest.raises(LocalProtocolError):
                             driver.send(command)
-                await wait_for(
-                    lambda: driver.stats.commands_sent > 0, harness.timeout, "a command written"
-                )
+                if sent:
+                    await wait_for(
+                        lambda: driver.stats.commands_sent > 0, harness.timeout, "a command sent"
+                    )
                 assert not any(isinstance(e, LinkDown) for e in events)
         finally:
             await harness.close()
