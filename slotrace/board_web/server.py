@@ -166,7 +166,8 @@ def run_server(server: BoardServer, host: str, port: int,
     app = server.app()
     app.on_startup.append(started)
     try:
-        web.run_app(app, host=host, port=port, print=None, handle_signals=True)
+        web.run_app(app, host=host, port=port, print=None, handle_signals=True,
+                    shutdown_timeout=1.0)
     except OSError as exc:
         raise SlotraceError(f"cannot serve the web board on {host}:{port}: {exc.strerror}"
                             ) from None
