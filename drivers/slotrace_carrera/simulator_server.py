@@ -270,6 +270,10 @@ class SimulatorServer(Simulator):
         """Model time now."""
         return (self._clock() - self._t0) * 1000.0 * self.speedup
 
+    def driver_options(self) -> dict[str, Any]:
+        """The driver must know the simulated clock runs ``speedup`` times wall time."""
+        return {"clock_rate": 1000.0 * self.speedup}
+
     async def start(self) -> str:
         """Start serving; return ``socket://HOST:PORT`` or the pty's stable path."""
         self._t0 = self._clock()

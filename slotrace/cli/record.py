@@ -65,6 +65,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="press START twice after connecting, so the start lights run and a race begins",
     )
+    parser.add_argument(
+        "--sim-speedup",
+        type=_positive_float,
+        default=None,
+        metavar="X",
+        help="the device is a simulator started with --speedup X: its clock runs X times "
+        "wall time, which the driver's plausibility checks must allow for",
+    )
     parser.set_defaults(handler=run_record)
 
 
@@ -79,7 +87,8 @@ def _positive_float(text: str) -> float:
 
 
 def run_record(args: argparse.Namespace) -> int:
-    driver = open_device(args.device)  # bad device strings fail before any file is touched
+    options = {"clock_rate": 1000.0 * args.sim_speedup} if args.sim_speedup else {}
+    driver = open_device(args.device, **options)  # bad device strings fail before any file
     if str(args.output) == "-":
         stats, elapsed, count = asyncio.run(_record(driver, args, sys.stdout))
     else:

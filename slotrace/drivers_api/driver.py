@@ -87,6 +87,11 @@ class Simulator(abc.ABC):
     async def stop(self) -> None:
         """Stop serving and release sockets / ptys."""
 
+    def driver_options(self) -> dict[str, Any]:
+        """Options to pass to the driver's ``open`` with the target (e.g. how fast a sped-up
+        simulator's clock runs, so the driver's plausibility checks accept it). Default: none."""
+        return {}
+
 
 class Driver(abc.ABC):
     """One link to one control unit."""

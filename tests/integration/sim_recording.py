@@ -32,7 +32,7 @@ async def record_sim_race(out: Path, *, seconds: float, speedup: float, seed: in
     try:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "slotrace", "record", f"carrera:{target}", "--start",
-            "--seconds", str(seconds), "-o", str(out),
+            "--seconds", str(seconds), "-o", str(out), "--sim-speedup", str(speedup),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=seconds + 30)
