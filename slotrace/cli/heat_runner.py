@@ -118,7 +118,9 @@ async def _connect(options: RunOptions, config: engine.SessionConfig, seed: int,
     simulator = _simulator(options, config, seed, leg)
     target = await simulator.start()
     try:
-        driver = load_driver(options.device.partition(":")[2] or "carrera").open(target)
+        driver = load_driver(options.device.partition(":")[2] or "carrera").open(
+            target, **simulator.driver_options()
+        )
         before_start(driver)
         await driver.start()
     except BaseException:

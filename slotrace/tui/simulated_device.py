@@ -54,7 +54,7 @@ class SimulatedDevice(Driver):
 
     async def start(self) -> None:
         self.target = await self._simulator.start()
-        self._inner = self._driver_class.open(self.target)
+        self._inner = self._driver_class.open(self.target, **self._simulator.driver_options())
         try:
             await self._inner.start()
         except BaseException:
