@@ -117,7 +117,7 @@ async def _run(event_file: Any, args: argparse.Namespace, options: Any) -> int:
             print(f"stopped; heat {planned.number} is left running: run the same command "
                   "again to resume it", file=sys.stderr)
             raise
-        _say(f"finished {planned.name} (heat {live.recorder.heat}):")
+        _say(f"finished {planned.name} (heat {live.heat_id}):")
         for line in standings_lines(live, planned, labels):
             _say(line)
         if not args.all:

@@ -8,7 +8,6 @@ format of ``slotrace record`` files, so a journal exported line by line is a rec
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
@@ -50,10 +49,3 @@ def decode(record: dict[str, Any]) -> Any:
     from slotrace import engine
 
     return engine.control_from_record(record)
-
-
-def shift_epoch(item: Any, offset: int) -> Any:
-    """A driver event with its device-clock ``epoch`` moved on by ``offset`` (resume)."""
-    if offset and is_driver_event(item) and hasattr(item, "epoch"):
-        return dataclasses.replace(item, epoch=item.epoch + offset)
-    return item

@@ -86,10 +86,8 @@ class HeatRecorder:
 
     Get one from `EventFile.start_heat` or `EventFile.resume_heat`; do not build it yourself.
 
-    On a resumed heat, driver events have their ``epoch`` moved on by `epoch_offset`
-    (the control unit's clock restarts with the new connection, and device times from
-    before and after the restart must never be subtracted). Race-control commands are stored
-    as given: stamp them with `current_epoch`.
+    Items are stored exactly as given (a resumed heat keeps the driver's epochs; see
+    `EventFile.resume_heat`). `current_epoch` is the highest device-clock epoch journaled.
     """
 
     def __init__(
@@ -98,23 +96,20 @@ class HeatRecorder:
         path: Path,
         heat: int,
         *,
-        epoch_offset: int = 0,
         current_epoch: int = 0,
         wall_clock: WallClock = time.time,
     ) -> None:
         self._conn = conn
         self._path = path
         self.heat = heat
-        self.epoch_offset = epoch_offset
-        self.current_epoch = max(current_epoch, epoch_offset)
+        self.current_epoch = current_epoch
         self._wall_clock = wall_clock
         self.last_seq = 0
 
     def append(self, item: Any) -> tuple[int, Any]:
         """Journal one item; returns ``(seq, item as stored)`` once it is committed.
 
-        The stored item differs from the given one only by the resume epoch offset; pass the
-        returned item to the engine. Raises an `EventFileError` (e.g. `StorageFullError`)
+        The stored item is the given one. Raises an `EventFileError` (e.g. `StorageFullError`)
         if the commit failed; then nothing of this item was written.
         """
         [(seq, stored)] = self.append_many((item,))
@@ -124,8 +119,7 @@ class HeatRecorder:
         """Journal several items in one transaction (one fsync); all or none are committed."""
         prepared = []
         for item in items:
-            stored = codec.shift_epoch(item, self.epoch_offset)
-            prepared.append((stored, codec.encode(stored)))
+            prepared.append((item, codec.encode(item)))
         if not prepared:
             return []
         wall_ms = int(self._wall_clock() * 1000)

@@ -4,39 +4,59 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from slotrace.drivers_api import Driver, DriverCommand, DriverError
+from slotrace.drivers_api import DeviceRefused, Driver, DriverCommand, DriverError, LinkUp
 from slotrace.engine import SessionPhase
 from slotrace.errors import SlotraceError
+from slotrace.raceday import LiveHeat, start_refusal
 from slotrace.tui.messages import DriverStopped, RaceAdvanced
 from slotrace.tui.roster import Roster
 from slotrace.tui.screens.race_control import RaceControlScreen
-from slotrace.tui.session import RaceSession
 
 log = logging.getLogger(__name__)
+
+CONNECT_RETRY_S = (1.0, 2.0, 4.0, 8.0, 15.0)
+"""Waits between attempts at the first connection (then every 15 s until it answers)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HeatView:
+    """One heat as race control shows it: the core's live heat plus names for the screens."""
+
+    live: LiveHeat
+    roster: Roster
+    title: str
+    heat_id: int | None = None
+    regularity: Any = None
+    resumed: bool = False
+    finish: Callable[[], None] | None = None
 
 
 class SlotraceApp(App[None]):
     """Race control for one heat on one control unit.
 
     Data flow: the driver runs in a worker; every driver event and every command from
-    race control goes through `RaceSession.feed` (journal first, then the engine), and
+    race control goes through `LiveHeat.feed` (journal first, then the engine), and
     the resulting state is posted as `RaceAdvanced` to the screens.
 
     Args:
         driver: the connected-to-be driver (real, simulator-backed, or a test fake).
-        session: the heat's journal-first pipeline.
+        heat: the heat to show (from `slotrace.tui.launch`); or give ``session`` etc.
+        session: the heat's journal-first live heat (`slotrace.raceday.LiveHeat`).
         roster: names for the controllers in this heat.
         heat_title: shown in the session header ("Stage 1 · Heat 1").
         author: who race-control decisions are logged as.
         extra_screens: name → screen factory for the event / entries / results screens.
         on_heat_finished: called once when the engine reports the heat finished (marks the
             heat finished in the event file).
+        next_heat: opens the next heat in the event core (``n`` after a finish).
+        sleep: awaited between connection attempts (tests pass a fake).
     """
 
     CSS_PATH = "styles/app.tcss"
@@ -55,25 +75,28 @@ class SlotraceApp(App[None]):
         self,
         *,
         driver: Driver,
-        session: RaceSession,
+        session: LiveHeat | None = None,
+        heat: HeatView | None = None,
         roster: Roster | None = None,
         heat_title: str = "",
         author: str = "race control",
         extra_screens: dict[str, Any] | None = None,
         on_heat_finished: Callable[[], None] | None = None,
+        next_heat: Callable[[], HeatView | None] | None = None,
+        sleep: Callable[[float], Any] | None = None,
     ) -> None:
         super().__init__()
+        if heat is None:
+            assert session is not None, "give heat= or session="
+            heat = HeatView(session, roster or Roster(), heat_title, finish=on_heat_finished)
         self.driver = driver
-        self.session = session
-        self.roster = roster or Roster()
-        self.heat_title = heat_title
         self.author = author
         self.driver_problem = ""
         self._extra_screens = extra_screens or {}
-        self._on_heat_finished = on_heat_finished
-        self.heat_id: int | None = None
-        self.regularity: Any = None
-        """The heat's `slotrace.rules.live.HeatRegularity` (None: sprint leg, lap view)."""
+        self._next_heat = next_heat
+        self._sleep = sleep
+        self.connect_attempts = 0
+        self._use(heat)
         self.startup_message = ""
         """Shown as a notification once the app is up (e.g. how to open the board)."""
 
@@ -85,6 +108,46 @@ class SlotraceApp(App[None]):
         self.run_driver()
         if self.startup_message:
             self.notify(self.startup_message, timeout=20)
+
+    def _use(self, heat: HeatView) -> None:
+        self.session = heat.live
+        self.roster = heat.roster
+        self.heat_title = heat.title
+        self.heat_id: int | None = heat.heat_id
+        self.regularity: Any = heat.regularity
+        """The heat's `slotrace.rules.live.HeatRegularity` (None: sprint leg, lap view)."""
+        self._on_heat_finished = heat.finish
+
+    def open_next_heat(self) -> None:
+        """After a finish: the event core opens the next heat; race control shows it."""
+        if self.session.state.phase is not SessionPhase.FINISHED:
+            self.notify("the heat is still running; end it first (e)", severity="warning")
+            return
+        if self._next_heat is None:
+            self.notify("no event file: there is no next heat", severity="warning")
+            return
+        try:
+            heat = self._next_heat()
+        except SlotraceError as exc:
+            self.notify(f"could not open the next heat: {exc}", severity="error")
+            return
+        if heat is None:
+            self.notify("every planned heat has run; see the results (F5)")
+            return
+        heat.live.link = self.session.link  # same connection, still up
+        self._use(heat)
+        self.switch_screen("results" if "results" in self._extra_screens else "race")
+        self.uninstall_screen("race")
+        self.install_screen(RaceControlScreen(), "race")
+        self.switch_screen("race")
+        self.notify(f"{heat.title}: press s twice to start")
+
+    def start_refusal(self) -> str | None:
+        """Why START may not be pressed now (the event core decides), None if it may."""
+        problem = start_refusal(self.session)
+        if problem is None and self.driver_problem and not self.session.link.up:
+            return self.driver_problem
+        return problem
 
     @property
     def race_screen(self) -> RaceControlScreen:
@@ -105,17 +168,43 @@ class SlotraceApp(App[None]):
     @work(exclusive=True, group="driver", exit_on_error=False)
     async def run_driver(self) -> None:
         """Read driver events until the driver closes; journal and fold each one."""
-        try:
-            await self.driver.start()
-        except SlotraceError as exc:
-            self.post_message(DriverStopped(f"could not connect: {exc}"))
-            return
+        import asyncio
+
+        sleep = self._sleep or asyncio.sleep
+        while True:
+            self.connect_attempts += 1
+            try:
+                await self.driver.start()
+                break
+            except SlotraceError as exc:
+                wait = CONNECT_RETRY_S[min(self.connect_attempts, len(CONNECT_RETRY_S)) - 1]
+                self.post_message(DriverStopped(
+                    f"could not connect: {exc}; retrying in {wait:g} s (r: retry now)"))
+                await sleep(wait)
+        self.driver_problem = ""
         try:
             async for event in self.driver.events():
-                race_events = self.session.feed(event)
-                self.post_message(RaceAdvanced(self.session.state, race_events, event))
+                session = self.session
+                was_failing = bool(session.journal_problem)
+                race_events = session.offer(event)
+                if session.journal_problem and not was_failing:
+                    self.post_message(DriverStopped(
+                        f"JOURNAL WRITE FAILED, link marked down: {session.journal_problem}"))
+                elif was_failing and not session.journal_problem:
+                    self.post_message(DriverStopped(""))
+                if isinstance(event, DeviceRefused):
+                    self.post_message(DriverStopped(f"control unit refused {event.what}: "
+                                                    f"{event.reason}"))
+                elif isinstance(event, LinkUp):
+                    self.driver_problem = ""
+                self.post_message(RaceAdvanced(session.state, race_events, event))
         finally:
             await self.driver.close()
+
+    def reconnect(self) -> None:
+        """The reconnect key: restart the connection attempts now."""
+        self.connect_attempts = 0
+        self.run_driver()
 
     def control(self, command: Any) -> None:
         """Journal and apply a race-control command, stamped with the estimated CU clock."""
@@ -138,8 +227,11 @@ class SlotraceApp(App[None]):
         if self._on_heat_finished and message.state.phase is SessionPhase.FINISHED:
             hook, self._on_heat_finished = self._on_heat_finished, None
             hook()
-            self.notify("heat finished and saved; the next `slotrace open` starts the next heat")
+            self.notify("heat finished and saved; press n for the next heat")
 
     def on_driver_stopped(self, message: DriverStopped) -> None:
         self.driver_problem = message.reason
-        self.notify(message.reason, severity="error", timeout=30)
+        if message.reason:
+            self.notify(message.reason, severity="error", timeout=30)
+        else:
+            self.notify("the event file accepts writes again; journaling resumed")

@@ -61,11 +61,8 @@ def sample_entries() -> list[Entry]:
 
 def _save_heat_plan(event_file: EventFile) -> None:
     """Store the rules' heat plan in the file when the store can hold one (``heats --save``)."""
-    save = getattr(event_file, "save_heat_plan", None)
-    if save is None:
-        return  # race control computes the same plan from the rules on opening
-    from slotrace.tui.heat_plan import day_plan, saved_plan_specs
+    from slotrace.raceday import day_plan, saved_plan_specs
 
     plan = day_plan(event_file)
     if plan is not None:
-        save(saved_plan_specs(plan, event_file))
+        event_file.save_heat_plan(saved_plan_specs(plan, event_file))

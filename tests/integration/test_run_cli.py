@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from test_sample_event import reduced_sample, slotrace
 
-from slotrace.drivers_api import CarPassed
+from slotrace.drivers_api import CarPassed, EpochStarted
 from slotrace.store import EventFile, HeatStatus, PlannedHeatStatus
 
 
@@ -62,8 +62,10 @@ def test_an_interrupted_heat_is_resumed_and_replanning_then_needs_force(event: P
         assert heat.status is HeatStatus.FINISHED and heat.config["laps"] == 2
         after = [e.item() for e in ef.journal(heat.id)]
         assert after[: len(before)] == before  # nothing journaled before the stop is lost
-        epochs = {x.epoch for x in after if isinstance(x, CarPassed)}
-        assert len(epochs) >= 1 and max(epochs) >= heat.epoch_offset > 0
+        # a new simulator process restarted the clock: the driver judged it and the epochs
+        # journaled only ever move on, so no lap spans the restart
+        epochs = [x.epoch for x in after if isinstance(x, CarPassed | EpochStarted)]
+        assert epochs and epochs == sorted(epochs)
         assert ef.next_planned_heat().number == 1
     assert "already ran" in _error("heats", event, "--save")
     assert "saved 8 planned heats" in slotrace("heats", event, "--save", "--force")

@@ -1,45 +1,194 @@
-"""LiveHeat journals before it applies, and a resumed heat continues from the replayed state."""
+"""The live heat journals before it applies; a resume keeps the clock; failures are visible."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+from typing import Any
 
-from slotrace.drivers_api import CarPassed
-from slotrace.engine import SessionConfig, SessionKind, fold, standings
-from slotrace.store import EventFile
-from slotrace.store.replay import LiveHeat, replay_heat
+import pytest
 
-from .race_stream import race_stream
+from slotrace.drivers_api import (
+    Capabilities,
+    Capability,
+    CarPassed,
+    ClockMark,
+    EpochStarted,
+    LinkUp,
+    ModeFlags,
+    StartLight,
+    StatusReport,
+)
+from slotrace.engine import (
+    AbortStart,
+    SessionConfig,
+    SessionKind,
+    SessionPhase,
+    StartSequence,
+    fold,
+    standings,
+)
+from slotrace.raceday import (
+    LiveHeat,
+    StartRefusedError,
+    continue_clock,
+    open_heat,
+    press_start,
+    start_refusal,
+)
+from slotrace.store import EventFile, EventFileError
+from slotrace.store.replay import replay_heat
+from tests.store.race_stream import race_stream
 
-CONFIG = SessionConfig(kind=SessionKind.RACE_LAPS, laps=30)
+CONFIG = SessionConfig(kind=SessionKind.RACE_LAPS, laps=30, cars=(1, 2, 3, 4, 5, 6))
+
+
+def status(light: StartLight) -> StatusReport:
+    return StatusReport(fuel=(15,) * 8, start_light=light, mode=ModeFlags.FUEL)
+
+
+class FakeDriver:
+    """Just what the core asks of a driver: capabilities, continue_clock, send."""
+
+    def __init__(self, continuity: bool) -> None:
+        flags = Capability.START_LIGHTS | (
+            Capability.CLOCK_CONTINUITY if continuity else Capability(0))
+        self.capabilities = Capabilities(max_cars=6, sensor_groups=1, flags=flags)
+        self.clock_mark: ClockMark | None = None
+        self.sent: list[Any] = []
+
+    def continue_clock(self, mark: ClockMark) -> None:
+        self.clock_mark = mark
+
+    def send(self, command: Any) -> None:
+        self.sent.append(command)
+
+
+def _start_heat(path: Path) -> None:
+    with EventFile.create(path) as ef:
+        ef.start_heat("Heat 1", CONFIG)
 
 
 def test_live_state_always_equals_replaying_the_journal(tmp_path: Path) -> None:
     path = tmp_path / "e.slotrace"
     stream = race_stream(11, laps=10)
-    with EventFile.create(path) as ef:
-        live = LiveHeat.start(ef, "Heat 1", CONFIG)
+    _start_heat(path)
+    with EventFile.open(path) as ef:
+        opened = open_heat(ef, clock=lambda: 0.0)
+        assert opened is not None and opened.resumed
         for item in stream:
-            live.record(item)
-        assert live.state == replay_heat(ef, live.recorder.heat)
-        assert standings(live.state) == standings(fold(CONFIG, stream))
+            opened.live.feed(item)
+        assert opened.live.state == replay_heat(ef, opened.heat.id)
+        assert standings(opened.live.state) == standings(fold(CONFIG, stream))
 
 
-def test_resumed_heat_keeps_laps_from_before_the_crash(tmp_path: Path) -> None:
+@pytest.mark.parametrize("continuity", [True, False])
+def test_resume_keeps_the_epoch_and_counts_the_lap_across_the_restart(
+    tmp_path: Path, continuity: bool
+) -> None:
     path = tmp_path / "e.slotrace"
-    stream = race_stream(11, laps=10)
-    with EventFile.create(path) as ef:
-        live = LiveHeat.start(ef, "Heat 1", CONFIG)
-        for item in stream:
-            live.record(item)
-        before = standings(live.state)
-    with EventFile.open(path) as ef:  # the app restarted
-        heat = ef.heat_in_progress()
-        assert heat is not None
-        resumed = LiveHeat.resume(ef, heat.id)
-        assert standings(resumed.state) == before
-        resumed.record(CarPassed(1, 1, 500))  # new connection: the device clock restarted
-        car = resumed.state.cars[1]
-        assert car.crossings[-1].epoch == resumed.recorder.epoch_offset >= 1
-        assert car.laps == {s.car: s for s in before}[1].laps  # no bogus lap across epochs
-        assert resumed.state == replay_heat(ef, heat.id)
+    _start_heat(path)
+    with EventFile.open(path) as ef:
+        live = open_heat(ef, clock=lambda: 0.0).live  # type: ignore[union-attr]
+        for item in (StartSequence(), status(StartLight.READY), status(StartLight.GO),
+                     status(StartLight.OFF), CarPassed(1, 1, 1000), CarPassed(1, 1, 5000)):
+            live.feed(item)
+        assert live.state.cars[1].laps == 1
+    with EventFile.open(path) as ef:  # killed and reopened; the control unit kept running
+        opened = open_heat(ef, clock=lambda: 0.0)
+        assert opened is not None and opened.resumed
+        driver = FakeDriver(continuity)
+        continue_clock(opened, driver, "race control")  # type: ignore[arg-type]
+        live = opened.live
+        if continuity:
+            assert driver.clock_mark is not None
+            assert (driver.clock_mark.epoch, driver.clock_mark.device_ms) == (0, 5000)
+            live.offer(CarPassed(1, 1, 9000))  # the lap spanning the restart
+            assert live.state.cars[1].laps == 2
+            assert not any(isinstance(row.item(), EpochStarted) for row in ef.journal(1))
+        else:  # conservative: a new epoch, the lap in progress is not invented
+            live.offer(CarPassed(1, 1, 9000, epoch=0))
+            assert live.state.cars[1].laps == 1
+            assert live.state.cars[1].crossings[-1].epoch == 1
+        assert live.state == replay_heat(ef, opened.heat.id)
+
+
+def test_a_start_interrupted_during_the_lights_is_aborted_without_penalties(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "e.slotrace"
+    _start_heat(path)
+    with EventFile.open(path) as ef:
+        live = open_heat(ef, clock=lambda: 0.0).live  # type: ignore[union-attr]
+        live.feed(LinkUp("cu"))
+        press_start(live, FakeDriver(True), "rc")  # type: ignore[arg-type]
+        assert live.state.phase is SessionPhase.STARTING  # killed -9 right here
+    with EventFile.open(path) as ef:
+        opened = open_heat(ef, clock=lambda: 0.0)
+        assert opened is not None
+        continue_clock(opened, FakeDriver(True), "rc")  # type: ignore[arg-type]
+        live = opened.live
+        assert live.state.phase is SessionPhase.GRID
+        assert isinstance(list(ef.journal(1))[-1].item(), AbortStart)
+        # the fresh connection's cars drive before anyone pressed START again
+        live.offer(CarPassed(1, 1, 800))
+        live.offer(CarPassed(2, 1, 900))
+        assert not live.state.stewards_log or all(
+            "false start" not in d.command.reason for d in live.state.stewards_log)
+        assert all(not car.false_started for car in live.state.cars.values())
+
+
+def test_start_is_refused_while_the_link_is_down(tmp_path: Path) -> None:
+    live = LiveHeat(CONFIG, _ListJournal(), clock=lambda: 0.0)
+    assert start_refusal(live) == "the control unit link is down"
+    with pytest.raises(StartRefusedError, match="link is down"):
+        press_start(live, FakeDriver(True), "rc")  # type: ignore[arg-type]
+    live.feed(LinkUp("cu"))
+    assert start_refusal(live) is None
+
+
+class _ListJournal:
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+        self.failing: str = ""
+
+    def append(self, item: Any) -> tuple[int, Any]:
+        if self.failing:
+            raise EventFileError(Path("e.slotrace"), self.failing)
+        self.items.append(item)
+        return len(self.items), item
+
+
+def test_a_journal_write_failure_marks_the_link_down_and_recovers() -> None:
+    journal = _ListJournal()
+    live = LiveHeat(CONFIG, journal, clock=lambda: 0.0)
+    live.feed(LinkUp("cu"))
+    journal.failing = "the disk is full"
+    assert live.offer(CarPassed(1, 1, 1000)) == ()
+    assert not live.link.up and "the disk is full" in live.link.last_problem
+    assert start_refusal(live) is not None and "cannot be written" in start_refusal(live)
+    assert len(journal.items) == 1  # what was committed stays; nothing half-applied
+    journal.failing = ""
+    live.offer(CarPassed(1, 1, 2000))
+    assert live.link.up and live.journal_problem == "" and live.lost_inputs == 1
+    assert live.inputs_applied == len(journal.items) == 2
+
+
+def test_a_real_disk_failure_in_the_event_file_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "e.slotrace"
+    _start_heat(path)
+    with EventFile.open(path) as ef:
+        live = open_heat(ef, clock=lambda: 0.0).live  # type: ignore[union-attr]
+        live.feed(LinkUp("cu"))
+        live.feed(CarPassed(1, 1, 1000))
+        blocker = sqlite3.connect(path, timeout=0)
+        blocker.execute("BEGIN EXCLUSIVE")  # another writer holds the file: writes fail
+        try:
+            live.offer(CarPassed(1, 1, 2000))
+            assert live.journal_problem and not live.link.up
+        finally:
+            blocker.rollback()
+            blocker.close()
+        live.offer(CarPassed(1, 1, 3000))
+        assert live.link.up
+        assert live.state == replay_heat(ef, 1)

@@ -6,9 +6,9 @@ from scripted_driver import ScriptedDriver
 
 from slotrace.drivers_api import ModeFlags, StartLight, StatusReport
 from slotrace.engine import SessionConfig, SessionKind
+from slotrace.raceday import LiveHeat, MemoryJournal
 from slotrace.tui.app import SlotraceApp
 from slotrace.tui.roster import Roster, RosterEntry
-from slotrace.tui.session import MemoryJournal, RaceSession
 
 ROSTER = Roster(
     [
@@ -28,7 +28,7 @@ def race_app(
 ) -> tuple[SlotraceApp, ScriptedDriver, MemoryJournal]:
     config = SessionConfig(kind=SessionKind.RACE_LAPS, laps=laps, cars=cars)
     journal = journal or MemoryJournal()
-    session = RaceSession(config, journal, clock=lambda: 0.0)
+    session = LiveHeat(config, journal, clock=lambda: 0.0)
     driver = ScriptedDriver()
     app = SlotraceApp(
         driver=driver, session=session, roster=ROSTER, heat_title="Heat 1", author="steward"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from scripted_driver import ScriptedDriver
 
+from slotrace.raceday import day_plan
 from slotrace.store import EventFile
 from slotrace.tui.demo_event import create_demo_event
-from slotrace.tui.heat_plan import day_plan
 from slotrace.tui.launch import prepare_race_control
 from slotrace.tui.screens.event_overview import EventScreen
 
@@ -161,6 +161,7 @@ async def test_entries_import_lists_every_problem_and_imports_nothing_then_impor
             assert any("row 4" in p for p in dialog.problems)
             assert len(dialog.query_one("#import-problems").children) == len(dialog.problems)
             assert len(event_file.entries()) == 2  # nothing imported
+            before = [e["entrant"] for e in event_file.entries()]
             path_input = dialog.query_one("#csv-path")
             path_input.value = str(good)
             path_input.focus()
@@ -171,5 +172,8 @@ async def test_entries_import_lists_every_problem_and_imports_nothing_then_impor
                     break
                 await pilot.pause()
             assert isinstance(app.screen, EntriesScreen)
+            # race control opened a heat, so racing has begun: the two rows already entered
+            # are kept as recorded and the three new ones are added as late entries
             assert len(event_file.entries()) == 5
+            assert [e["entrant"] for e in event_file.entries()[:2]] == before
             assert app.screen.query_one("#entries").row_count == 5

@@ -13,8 +13,8 @@ from slotrace.engine import (
     TimePenalty,
     YellowFlag,
 )
+from slotrace.raceday import LiveHeat, MemoryJournal
 from slotrace.tui.app import SlotraceApp
-from slotrace.tui.session import MemoryJournal, RaceSession
 from slotrace.tui.widgets.session_header import SessionHeader
 from slotrace.tui.widgets.stewards_log import StewardsLog
 
@@ -59,7 +59,7 @@ async def test_revoking_a_penalty_from_the_stewards_log_restores_the_order() -> 
 async def test_the_session_clock_runs_on_between_crossings() -> None:
     now = [100.0]
     config = SessionConfig(kind=SessionKind.RACE_TIME, duration_ms=60_000, cars=(1, 2))
-    session = RaceSession(config, MemoryJournal(), clock=lambda: now[0])
+    session = LiveHeat(config, MemoryJournal(), clock=lambda: now[0])
     driver = ScriptedDriver()
     app = SlotraceApp(driver=driver, session=session, roster=ROSTER, heat_title="Heat 1")
     async with app.run_test(size=(140, 40)) as pilot:

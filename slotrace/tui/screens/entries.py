@@ -64,7 +64,7 @@ class EntriesScreen(Screen[None]):
     def _load_numbers(self) -> None:
         """Race numbers from the start list, for entries that do not carry their own."""
         from slotrace.errors import SlotraceError
-        from slotrace.tui.heat_plan import day_plan
+        from slotrace.raceday import day_plan
 
         try:
             plan = day_plan(self.event_file)

@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
+from slotrace.raceday import DayPlan, planned_heats_done
 from slotrace.store import EventFile, HeatStatus
-from slotrace.tui.heat_plan import DayPlan, planned_heats_done
 
 if TYPE_CHECKING:
     from slotrace.tui.app import SlotraceApp

@@ -2,8 +2,10 @@
 
 The CSV is read and checked by the rules (`parse_entries_csv`) in a thread worker, so the
 screen stays live for a big file. If the rules find any problem, every one is listed by row
-and column and nothing is imported; otherwise the entries replace the event file's entries
-in one transaction.
+and column and nothing is imported. Before anything is recorded the entries replace the event
+file's entries in one transaction; once racing has begun (heats, verdicts, a plan or
+decisions recorded) only rows whose entry_no is not in the file yet are added, as late
+entries, and the rows already entered are kept exactly as recorded.
 """
 
 from __future__ import annotations
@@ -35,10 +37,12 @@ class ImportEntriesDialog(ModalScreen[int | None]):
         self.initial_path = path
         self.problems: list[str] = []
         self.import_worker: Worker[None] | None = None
+        self.recorded = event_file.recorded()
+        """What the file already records; non-empty: late entries are added, never replaced."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="import-dialog"):
-            yield Label("Import entries from CSV (replaces the entry list)", classes="dialog-title")
+            yield Label(self._title(), classes="dialog-title")
             yield Input(self.initial_path, placeholder="path/to/entries.csv", id="csv-path")
             yield ProgressBar(total=len(STEPS), show_eta=False, id="import-progress")
             yield Label("", id="import-status")
@@ -82,17 +86,31 @@ class ImportEntriesDialog(ModalScreen[int | None]):
         call(self._step, 2)
         call(self._save, entries)
 
+    def _title(self) -> str:
+        if self.recorded:
+            return ("Add late entries from CSV (racing has begun: rows already entered are "
+                    "kept as recorded)")
+        return "Import entries from CSV (replaces the entry list)"
+
     def _save(self, entries: list[Any]) -> None:
         from slotrace.errors import SlotraceError
 
         try:
-            self.event_file.set_entries(entries)
+            if self.recorded:
+                known = {e["entry_no"] for e in self.event_file.entries()}
+                late = [e for e in entries if e.entry_no not in known]
+                added = self.event_file.add_entries(late)
+                done = (f"{len(added)} late entries added, {len(entries) - len(late)} rows "
+                        "already entered kept as recorded")
+            else:
+                self.event_file.set_entries(entries)
+                added, done = [e.entry_no for e in entries], f"{len(entries)} entries imported"
         except SlotraceError as exc:
             self._failed(f"not saved: {exc}", [])
             return
         self.query_one("#import-progress", ProgressBar).update(progress=len(STEPS))
-        self.app.notify(f"{len(entries)} entries imported")
-        self.dismiss(len(entries))
+        self.app.notify(done)
+        self.dismiss(len(added))
 
     def _step(self, index: int) -> None:
         self.query_one("#import-progress", ProgressBar).update(progress=index)

@@ -58,6 +58,8 @@ class RaceControlScreen(Screen[None]):
         Binding("l", "lap_correction", "Lap fix"),
         Binding("t", "tune_car", "Tune car"),
         Binding("v", "revoke", "Revoke"),
+        Binding("n", "next_heat", "Next heat"),
+        Binding("r", "reconnect", "Reconnect", show=False),
     ]
 
     MID_HEAT: ClassVar[frozenset[SessionPhase]] = frozenset(
@@ -158,10 +160,21 @@ class RaceControlScreen(Screen[None]):
     def action_start(self) -> None:
         """First press journals the start and shows READY; the second starts the countdown."""
         app = self.app
+        refusal = app.start_refusal()
+        if refusal is not None:
+            app.notify(f"START refused: {refusal}", severity="error")
+            return
         state = app.session.state
         if state.phase is SessionPhase.GRID:
             app.control(StartSequence(reason="start sequence", author=app.author))
         app.send_to_driver(PressButton(Button.START_ENTER))
+
+    def action_next_heat(self) -> None:
+        """After a finish: open the next planned heat without leaving race control."""
+        self.app.open_next_heat()
+
+    def action_reconnect(self) -> None:
+        self.app.reconnect()
 
     def action_suspend_resume(self) -> None:
         app = self.app

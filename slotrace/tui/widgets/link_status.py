@@ -7,7 +7,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from slotrace.drivers_api import LinkStats
-from slotrace.tui.session import LinkStatus
+from slotrace.raceday import LinkStatus
 
 
 class LinkStatusBar(Widget):

@@ -1,0 +1,47 @@
+"""The event core: the day's plan, each heat's settings, and the journal-first live heat.
+
+Headless (no Textual, argparse or printing): race control (TUI), ``slotrace run`` and the
+demo are thin faces over it.
+"""
+
+from slotrace.raceday.live import Clock, Journal, LinkStatus, LiveHeat, MemoryJournal
+from slotrace.raceday.opening import (
+    OpenedHeat,
+    StartRefusedError,
+    continue_clock,
+    open_heat,
+    press_start,
+    start_refusal,
+)
+from slotrace.raceday.plan import (
+    DayPlan,
+    NextHeat,
+    RecodeLine,
+    choose_next_heat,
+    day_plan,
+    heat_settings,
+    planned_heats_done,
+    saved_plan_specs,
+)
+
+__all__ = [
+    "Clock",
+    "DayPlan",
+    "Journal",
+    "LinkStatus",
+    "LiveHeat",
+    "MemoryJournal",
+    "NextHeat",
+    "OpenedHeat",
+    "RecodeLine",
+    "StartRefusedError",
+    "choose_next_heat",
+    "continue_clock",
+    "day_plan",
+    "heat_settings",
+    "open_heat",
+    "planned_heats_done",
+    "press_start",
+    "saved_plan_specs",
+    "start_refusal",
+]
