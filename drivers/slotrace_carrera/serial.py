@@ -4,8 +4,8 @@ Accepts device paths (``/dev/ttyUSB0``), Windows ports (``COM3``) and every pyse
 (``socket://127.0.0.1:7878`` for a simulator, ``rfc2217://host:port`` for a network serial
 server). Runs on pyserial-asyncio-fast in the caller's event loop (no threads), at
 19200 baud 8N1, opened exclusively (a second program on the same port gets a clear
-error instead of stealing replies). pyserial and OS errors become `TransportError` with a message a club
-organiser can act on.
+error instead of stealing replies). pyserial and OS errors become `TransportError` with a
+message a club organiser can act on.
 """
 
 from __future__ import annotations
