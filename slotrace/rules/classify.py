@@ -144,10 +144,13 @@ def classify_standings(
     start_order: Sequence[int] = (),
     laps: Mapping[int, int] | None = None,
     register: Register | None = None,
+    fee_payers: Iterable[Entry] | None = None,
 ) -> Classification:
     """The provisional classification of ``entries`` and its side tables (§6.9).
 
     Side tables rank the same rows (raw sums in penalty mode, as the Italian rules do).
+    ``fee_payers`` are the entries whose fees the charity total counts (default: ``entries``);
+    pass every entry so a car rejected at scrutineering or withdrawn still counts its fee.
     """
     register = register or load_register()
     entries = list(entries)
@@ -188,7 +191,8 @@ def classify_standings(
         teams=team_table(overall, by_no, points_mode),
         trophies=trophy_tables(event, entries, driven, sanctions, start_order, register),
         speed=_speed_tables([r.entry_no for r in rows], by_no, driven, event, class_of),
-        charity=charity_totals(entries, event, laps or {}),
+        charity=charity_totals(entries if fee_payers is None else fee_payers, event,
+                               laps or {}, starters=by_no),
         illustrative_coefficients=config.coefficients.illustrative,
     )
 
@@ -268,12 +272,18 @@ def pledge_earned(entry: Entry, laps: int) -> float:
     return round(total, 2)
 
 
-def charity_totals(entries: Iterable[Entry], event: Event, laps: Mapping[int, int]
-                   ) -> CharityTotals:
-    """Fees, pledges per car, auctions and other donations (§6.10)."""
+def charity_totals(entries: Iterable[Entry], event: Event, laps: Mapping[int, int],
+                   starters: Iterable[int] | None = None) -> CharityTotals:
+    """Fees, pledges per car, auctions and other donations (§6.10).
+
+    Every entry's fee counts; pledges (per lap and fixed) count only for ``starters``
+    (default: every entry): a car that never started earns its sponsors nothing.
+    """
+    started = None if starters is None else set(starters)
     lines = tuple(
         CharityLine(e.entry_no, e.label, laps.get(e.entry_no, 0), e.entry_fee,
-                    pledge_earned(e, laps.get(e.entry_no, 0)))
+                    pledge_earned(e, laps.get(e.entry_no, 0))
+                    if started is None or e.entry_no in started else 0.0)
         for e in sorted(entries, key=lambda e: e.entry_no)
     )
     return CharityTotals(

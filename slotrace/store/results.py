@@ -157,8 +157,9 @@ def _classification(event_file: EventFile, entries: list[model.Entry],
     starters = [by_no[n] for n in order if n in by_no]
     unplanned = tuple(f"entry {n}: ran but is not in the entry list" for n in order
                       if n not in by_no)
+    # the charity counts every entry's fee: a car that never started still paid it
     result = classify.classify_standings(starters, event, driven, sanctions,
-                                         start_order=order, laps=laps)
+                                         start_order=order, laps=laps, fee_payers=entries)
     return result, unplanned
 
 

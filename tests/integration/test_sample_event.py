@@ -60,7 +60,7 @@ def event_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dic
     report = slotrace("scrutineer", event, "--record", expect=3)  # entry 11 rejected
     assert "REJECTED" in report
     startlist = slotrace("startlist", event, "--save")
-    assert "not started (did not pass scrutineering): entries 11" in startlist
+    assert "not started: entry 11 Chiara Bruno: did not pass scrutineering" in startlist
     slotrace("heats", event, "--save")
     run = slotrace("run", event, "--all", "--device", "sim", "--speedup", "100", "--laps", LAPS,
                    "--timeout", "30")

@@ -8,6 +8,7 @@ from driving import drive
 
 from slotrace.rules.classify import (
     age_coefficient,
+    charity_totals,
     classify,
     merit_coefficient,
     pledge_earned,
@@ -152,6 +153,16 @@ def test_pledges_are_capped():
     entry = make_entry().model_copy(update={"pledges": (
         Pledge(sponsor="a", per_lap=2.0, cap=30.0), Pledge(sponsor="b", per_lap=0.5, fixed=10))})
     assert pledge_earned(entry, 20) == 30.0 + 10.0 + 10.0
+
+
+def test_a_non_starter_counts_its_fee_but_earns_no_pledges(event):
+    pledged = {"entry_fee": 25.0, "pledges": (Pledge(sponsor="a", per_lap=1.0, fixed=10),)}
+    starter = make_entry(1).model_copy(update=pledged)
+    rejected = make_entry(2).model_copy(update=pledged)  # never started (e.g. rejected)
+    totals = charity_totals([starter, rejected], event, {1: 5}, starters=[1])
+    assert totals.fees == 50.0  # the fee was paid either way
+    assert [line.pledged for line in totals.lines] == [15.0, 0.0]
+    assert totals.pledges == 15.0
 
 
 def _scored(penalties_by_entry):
