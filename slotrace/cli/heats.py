@@ -113,7 +113,7 @@ def _recorded_passes(verdicts: list[dict[str, Any]]) -> dict[int, bool]:
 
 def _save(args: argparse.Namespace, data: RulesInput, plan: HeatPlan) -> None:
     """Store ``plan`` as planned heats; refuses cars not passed or not numbered."""
-    from slotrace.rules.legs import heat_session_config
+    from slotrace.raceday import heat_settings
     from slotrace.rules.scrutineer import require_passed, scrutineer
     from slotrace.store import EventFile, PlannedHeatSpec
 
@@ -148,10 +148,9 @@ def _save(args: argparse.Namespace, data: RulesInput, plan: HeatPlan) -> None:
         specs = []
         for heat in plan.heats:
             leg = legs[heat.leg]
-            config = heat_session_config(heat, leg, data.track)
             specs.append(PlannedHeatSpec(
                 name=f"Heat {heat.number} (leg {heat.leg + 1}: {leg.name})",
-                plan=heat, config=config,
+                plan=heat, config=heat_settings(heat, data.event, data.track),
                 stage=heat.leg + 1 if heat.leg + 1 in stages else None,
             ))
         event_file.save_heat_plan(specs, force=args.force)
