@@ -65,9 +65,22 @@ class ClassBin:
         )
 
 
+# body-column values that mean "this nation had no body colour then" (see data/colours.csv)
+NO_BODY_COLOUR = {
+    "(none assigned)": "none had been assigned",
+    "(none found)": "no scheme is on record",
+    "(not stated)": "the period scheme names no body colour",
+}
+OPEN_START, OPEN_END = 0, 9999
+
+
 @dataclass(frozen=True, slots=True)
 class RacingColour:
-    """The national racing colour(s) of a nationality in a period."""
+    """The national racing colour(s) of a nationality in a period.
+
+    ``body`` is empty when the nation had no body colour then; ``no_body_colour`` says why
+    (e.g. "none had been assigned"). ``source`` names where the row's facts come from.
+    """
 
     nationality: str
     nation: str
@@ -75,6 +88,9 @@ class RacingColour:
     to_year: int
     body: frozenset[str]
     status_verified: bool
+    secondary: str = ""
+    source: str = ""
+    no_body_colour: str = ""
 
 
 def normalise(text: str) -> str:
@@ -89,6 +105,7 @@ class Register:
     models: tuple[RegisteredModel, ...]
     class_bins: tuple[ClassBin, ...]
     colours: tuple[RacingColour, ...]
+    colour_aliases: tuple[tuple[str, str], ...] = ()
 
     @functools.cached_property
     def _by_name(self) -> dict[tuple[str, str], RegisteredModel]:
@@ -134,12 +151,32 @@ class Register:
                 return bin_
         return None
 
+    def colour_code(self, nationality: str) -> str:
+        """The code whose colours ``nationality`` takes (a successor state takes its
+        predecessor's, 'UK' takes 'GB'; data/colour-aliases.csv), upper case."""
+        code = nationality.strip().upper()
+        return dict(self.colour_aliases).get(code, code)
+
     def colours_for(self, nationality: str, year: int) -> RacingColour | None:
-        code = nationality.upper()
-        for colour in self.colours:
-            if colour.nationality == code and colour.from_year <= year <= colour.to_year:
-                return colour
-        return None
+        """The entrant nation's racing colour in ``year`` (rows of that year merged: any of
+        their body colours is accepted), or None when the table has no row for it."""
+        code = self.colour_code(nationality)
+        rows = [c for c in self.colours
+                if c.nationality == code and c.from_year <= year <= c.to_year]
+        if not rows:
+            return None
+        if len(rows) == 1:
+            return rows[0]
+        first = rows[0]
+        body = frozenset().union(*(r.body for r in rows))
+        return RacingColour(
+            nationality=code, nation=first.nation,
+            from_year=max(r.from_year for r in rows), to_year=min(r.to_year for r in rows),
+            body=body, status_verified=all(r.status_verified for r in rows),
+            secondary="; ".join(r.secondary for r in rows if r.secondary),
+            source="; ".join(r.source for r in rows if r.source),
+            no_body_colour="" if body else first.no_body_colour,
+        )
 
 
 def _nearest(name: str, choices: tuple[str, ...]) -> str | None:
@@ -222,9 +259,10 @@ class _Row:
 
 
 def parse_register(
-    register_csv: str, classes_csv: str, colours_csv: str, where: str = "slotrace/rules/data"
+    register_csv: str, classes_csv: str, colours_csv: str, where: str = "slotrace/rules/data",
+    colour_aliases_csv: str = "",
 ) -> Register:
-    """Build a `Register` from the three CSV texts; `DataFileError` on any bad line."""
+    """Build a `Register` from the CSV texts; `DataFileError` on any bad line."""
     models = []
     names = set()
     for line_no, values in _rows(
@@ -278,19 +316,40 @@ def parse_register(
     for line_no, values in _rows(
         f"{where}/colours.csv", colours_csv,
         ("nationality", "nation", "from_year", "to_year", "body", "secondary", "numbers",
-         "status"),
+         "status", "source"),
     ):
         row = _Row(f"{where}/colours.csv", line_no, values)
         from_year, to_year = row.int_or_none("from_year"), row.int_or_none("to_year")
-        if from_year is None or to_year is None:
-            raise row.fail("from_year", "a year")
+        from_year = OPEN_START if from_year is None else from_year
+        to_year = OPEN_END if to_year is None else to_year
+        if from_year > to_year:
+            raise row.fail("to_year", f"a year from {from_year} on")
+        body_text = row.text("body")
+        no_body = NO_BODY_COLOUR.get(body_text.casefold(), "")
+        if body_text.startswith("(") and not no_body:
+            raise row.fail("body", "colours or one of " + ", ".join(NO_BODY_COLOUR))
         colours.append(RacingColour(
             nationality=row.text("nationality").upper(), nation=row.text("nation"),
             from_year=from_year, to_year=to_year,
-            body=frozenset(normalise(c) for c in row.text("body").split(";")),
+            body=frozenset() if no_body else frozenset(
+                normalise(c) for c in body_text.split(";") if c.strip()),
             status_verified=row.flag("status", "V", "U"),
+            secondary=values["secondary"].strip(),
+            source=row.text("source"),
+            no_body_colour=no_body,
         ))
-    return Register(tuple(models), tuple(bins), tuple(colours))
+    aliases = []
+    if colour_aliases_csv:
+        known = {c.nationality for c in colours}
+        for line_no, values in _rows(f"{where}/colour-aliases.csv", colour_aliases_csv,
+                                     ("nationality", "uses", "reason")):
+            row = _Row(f"{where}/colour-aliases.csv", line_no, values)
+            uses = row.text("uses").upper()
+            if uses not in known:
+                raise row.fail("uses", "a nationality of colours.csv")
+            row.text("reason")
+            aliases.append((row.text("nationality").upper(), uses))
+    return Register(tuple(models), tuple(bins), tuple(colours), tuple(aliases))
 
 
 @functools.cache
@@ -301,4 +360,5 @@ def load_register() -> Register:
         (data / "register.csv").read_text("utf-8"),
         (data / "classes.csv").read_text("utf-8"),
         (data / "colours.csv").read_text("utf-8"),
+        colour_aliases_csv=(data / "colour-aliases.csv").read_text("utf-8"),
     )

@@ -1,10 +1,11 @@
-"""Provides scrutineering: eligibility checks E1-E11 (reference §6.1) and one verdict per entry."""
+"""Provides scrutineering: checks E1-E11 (reference §6.1), one verdict per entry, overrides."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 from slotrace.rules.errors import NotEligibleError
 from slotrace.rules.model import (
@@ -59,24 +60,66 @@ class Finding:
         return f"{self.check.code} {self.severity.value}: {self.reason}"
 
 
+OVERRIDE_CODE = "OVERRIDE"
+"""The verdict code under which a chief scrutineer's override is recorded."""
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """The chief scrutineer's decision on one car, which wins over the automatic checks."""
+
+    entry_no: int
+    passed: bool
+    reason: str
+    author: str
+    decided_at: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.reason.strip() or not self.author.strip():
+            raise ValueError(f"an override of entry {self.entry_no} needs a reason and an author")
+
+    def __str__(self) -> str:
+        return (f"{'passed' if self.passed else 'rejected'} by {self.author}: {self.reason}"
+                + (f" ({self.decided_at})" if self.decided_at else ""))
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """Scrutineering result for one entry; ``class_code`` is its class when one exists."""
+    """Scrutineering result for one entry; ``class_code`` is its class when one exists.
+
+    ``findings`` are the automatic checks'; an ``override`` decides instead of them.
+    """
 
     entry_no: int
     label: str
     findings: tuple[Finding, ...]
     class_code: str | None
+    override: Override | None = None
 
     @property
-    def passed(self) -> bool:
+    def automatic_pass(self) -> bool:
         return all(f.severity is not Severity.REJECT for f in self.findings)
 
     @property
+    def passed(self) -> bool:
+        return self.override.passed if self.override is not None else self.automatic_pass
+
+    @property
     def status(self) -> str:
+        if self.override is not None:
+            return "PASSED (OVERRIDDEN)" if self.passed else "REJECTED (OVERRIDDEN)"
         if not self.passed:
             return "REJECTED"
         return "PASSED WITH WARNINGS" if self.findings else "PASSED"
+
+    @property
+    def rejection(self) -> str:
+        """Why the car may not start (empty when it passed)."""
+        if self.passed:
+            return ""
+        if self.override is not None:
+            return f"rejected by {self.override.author}: {self.override.reason}"
+        return "; ".join(f.reason for f in self.findings if f.severity is Severity.REJECT)
 
 
 def _severity(check: Check, mode: RulesMode) -> Severity:
@@ -131,15 +174,17 @@ def check_entry(
         found.append((Check.E4, f"{name} did not run in {car.replica_year} (ran {years})"))
 
     colour = register.colours_for(entry.nationality, car.replica_year)
+    warned: set[int] = set()  # indexes into ``found`` that stay warnings in every mode
     if not car.documented_livery_ref:
-        if colour is None:
-            found.append(
-                (
-                    Check.E5,
-                    f"no national racing colour on record for {entry.nationality} "
-                    f"in {car.replica_year}; a documented livery is needed",
-                )
-            )
+        if colour is None or not colour.body:
+            # the rule for a nation without a colour (data/colours.csv): body colour not checked
+            nation = colour.nation if colour else entry.nationality.upper()
+            why = colour.no_body_colour if colour else "the colours table has no row for it"
+            seen = f"; scheme: {colour.secondary}" if colour and colour.secondary else ""
+            warned.add(len(found))
+            found.append((Check.E5, f"no national racing colour for {nation} in "
+                                    f"{car.replica_year} ({why}{seen}): body colour "
+                                    f"{car.body_colour} not checked"))
         elif normalise(car.body_colour) not in colour.body:
             allowed = " or ".join(sorted(colour.body))
             found.append((Check.E5, f"entrant from {colour.nation} in {car.body_colour} without "
@@ -195,7 +240,9 @@ def check_entry(
     if car.modern_decals:
         found.append((Check.E11, "post-1957 graphics (modern sponsor decal) on the body"))
 
-    findings = tuple(Finding(c, _severity(c, event.rules_mode), r) for c, r in found)
+    findings = tuple(
+        Finding(c, Severity.WARNING if i in warned else _severity(c, event.rules_mode), r)
+        for i, (c, r) in enumerate(found))
     return Verdict(entry.entry_no, entry.label, findings, bin_.code if bin_ else None)
 
 
@@ -244,6 +291,40 @@ def scrutineer(
     return tuple(check_entry(e, event, register, taken_by) for e in ordered)
 
 
+def recorded_overrides(records: Iterable[Mapping[str, Any]]) -> dict[int, Override]:
+    """The overrides in force, by entry_no, from recorded verdict rows (the latest one wins).
+
+    Rows are the event file's verdicts (``entry_no, code, severity, reason, decided_by,
+    decided_at``); rows of the automatic checks are ignored.
+    """
+    found: dict[int, Override] = {}
+    for row in records:
+        if row.get("code") == OVERRIDE_CODE:
+            found[row["entry_no"]] = Override(row["entry_no"], row["severity"] == "pass",
+                                              row["reason"], row["decided_by"],
+                                              row.get("decided_at", ""))
+    return found
+
+
+def apply_overrides(verdicts: Iterable[Verdict], overrides: Mapping[int, Override]
+                    ) -> tuple[Verdict, ...]:
+    """The verdicts with each overridden car's override attached (it decides pass/reject)."""
+    return tuple(replace(v, override=overrides[v.entry_no]) if v.entry_no in overrides else v
+                 for v in verdicts)
+
+
+def recorded_passes(records: Iterable[Mapping[str, Any]]) -> dict[int, bool]:
+    """entry_no -> passed, from recorded verdict rows: an override wins, else no reject row."""
+    records = list(records)
+    passed: dict[int, bool] = {}
+    for row in records:
+        if row.get("code") != OVERRIDE_CODE:
+            ok = row["severity"] != Severity.REJECT.value
+            passed[row["entry_no"]] = passed.get(row["entry_no"], True) and ok
+    passed.update({n: o.passed for n, o in recorded_overrides(records).items()})
+    return passed
+
+
 @dataclass(frozen=True, slots=True)
 class Summary:
     entries: int
@@ -251,6 +332,7 @@ class Summary:
     warned: int
     rejected: int
     by_check: tuple[tuple[str, int], ...]
+    overridden: int = 0
 
 
 def summarise(verdicts: Sequence[Verdict]) -> Summary:
@@ -265,6 +347,7 @@ def summarise(verdicts: Sequence[Verdict]) -> Summary:
         warned=sum(1 for v in verdicts if v.passed and v.findings),
         rejected=sum(1 for v in verdicts if not v.passed),
         by_check=tuple(sorted(counts.items(), key=lambda kv: order[kv[0]])),
+        overridden=sum(1 for v in verdicts if v.override is not None),
     )
 
 
@@ -277,7 +360,6 @@ def require_passed(verdicts: Iterable[Verdict], entry_nos: Iterable[int]) -> Non
         if verdict is None:
             problems.append(f"entry {entry_no} has not been scrutineered")
         elif not verdict.passed:
-            reasons = "; ".join(f.reason for f in verdict.findings if f.severity is Severity.REJECT)
-            problems.append(f"{verdict.label} did not pass scrutineering ({reasons})")
+            problems.append(f"{verdict.label} did not pass scrutineering ({verdict.rejection})")
     if problems:
         raise NotEligibleError("cannot put these cars on the grid: " + " | ".join(problems))

@@ -23,9 +23,21 @@ def test_register_has_the_field_and_the_negative_cases(register):
 def test_broken_register_line_fails_loudly():
     good = "marque,model,country,years,overall_wins,class_wins,special_list,verified\n"
     classes = "from_year,to_year,category,supercharged,max_cc,code,label\n1927,1957,*,any,,X,x\n"
-    colours = "nationality,nation,from_year,to_year,body,secondary,numbers,status\n"
+    colours = "nationality,nation,from_year,to_year,body,secondary,numbers,status,source\n"
     with pytest.raises(DataFileError, match=r"register.csv line 2 column years: '1927-19x' is not"):
-        parse_register(good + "OM,665,IT,1927-19x,,,no,V\n", classes, colours + "IT,I,1,2,r,,,V")
+        parse_register(good + "OM,665,IT,1927-19x,,,no,V\n", classes,
+                       colours + "IT,I,1,2,r,,,V,a book")
+    model = good + "OM,665,IT,1927,,,no,V\n"
+    with pytest.raises(DataFileError, match=r"colours.csv line 2 column body: '\(unknown\)' is "
+                                            r"not colours or one of \(none assigned\)"):
+        parse_register(model, classes, colours + "NO,Norway,,1970,(unknown),,,U,a blog")
+    with pytest.raises(DataFileError, match=r"colours.csv line 2 column source: '' is not a "
+                                            "non-empty text"):
+        parse_register(model, classes, colours + "NO,Norway,,1970,white,,,U,")
+    with pytest.raises(DataFileError, match=r"colour-aliases.csv line 2 column uses: 'XX' is not "
+                                            "a nationality of colours.csv"):
+        parse_register(model, classes, colours + "IT,Italy,,,red,,,V,a book",
+                       colour_aliases_csv="nationality,uses,reason\nSM,XX,San Marino\n")
 
 
 def test_sample_entries_import(sample_entries):

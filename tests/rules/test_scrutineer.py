@@ -88,6 +88,68 @@ def test_colour_follows_entrant_not_make(event, register):
     assert check_entry(british_ferrari, event, register).findings == ()
 
 
+@pytest.mark.parametrize(("nationality", "colour"), [
+    ("AU", "green"),  # Australia: green with a gold stripe (NZ Classic Car 2016)
+    ("ES", "red"), ("ES", "yellow"),  # Spain: red and yellow, which is the body not settled
+    ("NZ", "green"), ("ZA", "gold"), ("AR", "light blue"), ("MX", "gold"), ("PT", "red"),
+    ("SE", "blue"), ("AT", "white"), ("HU", "green"), ("IE", "green"), ("MC", "white"),
+    ("CZ", "white"),  # a Czech entrant takes Czechoslovakia's colour (colour-aliases.csv)
+    ("uk", "british racing green"),
+])
+def test_modern_entrant_nations_pass_e5_in_strict_mode(event, register, nationality, colour):
+    entry = make_entry(nationality=nationality, body_colour=colour)
+    verdict = check_entry(entry, event, register)
+    assert event.rules_mode is RulesMode.STRICT
+    assert verdict.findings == () and verdict.status == "PASSED"
+
+
+@pytest.mark.parametrize(("nationality", "colour", "allowed"), [
+    ("ES", "green", "Spain in green without documentation (1932 colour: red or yellow)"),
+    ("AU", "red", "Australia in red without documentation (1932 colour: green)"),
+    ("SK", "red", "Czechoslovakia in red without documentation (1932 colour: white)"),
+])
+def test_wrong_colour_of_a_modern_nation_is_rejected_in_strict_mode(event, register, nationality,
+                                                                     colour, allowed):
+    verdict = check_entry(make_entry(nationality=nationality, body_colour=colour), event, register)
+    assert [str(f) for f in verdict.findings] == [f"E5 reject: entrant from {allowed}"]
+
+
+def test_german_colour_follows_the_period(event, register):
+    """White until 1933, silver (or white) from 1934 (reference: Germany rows)."""
+    white_1932 = make_entry(nationality="DE", body_colour="white")
+    silver_1932 = make_entry(nationality="DE", body_colour="silver")
+    silver_1938 = make_entry(nationality="DE", body_colour="silver", replica_year=1938,
+                             build_year=1938, model="8C 2900 B", displacement_cc=2905)
+    assert check_entry(white_1932, event, register).findings == ()
+    assert [f.check for f in check_entry(silver_1932, event, register).findings] == [Check.E5]
+    assert Check.E5 not in codes(check_entry(silver_1938, event, register))
+
+
+@pytest.mark.parametrize(("nationality", "why"), [
+    ("NO", "no national racing colour for Norway in 1932 (no scheme is on record)"),
+    ("JP", "no national racing colour for Japan in 1932 (none had been assigned)"),
+    ("IN", "no national racing colour for IN in 1932 (the colours table has no row for it)"),
+    ("DK", "no national racing colour for Denmark in 1932 (the period scheme names no body colour;"
+           " scheme: danish flag (red with white cross) as a lengthwise stripe on the bonnet)"),
+])
+def test_nation_without_a_colour_passes_strict_e5_with_a_warning(event, register, nationality, why):
+    """The documented rule (data/colours.csv): body colour not checked, an E5 warning says so."""
+    verdict = check_entry(make_entry(nationality=nationality, body_colour="purple"), event,
+                          register)
+    assert [str(f) for f in verdict.findings] == [f"E5 warning: {why}: body colour purple "
+                                                  "not checked"]
+    assert verdict.passed and verdict.status == "PASSED WITH WARNINGS"
+
+
+def test_every_colour_row_names_its_source(register):
+    assert all(c.source for c in register.colours)
+    nations = {c.nationality for c in register.colours}
+    # the nations of the Mille Miglia register's marques and the modern ones asked for
+    assert {"IT", "DE", "GB", "FR", "US", "AU", "ES", "NZ", "ZA", "JP", "CA", "AR", "BR", "AT",
+            "CH", "BE", "NL", "SE", "PT", "MX", "IE"} <= nations
+    assert len(nations) >= 37
+
+
 def test_open_mode_turns_strict_only_checks_into_warnings(event, register):
     open_event = event.model_copy(update={"rules_mode": RulesMode.OPEN})
     verdict = check_entry(make_entry(body_colour="green", modern_decals=True), open_event,
