@@ -15,8 +15,10 @@ examples:
   slotrace new club.slotrace --template my-event.toml --track my-track.toml
   slotrace new club-night.slotrace --rules-mode open     # scrutineering only warns
 
-The event file is one SQLite file holding the event definition, entries, scrutineering,
-heats, the race journal and the stewards' log. Copy it to back up or hand over the event.
+The event file is one SQLite file holding the event definition, the track and the template
+(copied in, so the track file is no longer needed), entries, scrutineering, heats, the race
+journal and the stewards' log. Copy it to back up or hand over the event: it runs from any
+folder or laptop.
 It is never overwritten: choose a new name for a new event.
 """
 
@@ -65,7 +67,11 @@ def run(args: argparse.Namespace) -> int:
         changes["rules_mode"] = RulesMode(args.rules_mode)
     if changes:
         event = event.model_copy(update=changes)
-    with EventFile.create(args.file, event, name=event.name, writer="slotrace new") as event_file:
+    # the track and the template go into the file: a copy of it runs on another laptop
+    stored = {"track": track, "template": {"source": str(args.template),
+                                           "event": template.model_dump(mode="json")}}
+    with EventFile.create(args.file, event, name=event.name, writer="slotrace new",
+                          meta=stored) as event_file:
         for number, leg in enumerate(event.legs, start=1):  # stage N = leg N
             event_file.set_stage(number, leg.name, leg)
         print(

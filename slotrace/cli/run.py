@@ -149,12 +149,9 @@ def _regularity_paces(event_file: Any) -> tuple[float | None, ...]:
 
 def _sensor_fractions(event_file: Any) -> tuple[float, ...] | None:
     """Where the event's track has sensor groups 2 and 3, as lap fractions (for the simulator)."""
-    from slotrace.rules import files
-
-    track_name = event_file.event_definition().get("track")
-    if not track_name:
+    if not event_file.event_definition().get("track"):
         return None
-    track = files.load_track(track_name)
+    track = event_file.track()  # the copy stored in the file
     by_group = {p.sensor: p.distance_m / track.lap_length_m for p in track.places if p.sensor}
     fractions = tuple(by_group[g] for g in (2, 3) if g in by_group)
     # groups 2 and 3 must lie strictly inside the lap, in crossing order

@@ -63,6 +63,7 @@ def load_input(args: argparse.Namespace) -> RulesInput:
     with EventFile.open(source, read_only=True) as event_file:
         definition = event_file.event_definition()
         raw_entries = event_file.entries()
+        track = event_file.track() if definition.get("track") else None  # the stored copy
     try:
         event = Event.model_validate(definition)
         entries = [Entry.model_validate(e) for e in raw_entries]
@@ -71,7 +72,7 @@ def load_input(args: argparse.Namespace) -> RulesInput:
     if not entries:
         raise SlotraceError(f"{source}: no entries yet; run: slotrace entries import "
                             f"{source} entries.csv")
-    return RulesInput(event, files.load_track(event.track), entries, str(source))
+    return RulesInput(event, track or files.load_track(event.track), entries, str(source))
 
 
 def register(subparsers: Any) -> None:

@@ -85,12 +85,13 @@ def heat_settings(
     )
 
 
-def event_track(event: Event) -> Track | None:
-    """The event's track (sensor places), None if it cannot be loaded from here."""
+def event_track(event: Event, event_file: EventFile | None = None) -> Track | None:
+    """The event's track (sensor places): the copy stored in ``event_file`` if given, else
+    loaded by name; None if it cannot be loaded from here."""
     from slotrace.rules.files import load_track
 
     try:
-        return load_track(event.track)
+        return event_file.track() if event_file is not None else load_track(event.track)
     except (RulesError, OSError):
         return None
 
@@ -199,7 +200,7 @@ def day_plan(event_file: EventFile) -> DayPlan | None:
     minutes = len(heats) * event.heat_minutes + max(0, len(heats) - 1) * event.changeover_minutes
     return DayPlan(
         event=event,
-        track=event_track(event),
+        track=event_track(event, event_file),
         heats=heats,
         total_minutes=minutes,
         numbers={s.entry_no: s.race_number for s in start.slots},

@@ -17,7 +17,7 @@ crossings so far in, `LiveCar` values out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -234,13 +234,15 @@ class HeatRegularity:
         return {s.address: cars[s.entry_no] for s in self.heat.slots}
 
 
-def heat_regularity(definition: Mapping[str, Any] | None, plan: Mapping[str, Any] | None
-                    ) -> HeatRegularity | None:
+def heat_regularity(definition: Mapping[str, Any] | None, plan: Mapping[str, Any] | None,
+                    track_of: Callable[[], Track] | None = None) -> HeatRegularity | None:
     """The live-regularity context of a stored heat; None for a sprint leg or without rules.
 
     Args:
         definition: the event file's rules ``Event`` as JSON data.
         plan: the heat's rules ``Heat`` as JSON data (heats from the heat plan carry one).
+        track_of: gives the event's track (``EventFile.track``: the copy in the file);
+            default: load it by the name in ``definition``.
     """
     from slotrace.rules.files import load_track
 
@@ -250,4 +252,5 @@ def heat_regularity(definition: Mapping[str, Any] | None, plan: Mapping[str, Any
     heat = Heat.model_validate(plan)
     if not 0 <= heat.leg < len(event.legs) or not is_regularity_leg(event.legs[heat.leg]):
         return None
-    return HeatRegularity(heat, event.legs[heat.leg], load_track(event.track), event.scale)
+    track = track_of() if track_of is not None else load_track(event.track)
+    return HeatRegularity(heat, event.legs[heat.leg], track, event.scale)

@@ -223,6 +223,7 @@ class EventFile(EventContents, PlannedHeats, EventDecisions):
             raise
         try:
             ef.check_before_writing()
+            ef.store_track_copy()  # an older file becomes self-contained
         except BaseException:
             ef.close()
             raise
@@ -425,15 +426,62 @@ class EventFile(EventContents, PlannedHeats, EventDecisions):
         """The event's track (rules ``Track``): the copy stored in the file at ``new``.
 
         Files made before tracks were stored fall back to loading the track by the name the
-        event definition gives (a shipped track or a path), as they always did.
+        event definition gives: a shipped track, or a path taken from the current folder and
+        then from the event file's folder. A writable open stores that copy in the file
+        (see `store_track_copy`), so the fallback is needed at most once per old file.
+
+        Raises:
+            RulesError: (``TrackFileError``) the event has no stored track and its track name
+                cannot be loaded from here.
         """
-        from slotrace.rules import files
         from slotrace.rules.model import Track
 
         rows = self._query("reading the track", "SELECT value FROM meta WHERE key = 'track'")
         if rows:
             return Track.model_validate(json.loads(rows[0][0]))
-        return files.load_track(self.event_definition()["track"])
+        return self._track_by_name()
+
+    def has_stored_track(self) -> bool:
+        """Whether the file holds its own copy of the track (files made by ``new`` do)."""
+        return bool(self._query("reading the track",
+                                "SELECT 1 FROM meta WHERE key = 'track'"))
+
+    def template(self) -> dict[str, Any] | None:
+        """The event template the file was made from, as stored by ``new``: ``{"source":
+        the name or path given, "event": the template's rules Event as JSON data}``; None
+        for files made before templates were stored."""
+        rows = self._query("reading the template",
+                           "SELECT value FROM meta WHERE key = 'template'")
+        return json.loads(rows[0][0]) if rows else None
+
+    def store_track_copy(self) -> bool:
+        """Store the track the event names in the file if it holds none yet (an older file);
+        returns whether a copy was stored. Does nothing if the track cannot be loaded."""
+        from slotrace.errors import SlotraceError
+
+        if self.read_only or self.has_stored_track():
+            return False
+        definition = self.event_definition()
+        if not isinstance(definition, dict) or not definition.get("track"):
+            return False
+        try:
+            track = self._track_by_name()
+        except (SlotraceError, OSError, ValueError):
+            return False
+        self._write("storing the track in the event file", [(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('track', ?)",
+            (json.dumps(_json_data(track)),),
+        )])
+        return True
+
+    def _track_by_name(self) -> Any:
+        from slotrace.rules import files
+
+        name = self.event_definition()["track"]
+        beside = self.path.parent / name
+        if not Path(name).is_absolute() and not Path(name).exists() and beside.is_file():
+            return files.load_track(beside)
+        return files.load_track(name)
 
     def stewards_log(self, heat: int | None = None) -> list[StewardsLogRow]:
         sql = "SELECT seq, heat, wall_ms, action, car, reason, author FROM stewards_log"

@@ -18,7 +18,7 @@ from typing import Any
 from slotrace import engine
 from slotrace.engine.control import Disqualify, PaceCar, Revoke, TimePenalty, YellowFlag
 from slotrace.engine.decisions import ENGINE_AUTHOR
-from slotrace.rules import classify, files, model, scoring
+from slotrace.rules import classify, model, scoring
 from slotrace.rules.standings import DrivenLeg, Sanction, SanctionKind
 from slotrace.store.eventfile import EventFile, HeatInfo, HeatStatus
 from slotrace.store.replay import replay_heat
@@ -142,7 +142,7 @@ def _classification(event_file: EventFile, entries: list[model.Entry],
         plan = model.Heat.model_validate(heat.plan)
         if not 0 <= plan.leg < len(event.legs):
             continue
-        track = track or files.load_track(event.track)
+        track = track or event_file.track()  # the copy stored in the file
         leg = event.legs[plan.leg]
         for entry_no, run in scoring.runs_from_race_state(state, plan).items():
             scores = scoring.score_run(run, track, leg, event.scale)

@@ -204,7 +204,8 @@ class BoardFeed:
     def regularity_of(self, heat: HeatInfo) -> HeatRegularity | None:
         """The heat's live-regularity context (None: sprint leg or no rules: the lap view)."""
         if heat.id not in self._regularity:
-            self._regularity[heat.id] = heat_regularity(self._definition, heat.plan)
+            self._regularity[heat.id] = heat_regularity(self._definition, heat.plan,
+                                                        self.event_file.track)
         return self._regularity[heat.id]
 
     def live_rows(self, entry_class: str | None = None) -> list[BoardRow]:

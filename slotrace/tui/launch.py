@@ -30,7 +30,8 @@ def _view(event_file: EventFile, opened: OpenedHeat, numbers: dict[int, int] | N
         roster=roster_for_heat(event_file.entries(), opened.cars, numbers),
         title=f"{opened.name} (resumed)" if opened.resumed else opened.name,
         heat_id=heat_id,
-        regularity=heat_regularity(event_file.event_definition(), opened.heat.plan),
+        regularity=heat_regularity(event_file.event_definition(), opened.heat.plan,
+                                   event_file.track),
         resumed=opened.resumed,
         finish=lambda: event_file.finish_heat(heat_id),
     )
