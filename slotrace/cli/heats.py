@@ -53,11 +53,10 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from slotrace.rules.heats import plan_heats
     from slotrace.rules.model import format_race_number
-    from slotrace.rules.scrutineer import scrutineer
     from slotrace.rules.startorder import make_start_list
 
     data = load_input(args)
-    start = make_start_list(data.entries, data.event, scrutineer(data.entries, data.event))
+    start = make_start_list(data.entries, data.event, data.verdicts())
     plan = plan_heats(start, data.event, args.capacity)
     number = {s.entry_no: s.race_number for s in start.slots}
     entries = {e.entry_no: e for e in data.entries}
@@ -102,28 +101,19 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _recorded_passes(verdicts: list[dict[str, Any]]) -> dict[int, bool]:
-    """entry_no -> passed, from the verdicts recorded by `slotrace scrutineer --record`."""
-    passed: dict[int, bool] = {}
-    for verdict in verdicts:
-        ok = verdict["severity"] != "reject"
-        passed[verdict["entry_no"]] = passed.get(verdict["entry_no"], True) and ok
-    return passed
-
-
 def _save(args: argparse.Namespace, data: RulesInput, plan: HeatPlan) -> None:
     """Store ``plan`` as planned heats; refuses cars not passed or not numbered."""
     from slotrace.raceday import heat_settings
-    from slotrace.rules.scrutineer import require_passed, scrutineer
+    from slotrace.rules.scrutineer import recorded_passes, require_passed
     from slotrace.store import EventFile, PlannedHeatSpec
 
     source = args.source
     if source.suffix.lower() == ".csv":
         raise SlotraceError("--save needs an event file, not a CSV")
     planned = sorted({s.entry_no for h in plan.heats for s in h.slots})
-    require_passed(scrutineer(data.entries, data.event), planned)
+    require_passed(data.verdicts(), planned)
     with EventFile.open(source) as event_file:
-        recorded = _recorded_passes(event_file.verdicts())
+        recorded = recorded_passes(event_file.verdicts())
         if not recorded:
             raise SlotraceError(f"{source}: no scrutineering recorded yet; run: slotrace "
                                 f"scrutineer {source} --record")

@@ -49,11 +49,10 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from slotrace.rules.model import format_race_number
-    from slotrace.rules.scrutineer import scrutineer
     from slotrace.rules.startorder import make_start_list
 
     data = load_input(args)
-    start = make_start_list(data.entries, data.event, scrutineer(data.entries, data.event))
+    start = make_start_list(data.entries, data.event, data.verdicts())
     labels = {e.entry_no: e for e in data.entries}
     if args.force and not args.save:
         raise SlotraceError("--force only goes with --save")

@@ -107,7 +107,8 @@ class DayPlan:
         total_minutes: the rules' estimate for the day (heats + changeovers).
         numbers: entry_no -> race number from the start list.
         entries: entry_no -> rules ``Entry``.
-        excluded: entries left out because they did not pass scrutineering.
+        excluded: entries left out because they did not pass scrutineering (an
+            override recorded with ``slotrace scrutineer --override`` decides for its car).
     """
 
     event: Event
@@ -187,14 +188,15 @@ def read_event(event_file: EventFile) -> tuple[Event, list[Entry]] | None:
 def day_plan(event_file: EventFile) -> DayPlan | None:
     """The rules' heat plan of the event file; None if it has no event with legs or no entries."""
     from slotrace.rules.heats import plan_heats
-    from slotrace.rules.scrutineer import scrutineer
+    from slotrace.rules.scrutineer import apply_overrides, recorded_overrides, scrutineer
     from slotrace.rules.startorder import make_start_list
 
     read = read_event(event_file)
     if read is None:
         return None
     event, entries = read
-    start = make_start_list(entries, event, scrutineer(entries, event))
+    overrides = recorded_overrides(event_file.verdicts())  # the chief scrutineer's word wins
+    start = make_start_list(entries, event, apply_overrides(scrutineer(entries, event), overrides))
     saved = _saved_heats(event_file)
     heats = tuple(saved) if saved else plan_heats(start, event).heats
     minutes = len(heats) * event.heat_minutes + max(0, len(heats) - 1) * event.changeover_minutes

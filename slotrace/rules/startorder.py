@@ -146,8 +146,7 @@ def _rejection(entry_no: int, verdicts: Iterable[Verdict]) -> str:
     verdict = next((v for v in verdicts if v.entry_no == entry_no), None)
     if verdict is None:
         return "not scrutineered"
-    reasons = "; ".join(f.reason for f in verdict.findings if f.severity.value == "reject")
-    return f"did not pass scrutineering ({reasons or 'rejected'})"
+    return f"did not pass scrutineering ({verdict.rejection or 'rejected'})"
 
 
 def _pins(starters: list[Entry], pinned: Mapping[int, int]) -> dict[int, int]:
