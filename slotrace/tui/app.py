@@ -96,6 +96,7 @@ class SlotraceApp(App[None]):
         self._next_heat = next_heat
         self._sleep = sleep
         self.connect_attempts = 0
+        self._journal_failing = False
         self._use(heat)
         self.startup_message = ""
         """Shown as a notification once the app is up (e.g. how to open the board)."""
@@ -185,13 +186,7 @@ class SlotraceApp(App[None]):
         try:
             async for event in self.driver.events():
                 session = self.session
-                was_failing = bool(session.journal_problem)
-                race_events = session.offer(event)
-                if session.journal_problem and not was_failing:
-                    self.post_message(DriverStopped(
-                        f"JOURNAL WRITE FAILED, link marked down: {session.journal_problem}"))
-                elif was_failing and not session.journal_problem:
-                    self.post_message(DriverStopped(""))
+                race_events = session.offer(event)  # a journal failure is kept, not raised
                 if isinstance(event, DeviceRefused):
                     self.post_message(DriverStopped(f"control unit refused {event.what}: "
                                                     f"{event.reason}"))
@@ -213,8 +208,38 @@ class SlotraceApp(App[None]):
             race_events = self.session.feed(command)
         except (SlotraceError, ValueError) as exc:
             self.notify(f"not applied: {exc}", severity="error")
+            self.watch_journal()
+            self.refresh_race()
             return
         self.post_message(RaceAdvanced(self.session.state, race_events, command))
+
+    def problem(self) -> tuple[str, str]:
+        """What the red banner says now: ``(title, message)``, or two empty strings.
+
+        A journal write failure comes first (the heat is not being recorded); then a link
+        that is down for a reason race control knows (a first connection that failed).
+        """
+        session = self.session
+        if session.journal_problem:
+            lost = session.lost_inputs
+            return ("EVENT FILE NOT WRITTEN", f"{session.journal_problem} · what was saved is "
+                    f"kept; {lost} input(s) not recorded; START refused; writing is retried "
+                    f"with every new input (free space or reconnect the medium)")
+        if self.driver_problem and not session.link.up:
+            return "CONTROL UNIT NOT CONNECTED", self.driver_problem
+        return "", ""
+
+    def watch_journal(self) -> None:
+        """Tell the organiser once when journaling fails and once when it works again."""
+        failing = bool(self.session.journal_problem)
+        if failing == self._journal_failing:
+            return
+        self._journal_failing = failing
+        if failing:
+            self.notify(f"the event file cannot be written: {self.session.journal_problem}",
+                        severity="error", timeout=30)
+        else:
+            self.notify("the event file accepts writes again; journaling resumed")
 
     def send_to_driver(self, command: DriverCommand) -> None:
         try:
@@ -223,6 +248,7 @@ class SlotraceApp(App[None]):
             self.notify(f"control unit refused {type(command).__name__}: {exc}", severity="error")
 
     def on_race_advanced(self, message: RaceAdvanced) -> None:
+        self.watch_journal()
         self.race_screen.show(message.state, message.race_events)
         if self._on_heat_finished and message.state.phase is SessionPhase.FINISHED:
             hook, self._on_heat_finished = self._on_heat_finished, None
@@ -233,5 +259,10 @@ class SlotraceApp(App[None]):
         self.driver_problem = message.reason
         if message.reason:
             self.notify(message.reason, severity="error", timeout=30)
-        else:
-            self.notify("the event file accepts writes again; journaling resumed")
+        self.refresh_race()
+
+    def refresh_race(self) -> None:
+        """Redraw race control from the live heat (banner, link, keys) between inputs."""
+        screen = self.race_screen
+        if screen.is_mounted:
+            screen.show(self.session.state, ())

@@ -31,6 +31,7 @@ from slotrace.tui.widgets.alert_list import AlertList
 from slotrace.tui.widgets.key_bar import KeyBar
 from slotrace.tui.widgets.leaderboard import Leaderboard
 from slotrace.tui.widgets.link_status import LinkStatusBar
+from slotrace.tui.widgets.problem_banner import ProblemBanner
 from slotrace.tui.widgets.session_header import SessionHeader, laps_to_go
 from slotrace.tui.widgets.start_lights import StartLights
 from slotrace.tui.widgets.stewards_log import StewardsLog, revocable
@@ -90,6 +91,7 @@ class RaceControlScreen(Screen[None]):
                 yield SessionHeader(id="session-header")
                 yield StartLights(id="start-lights")
             yield Label("", id="last-event")
+        yield ProblemBanner(id="problem-banner")
         regular = getattr(self.app, "regularity", None) is not None
         yield Leaderboard(roster, regularity=regular, id="leaderboard")
         with Horizontal(id="race-bottom"):
@@ -132,6 +134,8 @@ class RaceControlScreen(Screen[None]):
         link = self.query_one(LinkStatusBar)
         link.status = self.app.session.link
         link.stats = self.app.driver.stats
+        banner = self.query_one(ProblemBanner)
+        banner.title, banner.message = self.app.problem()
         if finished_trial:
             self.query_one("#last-event", Label).update(finished_trial)
         elif race_events:
