@@ -63,7 +63,11 @@ logger = logging.getLogger(__name__)
 TARGET_HELP = "arc:ble:MAC (or arc:ble:UUID on macOS), arc:socket://HOST:PORT (simulator)"
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
 _UUID = re.compile(r"^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$")
-_OPTIONS = {"backend", "client_factory", "connect_timeout", "reconnect_delay", "first_epoch"}
+_OPTIONS = {
+    "backend", "client_factory", "connect_timeout", "reconnect_delay", "first_epoch", "clock_rate",
+}
+"""``clock_rate`` (device ms per real second, given by faces for a sped-up simulator) is accepted
+and unused: the ARC driver has no wall-clock plausibility check to scale."""
 DEVICE = "ARC powerbase"
 
 
@@ -138,7 +142,7 @@ class ArcDriver(Driver):
         """A driver for ``target`` (see the module docstring); does not connect yet.
 
         Options: ``backend`` (a fake bleak backend), ``client_factory``, ``connect_timeout``,
-        ``reconnect_delay`` (s), ``first_epoch``.
+        ``reconnect_delay`` (s), ``first_epoch``; ``clock_rate`` is accepted and unused.
         """
         return cls(link_for(target, **options), **options)
 

@@ -10,6 +10,7 @@ import pytest
 from slotrace.drivers_api import (
     CarPassed,
     DeviceStringError,
+    DriverError,
     EpochStarted,
     LinkDown,
     LinkUp,
@@ -130,3 +131,10 @@ async def test_refuses_what_the_base_cannot_do() -> None:
 def test_bad_device_strings_say_what_is_accepted(device: str) -> None:
     with pytest.raises(DeviceStringError, match="arc:"):
         open_device(device)
+
+
+def test_a_faces_clock_rate_is_accepted_and_unknown_options_are_named() -> None:
+    # `slotrace run --sim-speedup` passes clock_rate to whichever driver it opens
+    ArcDriver.open("socket://127.0.0.1:7879", clock_rate=50_000.0)
+    with pytest.raises(DriverError, match=r"unknown option.*pace"):
+        ArcDriver.open("socket://127.0.0.1:7879", pace=3)
