@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "template",
     "run",
     "results",
+    "charity",
     "journal",
     "devices",
     "simulate",

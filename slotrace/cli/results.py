@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from slotrace.store import EventFile
-from slotrace.store.export_formats import to_csv, to_html, to_json
+from slotrace.store.export_formats import to_csv, to_html, to_json, to_text
 from slotrace.store.outputs import check_target, write_output
 from slotrace.store.results import build_report
 
@@ -17,13 +17,15 @@ examples:
   slotrace results mille-2025.slotrace --format html -o results.html
   slotrace results mille-2025.slotrace --format csv --stage 2 -o stage2.csv
   slotrace results mille-2025.slotrace --format json | jq '.charity.total'
+  slotrace results mille-2025.slotrace --format text
 
 Everything is rebuilt by replaying the race journal, so the export always matches the
 stewards' latest decisions. The event file is opened read-only: this works during a race.
-HTML is one printable page (no internet needed) with a lap-time chart per heat.
+HTML is one printable page (no internet needed) with a lap-time chart per heat; text is a
+short summary (classification and charity). Every format names the charity, venue and date.
 """
 
-RENDERERS = {"csv": to_csv, "json": to_json, "html": to_html}
+RENDERERS = {"csv": to_csv, "json": to_json, "html": to_html, "text": to_text}
 
 
 def register(subparsers: Any) -> None:
@@ -31,7 +33,7 @@ def register(subparsers: Any) -> None:
         "results",
         help="export stage results, classifications, charity totals and the stewards' log",
         description="Export stage results, overall and side classifications, charity totals "
-        "and the stewards' log as CSV, JSON or a printable HTML page.",
+        "and the stewards' log as CSV, JSON, a printable HTML page or a text summary.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

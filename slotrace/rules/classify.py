@@ -5,6 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from slotrace.rules.charity import (
+    CharityLine,
+    CharityTotals,
+    DayMoney,
+    MoneyKind,
+    charity_totals,
+    pledge_earned,
+)
 from slotrace.rules.coefficients import age_coefficient, merit_coefficient, period_label
 from slotrace.rules.model import ClassificationMode, Entry, Event, SpeedTrial, TrialKind
 from slotrace.rules.register import Register, load_register
@@ -19,10 +27,14 @@ from slotrace.rules.standings import (
     rank,
 )
 
-# re-exported: the coefficients live in `slotrace.rules.coefficients`
+# re-exported: the coefficients live in `slotrace.rules.coefficients`, the charity sums in
+# `slotrace.rules.charity`
 __all__ = [
+    "CharityLine",
     "CharityTotals",
     "Classification",
+    "DayMoney",
+    "MoneyKind",
     "SpeedResult",
     "Team",
     "age_coefficient",
@@ -44,28 +56,6 @@ class SpeedResult:
     elapsed_s: float | None
     avg_scale_kmh: float | None
     detail: str
-
-
-@dataclass(frozen=True, slots=True)
-class CharityLine:
-    entry_no: int
-    label: str
-    laps: int
-    entry_fee: float
-    pledged: float
-
-
-@dataclass(frozen=True, slots=True)
-class CharityTotals:
-    lines: tuple[CharityLine, ...]
-    fees: float
-    pledges: float
-    auctions: float
-    other_donations: float
-
-    @property
-    def total(self) -> float:
-        return self.fees + self.pledges + self.auctions + self.other_donations
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,12 +135,17 @@ def classify_standings(
     laps: Mapping[int, int] | None = None,
     register: Register | None = None,
     fee_payers: Iterable[Entry] | None = None,
+    rejected: Iterable[int] = (),
+    day_money: Iterable[DayMoney] = (),
 ) -> Classification:
     """The provisional classification of ``entries`` and its side tables (§6.9).
 
     Side tables rank the same rows (raw sums in penalty mode, as the Italian rules do).
     ``fee_payers`` are the entries whose fees the charity total counts (default: ``entries``);
     pass every entry so a car rejected at scrutineering or withdrawn still counts its fee.
+    ``rejected`` (entry_nos rejected at scrutineering) lose their fee only when the event says
+    ``count_rejected_fees = false``; ``laps`` are the laps the classification counts (pledges
+    per lap); ``day_money`` is the money recorded on the day (`slotrace.rules.charity`).
     """
     register = register or load_register()
     entries = list(entries)
@@ -192,7 +187,7 @@ def classify_standings(
         trophies=trophy_tables(event, entries, driven, sanctions, start_order, register),
         speed=_speed_tables([r.entry_no for r in rows], by_no, driven, event, class_of),
         charity=charity_totals(entries if fee_payers is None else fee_payers, event,
-                               laps or {}, starters=by_no),
+                               laps or {}, starters=by_no, rejected=rejected, day=day_money),
         illustrative_coefficients=config.coefficients.illustrative,
     )
 
@@ -261,35 +256,3 @@ def _speed_tables(starters, by_no, driven, event: Event, class_of
             for n, s in items
         )
     return out
-
-
-def pledge_earned(entry: Entry, laps: int) -> float:
-    """Σ min(cap, rate × laps) + fixed pledges for one car (§6.10)."""
-    total = 0.0
-    for pledge in entry.pledges:
-        per_lap = pledge.per_lap * laps
-        total += (min(pledge.cap, per_lap) if pledge.cap is not None else per_lap) + pledge.fixed
-    return round(total, 2)
-
-
-def charity_totals(entries: Iterable[Entry], event: Event, laps: Mapping[int, int],
-                   starters: Iterable[int] | None = None) -> CharityTotals:
-    """Fees, pledges per car, auctions and other donations (§6.10).
-
-    Every entry's fee counts; pledges (per lap and fixed) count only for ``starters``
-    (default: every entry): a car that never started earns its sponsors nothing.
-    """
-    started = None if starters is None else set(starters)
-    lines = tuple(
-        CharityLine(e.entry_no, e.label, laps.get(e.entry_no, 0), e.entry_fee,
-                    pledge_earned(e, laps.get(e.entry_no, 0))
-                    if started is None or e.entry_no in started else 0.0)
-        for e in sorted(entries, key=lambda e: e.entry_no)
-    )
-    return CharityTotals(
-        lines=lines,
-        fees=round(sum(line.entry_fee for line in lines), 2),
-        pledges=round(sum(line.pledged for line in lines), 2),
-        auctions=round(sum(a.amount for a in event.auctions), 2),
-        other_donations=event.other_donations,
-    )

@@ -394,6 +394,9 @@ class Event(Frozen):
     legs: tuple[Leg, ...] = ()
     auctions: tuple[Auction, ...] = ()
     other_donations: float = Field(default=0.0, ge=0)
+    count_rejected_fees: bool = Field(
+        default=True, description="§6.10: the entry fees of cars rejected at scrutineering "
+        "count in the charity total (they were paid); false leaves them out")
 
 
 # --------------------------------------------------------------------------- heats

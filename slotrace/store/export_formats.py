@@ -1,7 +1,8 @@
 """Provides the JSON, CSV and HTML renderings of a results report (`build_report` data).
 
-CSV is one table in "long" form: every row names its ``section`` (heat, overall, leg, trial
-(the stage sheet lines), side, team, speed, trophy, charity, stewards) and ``group`` (which
+CSV is one table in "long" form: every row names its ``section`` (event (name, charity, venue,
+date), heat, overall, leg, trial (the stage sheet lines), side, team, speed, trophy, charity,
+stewards) and ``group`` (which
 heat, leg, trial or side table), so one file opens in a spreadsheet and `parse_csv` reads it
 back. The HTML page lives in `slotrace.store.export_html`.
 """
@@ -13,7 +14,7 @@ import io
 import json
 from typing import Any
 
-from slotrace.store.report_model import ResultsReport, report_data
+from slotrace.store.report_model import ResultsReport, info_line, report_data
 
 CSV_COLUMNS = (
     "section",
@@ -78,8 +79,14 @@ def _standing_rows(section: str, group: str, rows: list[dict[str, Any]], raw: bo
     ]
 
 
+def _event_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The event's identity first: name, charity, venue and date (every output names them)."""
+    return [{"section": "event", "group": "event", "label": key, "detail": report.get(key) or ""}
+            for key in ("event", "charity_name", "venue", "date")]
+
+
 def _csv_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = _event_rows(report)
     for heat in report["heats"]:
         for s in heat["standings"]:
             rows.append(
@@ -143,10 +150,27 @@ def _csv_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
                     "label": line["label"],
                     "laps": line["laps"],
                     "amount": line["pledged"],
-                    "detail": f"entry fee {line['entry_fee']}",
+                    "detail": "; ".join(x for x in (
+                        f"entry fee {line['entry_fee']}"
+                        + ("" if line.get("fee_counted", True) else " (not counted)"),
+                        line.get("note", "")) if x),
                 }
             )
-        for key in ("fees", "pledges", "auctions", "other_donations", "total"):
+        for money in charity.get("day", ()):
+            rows.append(
+                {
+                    "section": "charity",
+                    "group": "on the day",
+                    "position": money["id"],
+                    "label": money["who"],
+                    "amount": money["amount"],
+                    "status": "revoked" if not money["counted"] else "",
+                    "trial": money["kind"],
+                    "detail": _money_detail(money),
+                }
+            )
+        for key in ("fees", "fees_not_counted", "pledges", "auctions", "donations", "buckets",
+                    "other_donations", "total"):
             rows.append(
                 {"section": "charity", "group": "totals", "label": key, "amount": charity[key]}
             )
@@ -165,6 +189,54 @@ def _csv_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _money_detail(money: dict[str, Any]) -> str:
+    parts = [money["note"], f"recorded {money['recorded_at']} by {money['author']}"]
+    if not money["counted"]:
+        parts.append(f"revoked {money['revoked_at']} by {money['revoked_by']}: "
+                     f"{money['revoked_reason']}")
+    return "; ".join(p for p in parts if p)
+
+
+def charity_text_lines(report: Report) -> list[str]:
+    """The charity totals and every record of money raised on the day, as text lines."""
+    charity = _data(report).get("charity")
+    if not charity:
+        return ["No charity totals: the event has no rules or no entries yet."]
+    name = f" for {charity['name']}" if charity.get("name") else ""
+    lines = [f"Raised{name}: {charity['total']:,.2f}",
+             f"  entry fees {charity['fees']:,.2f} · pledges {charity['pledges']:,.2f} · "
+             f"auctions {charity['auctions']:,.2f} · donations {charity['donations']:,.2f} · "
+             f"buckets {charity['buckets']:,.2f} · other {charity['other_donations']:,.2f}"]
+    if charity.get("fees_not_counted"):
+        lines.append(f"  fees of rejected entries not counted: "
+                     f"{charity['fees_not_counted']:,.2f}")
+    if not charity.get("day"):
+        lines.append("  nothing recorded on the day yet")
+    for money in charity.get("day", ()):
+        mark = "" if money["counted"] else "  REVOKED"
+        lines.append(f"  #{money['id']} {money['kind']:<8} {money['amount']:>10,.2f}  "
+                     f"{money['who']}{mark}  ({_money_detail(money)})")
+    return lines
+
+
+def to_text(report: Report) -> str:
+    """A plain-text summary: the event, charity, venue and date, the overall classification,
+    the charity totals and the money raised on the day."""
+    report = _data(report)
+    lines = [report["event"] + (f" (stage {report['stage']})" if report.get("stage") else ""),
+             info_line(report), ""]
+    if report.get("provisional"):
+        lines += ["PROVISIONAL: only the trials driven so far count.", ""]
+    if report["overall"]:
+        lines.append("Overall classification")
+        for r in report["overall"]:
+            pos = r["position"] if r["position"] is not None else "-"
+            lines.append(f"{pos!s:>4}  {r['label']:<40} {r['score']!s:>10}  {r['status']}")
+        lines.append("")
+    lines += charity_text_lines(report)
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def to_csv(report: Report) -> str:
@@ -194,4 +266,5 @@ def parse_csv(text: str) -> list[dict[str, Any]]:
 
 from slotrace.store.export_html import to_html  # noqa: E402  (re-exported for the CLI)
 
-__all__ = ["CSV_COLUMNS", "parse_csv", "to_csv", "to_html", "to_json"]
+__all__ = ["CSV_COLUMNS", "charity_text_lines", "info_line", "parse_csv", "to_csv", "to_html",
+           "to_json", "to_text"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from slotrace.store.report_model import ResultsReport, report_data
+from slotrace.store.report_model import ResultsReport, info_line, report_data
 
 CAR_COLOURS = ("#c0392b", "#2471a3", "#229954", "#d68910", "#7d3c98", "#17a589", "#555", "#000")
 
@@ -77,6 +77,7 @@ h1 { font-size: 18pt; margin: 0 0 4pt; } h2 { font-size: 13pt; margin: 18pt 0 4p
 table { border-collapse: collapse; width: 100%; margin: 4pt 0 8pt; }
 th, td { border-bottom: 1px solid #ccc; padding: 2pt 6pt; text-align: left; }
 td:nth-child(n+3) { font-variant-numeric: tabular-nums; }
+.info { margin: 0 0 6pt; font-style: italic; }
 .note { color: #555; font-size: 9pt; } section { break-inside: avoid; }
 .provisional { background: #fff3cd; padding: 4pt 8pt; font-weight: bold; }
 h3 { font-size: 11pt; margin: 10pt 0 2pt; } .sheet table { font-size: 9.5pt; }
@@ -130,6 +131,32 @@ def _stage_sheet(row: dict[str, Any], legs: dict[int, str]) -> str:
             + (f"<ul>{decisions}</ul>" if decisions else "") + total + "</section>")
 
 
+def _charity_section(charity: dict[str, Any]) -> str:
+    name = f": {escape(charity['name'])}" if charity.get("name") else ""
+    day = charity.get("day", ())
+    day_table = _table(
+        ["#", "Kind", "Amount", "Who", "Note", "Recorded", ""],
+        [[m["id"], m["kind"], f"{m['amount']:.2f}", m["who"], m["note"],
+          f"{m['recorded_at']} by {m['author']}",
+          "" if m["counted"] else f"revoked by {m['revoked_by']}: {m['revoked_reason']}"]
+         for m in day]) if day else "<p class='note'>Nothing recorded on the day yet.</p>"
+    return (
+        f"<section><h2>Charity{name}</h2>"
+        + _table(
+            ["Entry", "Laps", "Entry fee", "Pledged", ""],
+            [[c["label"], c["laps"], f"{c['entry_fee']:.2f}", f"{c['pledged']:.2f}",
+              c.get("note", "")] for c in charity["lines"]],
+        )
+        + "<h3>Raised on the day</h3>" + day_table
+        + _table(
+            ["Fees", "Pledges", "Auctions", "Donations", "Buckets", "Other", "Total raised"],
+            [[f"{charity[k]:.2f}" for k in ("fees", "pledges", "auctions", "donations",
+                                             "buckets", "other_donations", "total")]],
+        )
+        + "</section>"
+    )
+
+
 def to_html(report: dict[str, Any] | ResultsReport) -> str:
     if isinstance(report, ResultsReport):
         report = report_data(report)
@@ -138,6 +165,7 @@ def to_html(report: dict[str, Any] | ResultsReport) -> str:
     out = [
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
         f"<style>{STYLE}</style></head><body><h1>{title}</h1>",
+        f"<p class='info'>{escape(info_line(report))}</p>",
         f"<p class='note'>Results rebuilt from the race journal (up to entry "
         f"{report['journal_seq']}) on {escape(report['generated_at'])}.</p>",
     ]
@@ -206,26 +234,7 @@ def to_html(report: dict[str, Any] | ResultsReport) -> str:
         out.append(lap_chart_svg(heat["lap_times"]) + "</section>")
     charity = report.get("charity")
     if charity:
-        out.append(
-            "<section><h2>Charity</h2>"
-            + _table(
-                ["Entry", "Laps", "Entry fee", "Pledged"],
-                [
-                    [c["label"], c["laps"], f"{c['entry_fee']:.2f}", f"{c['pledged']:.2f}"]
-                    for c in charity["lines"]
-                ],
-            )
-            + _table(
-                ["Fees", "Pledges", "Auctions", "Other", "Total raised"],
-                [
-                    [
-                        f"{charity[k]:.2f}"
-                        for k in ("fees", "pledges", "auctions", "other_donations", "total")
-                    ]
-                ],
-            )
-            + "</section>"
-        )
+        out.append(_charity_section(charity))
     out.append(
         "<section><h2>Stewards' log</h2>"
         + (

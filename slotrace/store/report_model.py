@@ -68,11 +68,21 @@ class StewardsEntry:
     revoked: bool
 
 
+@dataclass(frozen=True, slots=True)
+class EventInfo:
+    """What every output names besides the event: the charity, the venue and the date."""
+
+    charity: str = ""
+    venue: str = ""
+    date: str = ""  # ISO date, empty when the template gives none
+
+
 @dataclass(frozen=True)
 class ResultsReport:
     """The whole results report of an event file at one journal position."""
 
     event: str
+    info: EventInfo
     stage: int | None
     generated_at: str
     journal_seq: int
@@ -118,11 +128,22 @@ def side_tables(c: Classification) -> dict[str, tuple[StandingRow, ...]]:
     return side
 
 
+def info_line(data: dict[str, Any]) -> str:
+    """'In aid of <charity> · <venue> · <date>' of report data (the parts the event sets)."""
+    text = " · ".join(x for x in (
+        f"in aid of {data['charity_name']}" if data.get("charity_name") else "",
+        data.get("venue") or "", data.get("date") or "") if x)
+    return text[:1].upper() + text[1:]
+
+
 def report_data(report: ResultsReport) -> dict[str, Any]:
     """The report as JSON data (the ``--format json`` shape)."""
     c = report.classification
     data: dict[str, Any] = {
         "event": report.event,
+        "charity_name": report.info.charity,
+        "venue": report.info.venue,
+        "date": report.info.date,
         "stage": report.stage,
         "generated_at": report.generated_at,
         "journal_seq": report.journal_seq,
@@ -146,11 +167,16 @@ def report_data(report: ResultsReport) -> dict[str, Any]:
     if c is not None:
         charity = c.charity
         data["charity"] = {
+            "name": report.info.charity,
             "lines": _plain(charity.lines),
+            "day": [_plain(m) | {"counted": m.counted} for m in charity.day],
             "fees": charity.fees,
+            "fees_not_counted": charity.fees_not_counted,
             "pledges": charity.pledges,
             "auctions": charity.auctions,
+            "donations": charity.donations,
+            "buckets": charity.buckets,
             "other_donations": charity.other_donations,
-            "total": round(charity.total, 2),
+            "total": charity.total,
         }
     return data

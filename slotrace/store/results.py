@@ -19,10 +19,13 @@ from slotrace import engine
 from slotrace.engine.control import Disqualify, PaceCar, Revoke, TimePenalty, YellowFlag
 from slotrace.engine.decisions import ENGINE_AUTHOR
 from slotrace.rules import classify, model, scoring
+from slotrace.rules.scrutineer import apply_overrides, recorded_overrides, scrutineer
 from slotrace.rules.standings import DrivenLeg, Sanction, SanctionKind
+from slotrace.store.charity import day_money
 from slotrace.store.eventfile import EventFile, HeatInfo, HeatStatus
 from slotrace.store.replay import replay_heat
 from slotrace.store.report_model import (
+    EventInfo,
     HeatReport,
     HeatStanding,
     ResultsReport,
@@ -130,13 +133,13 @@ def _classification(event_file: EventFile, entries: list[model.Entry],
     if not definition or not entries:
         return None, ()
     event = model.Event.model_validate(definition)
-    laps: dict[int, int] = {}
+    laps: dict[int, int] = {}  # the laps the classification counts (pledges per lap)
     driven: dict[int, list[DrivenLeg]] = {}
     track = None
     for heat, state in heats:
         for car, entry_no in heat.cars.items():
-            if car in state.cars:
-                laps[entry_no] = laps.get(entry_no, 0) + state.cars[car].laps
+            if car in state.cars:  # steward corrections (AddLap, RemoveLap, LapPenalty) count
+                laps[entry_no] = laps.get(entry_no, 0) + state.cars[car].scored_laps
         if heat.plan is None:
             continue
         plan = model.Heat.model_validate(heat.plan)
@@ -157,10 +160,22 @@ def _classification(event_file: EventFile, entries: list[model.Entry],
     starters = [by_no[n] for n in order if n in by_no]
     unplanned = tuple(f"entry {n}: ran but is not in the entry list" for n in order
                       if n not in by_no)
-    # the charity counts every entry's fee: a car that never started still paid it
+    # the charity counts every entry's fee: a car that never started still paid it; a car
+    # rejected at scrutineering (the chief scrutineer's override wins) only if the event says so
+    verdicts = apply_overrides(scrutineer(entries, event),
+                               recorded_overrides(event_file.verdicts()))
+    rejected = [v.entry_no for v in verdicts if not v.passed]
     result = classify.classify_standings(starters, event, driven, sanctions,
-                                         start_order=order, laps=laps, fee_payers=entries)
+                                         start_order=order, laps=laps, fee_payers=entries,
+                                         rejected=rejected, day_money=day_money(event_file))
     return result, unplanned
+
+
+def _event_info(event_file: EventFile) -> EventInfo:
+    definition = event_file.event_definition() or {}
+    date = definition.get("date")
+    return EventInfo(charity=definition.get("charity") or "", venue=definition.get("venue") or "",
+                     date=str(date) if date else "")
 
 
 def build_results(event_file: EventFile, stage: int | None = None,
@@ -177,6 +192,7 @@ def build_results(event_file: EventFile, stage: int | None = None,
     classification, unplanned = _classification(event_file, entries, chosen, sanctions)
     return ResultsReport(
         event=event_file.name,
+        info=_event_info(event_file),
         stage=stage,
         generated_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
         journal_seq=event_file.last_seq(),

@@ -34,10 +34,12 @@ def charity_line(charity: dict[str, Any] | None) -> str:
     """``Charity total 1,234.50 (fees 800.00 · pledges 300.50 · auctions 100.00 · ...)``."""
     if not charity:
         return "Charity total: no event definition"
+    name = f" for {charity['name']}" if charity.get("name") else ""
     return (
-        f"Charity total {charity['total']:,.2f} (entry fees {charity['fees']:,.2f} · pledges "
-        f"{charity['pledges']:,.2f} · auctions {charity['auctions']:,.2f} · other donations "
-        f"{charity['other_donations']:,.2f})"
+        f"Charity total {charity['total']:,.2f}{name} (entry fees {charity['fees']:,.2f} · "
+        f"pledges {charity['pledges']:,.2f} · auctions {charity['auctions']:,.2f} · donations "
+        f"{charity.get('donations', 0):,.2f} · buckets {charity.get('buckets', 0):,.2f} · "
+        f"other donations {charity['other_donations']:,.2f})"
     )
 
 
