@@ -120,7 +120,8 @@ def _span(numbers: list[int]) -> str:
 def run_decision(args: argparse.Namespace) -> int:
     from slotrace.store import EntryAction, EventFile
 
-    action = EntryAction(args.decision.replace("-", "_"))
+    action = {"withdraw": EntryAction.WITHDRAW, "reinstate": EntryAction.REINSTATE,
+              "dns": EntryAction.DNS, "swap-car": EntryAction.CAR_SWAP}[args.decision]
     car: dict[str, Any] | None = None
     if action is EntryAction.CAR_SWAP:
         car = {}
@@ -136,8 +137,8 @@ def run_decision(args: argparse.Namespace) -> int:
         decision = event_file.decide_entry(args.entry, action, reason=args.reason,
                                            author=args.by, leg=leg, car=car)
     where = f" in leg {args.leg}" if leg is not None else ""
-    print(f"entry {decision.entry_no}: {decision.action}{where} recorded ({decision.reason!r}, "
-          f"by {decision.author})")
+    print(f"entry {decision.entry_no}: {args.decision}{where} recorded ({decision.reason!r}, "
+          f"by {decision.author}); see: slotrace stewards log {args.event}")
     return 0
 
 

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
 
     data = load_input(args)
     start = make_start_list(data.entries, data.event, data.verdicts())
-    plan = plan_heats(start, data.event, args.capacity)
+    plan = plan_heats(start, data.event, args.capacity, left_out=_left_out(args))
     number = {s.entry_no: s.race_number for s in start.slots}
     entries = {e.entry_no: e for e in data.entries}
     legs = data.event.legs
@@ -99,6 +99,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"saved {len(plan.heats)} planned heats in {args.source}; "
               f"next: slotrace run {args.source} --next")
     return 0
+
+
+def _left_out(args: argparse.Namespace) -> list[Any]:
+    """The stewards' withdrawals and non-starters recorded in the event file (none for a CSV)."""
+    from slotrace.store import EventFile
+
+    if args.source.suffix.lower() == ".csv":
+        return []
+    with EventFile.open(args.source, read_only=True) as event_file:
+        return event_file.left_out()
 
 
 def _save(args: argparse.Namespace, data: RulesInput, plan: HeatPlan) -> None:

@@ -198,7 +198,8 @@ def day_plan(event_file: EventFile) -> DayPlan | None:
     overrides = recorded_overrides(event_file.verdicts())  # the chief scrutineer's word wins
     start = make_start_list(entries, event, apply_overrides(scrutineer(entries, event), overrides))
     saved = _saved_heats(event_file)
-    heats = tuple(saved) if saved else plan_heats(start, event).heats
+    heats = tuple(saved) if saved else plan_heats(start, event,
+                                                   left_out=event_file.left_out()).heats
     minutes = len(heats) * event.heat_minutes + max(0, len(heats) - 1) * event.changeover_minutes
     return DayPlan(
         event=event,

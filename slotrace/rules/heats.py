@@ -9,12 +9,29 @@ heat allows and reports which cars must be re-coded before each heat.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from slotrace.rules.errors import RulesError
 from slotrace.rules.model import Event, Heat, HeatSlot
 from slotrace.rules.startorder import NotPlaced, StartList
+
+
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    """A car on the start list that the stewards left out (withdrawn, or a non-starter).
+
+    Attributes:
+        reason: shown where the car is missing ("withdrawn: gearbox (by clerk)").
+        legs: the leg indexes (0-based) it does not start; None: the whole event.
+    """
+
+    entry_no: int
+    reason: str
+    legs: frozenset[int] | None = None
+
+    def starts_in(self, leg: int) -> bool:
+        return self.legs is not None and leg not in self.legs
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,20 +95,25 @@ def assign_addresses(
     return sorted(slots, key=lambda s: s.address)
 
 
-def plan_heats(start_list: StartList, event: Event, capacity: int | None = None) -> HeatPlan:
+def plan_heats(start_list: StartList, event: Event, capacity: int | None = None, *,
+               left_out: Iterable[LeftOut] = ()) -> HeatPlan:
     """Heats for every leg of ``event`` from the start list (same groups each leg, start order).
 
     ``capacity`` defaults to ``event.car_capacity``; pass the driver's ``Capabilities.max_cars``.
+    ``left_out`` are the stewards' withdrawals and non-starters (``EventFile.left_out``): such
+    a car is in no heat of the legs it does not start (the leg is regrouped without it) and is
+    listed in ``unplanned`` with its reason.
     """
     capacity = capacity or event.car_capacity
+    out = {x.entry_no: x for x in left_out}
     order = [slot.entry_no for slot in start_list.slots]
-    groups = split_evenly(order, capacity)
     legs = max(1, len(event.legs))
     current: dict[int, int] = {}
     heats: list[Heat] = []
     first = recodes = 0
     for leg in range(legs):
-        for group in groups:
+        starting = [n for n in order if n not in out or out[n].starts_in(leg)]
+        for group in split_evenly(starting, capacity):
             slots = assign_addresses(group, current, capacity)
             for slot in slots:
                 if slot.recode:
@@ -101,5 +123,7 @@ def plan_heats(start_list: StartList, event: Event, capacity: int | None = None)
                         first += 1
                 current[slot.entry_no] = slot.address
             heats.append(Heat(leg=leg, number=len(heats) + 1, slots=tuple(slots)))
+    on_list = {slot.entry_no for slot in start_list.slots}
+    stewards = tuple(NotPlaced(n, x.reason) for n, x in out.items() if n in on_list)
     return HeatPlan(tuple(heats), capacity, first, recodes, event.heat_minutes,
-                    event.changeover_minutes, start_list.not_placed)
+                    event.changeover_minutes, start_list.not_placed + stewards)

@@ -242,6 +242,30 @@ class EventDecisions:
                 dns[d.entry_no].add(d.leg)
         return {n: EntryStanding(n, withdrawn[n], frozenset(dns[n])) for n in withdrawn}
 
+    def left_out(self) -> list[Any]:
+        """The withdrawals and non-starters in force, as the heat plan takes them (rules
+        ``LeftOut``, for ``plan_heats(..., left_out=)``), each with the decision's reason and
+        author; the same reading of the decisions as `entry_standings`."""
+        from slotrace.rules.heats import LeftOut
+
+        whole: dict[int, str] = {}
+        by_leg: dict[int, dict[int, str]] = {}
+        for d in self.entry_decisions():
+            why = f"{d.reason} (by {d.author})"
+            if d.action is EntryAction.WITHDRAW:
+                whole[d.entry_no] = f"withdrawn: {why}"
+            elif d.action is EntryAction.DNS and d.leg is None:
+                whole[d.entry_no] = f"non-starter: {why}"
+            elif d.action is EntryAction.DNS:
+                by_leg.setdefault(d.entry_no, {})[d.leg] = f"non-starter in leg {d.leg + 1}: {why}"
+            elif d.action is EntryAction.REINSTATE:
+                whole.pop(d.entry_no, None)
+                by_leg.pop(d.entry_no, None)
+        out = [LeftOut(n, reason) for n, reason in whole.items()]
+        out += [LeftOut(n, "; ".join(legs[k] for k in sorted(legs)), frozenset(legs))
+                for n, legs in by_leg.items() if n not in whole]
+        return sorted(out, key=lambda x: x.entry_no)
+
     def entries_not_starting(self, leg: int | None = None) -> frozenset[int]:
         """entry_nos the heat plan must leave out (of leg ``leg``, 0-based, if given)."""
         return frozenset(

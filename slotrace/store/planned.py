@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -114,8 +114,24 @@ def _planned(row: Sequence[Any]) -> PlannedHeat:
     )
 
 
+def _without(planned: PlannedHeat, out: frozenset[int]) -> PlannedHeat:
+    """``planned`` without the cars ``out`` (slots and the session's cars)."""
+    slots = [s for s in planned.plan["slots"] if s["entry_no"] not in out]
+    if not out or not slots or len(slots) == len(planned.plan["slots"]):
+        return planned  # a heat of only left-out cars stays as planned (the stewards decide)
+    gone = {s["address"] for s in planned.plan["slots"]} - {s["address"] for s in slots}
+    config = dict(planned.config)
+    if isinstance(config.get("cars"), list):
+        config["cars"] = [car for car in config["cars"] if car not in gone]
+    return replace(planned, plan={**planned.plan, "slots": slots}, config=config)
+
+
 class PlannedHeats:
-    """Accessors of the saved heat plan (a base of `EventFile`)."""
+    """Accessors of the saved heat plan (a base of `EventFile`).
+
+    A heat not yet started is given as the stewards' decisions leave it: withdrawn cars and
+    non-starters of its leg (`EventFile.entry_standings`) are not in it.
+    """
 
     _conn: sqlite3.Connection
     _wall_clock: WallClock
@@ -128,11 +144,22 @@ class PlannedHeats:
         def _write(self, doing: str, statements: Sequence[tuple[str, Sequence[Any]]]) -> int: ...
         def stages(self) -> list[dict[str, Any]]: ...
         def entries(self) -> list[dict[str, Any]]: ...
+        def entry_standings(self) -> dict[int, Any]: ...
 
     def planned_heats(self) -> list[PlannedHeat]:
         """Every heat of the saved plan, by number (empty if no plan was saved)."""
         rows = self._query("reading the heat plan", f"SELECT {_COLUMNS} ORDER BY p.number")
-        return [_planned(r) for r in rows]
+        return self._in_force([_planned(r) for r in rows])
+
+    def _in_force(self, planned: list[PlannedHeat]) -> list[PlannedHeat]:
+        waiting = [p for p in planned if p.status in (PlannedHeatStatus.WAITING,
+                                                      PlannedHeatStatus.ABORTED)]
+        if not waiting:
+            return planned
+        standings = self.entry_standings()
+        out = {leg: frozenset(n for n, s in standings.items() if not s.starts_in(leg))
+               for leg in {p.leg for p in waiting}}
+        return [_without(p, out[p.leg]) if p in waiting else p for p in planned]
 
     def planned_heat(self, number: int) -> PlannedHeat:
         """Planned heat ``number``; `UnknownHeatError` listing the plan's numbers otherwise."""
@@ -147,7 +174,7 @@ class PlannedHeats:
                 f"has no planned heat {number} (planned heats: "
                 f"{known}{f'{self.path} --save' if not numbers else ''})",
             )
-        return _planned(rows[0])
+        return self._in_force([_planned(rows[0])])[0]
 
     def next_planned_heat(self) -> PlannedHeat | None:
         """The planned heat to run next, or None when all finished.
