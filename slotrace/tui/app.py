@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from textual import work
@@ -14,7 +15,7 @@ from textual.binding import Binding, BindingType
 from slotrace.drivers_api import DeviceRefused, Driver, DriverCommand, DriverError, LinkUp
 from slotrace.engine import SessionPhase
 from slotrace.errors import SlotraceError
-from slotrace.raceday import LiveHeat, start_refusal
+from slotrace.raceday import LiveHeat, StartRefusedError, press_start
 from slotrace.tui.messages import DriverStopped, RaceAdvanced
 from slotrace.tui.roster import Roster
 from slotrace.tui.screens.race_control import RaceControlScreen
@@ -96,6 +97,9 @@ class SlotraceApp(App[None]):
         self._next_heat = next_heat
         self._sleep = sleep
         self.connect_attempts = 0
+        self.connected = False
+        """True while the driver is started and its events are being read."""
+        self._retry_now: asyncio.Event | None = None
         self._journal_failing = False
         self._use(heat)
         self.startup_message = ""
@@ -143,12 +147,22 @@ class SlotraceApp(App[None]):
         self.switch_screen("race")
         self.notify(f"{heat.title}: press s twice to start")
 
-    def start_refusal(self) -> str | None:
-        """Why START may not be pressed now (the event core decides), None if it may."""
-        problem = start_refusal(self.session)
-        if problem is None and self.driver_problem and not self.session.link.up:
-            return self.driver_problem
-        return problem
+    def press_start(self) -> None:
+        """The START key: the event core decides (`press_start`), refusals are shown."""
+        before = self.session.inputs_applied
+        try:
+            press_start(self.session, self.driver, self.author)
+        except StartRefusedError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+        except DriverError as exc:
+            self.notify(f"control unit refused START: {exc}", severity="error")
+        except SlotraceError as exc:  # the start sequence could not be journaled
+            self.notify(f"START not applied: {exc}", severity="error")
+            self.watch_journal()
+        if self.session.inputs_applied != before:
+            self.post_message(RaceAdvanced(self.session.state, (), "start sequence"))
+        else:
+            self.refresh_race()
 
     @property
     def race_screen(self) -> RaceControlScreen:
@@ -168,21 +182,10 @@ class SlotraceApp(App[None]):
 
     @work(exclusive=True, group="driver", exit_on_error=False)
     async def run_driver(self) -> None:
-        """Read driver events until the driver closes; journal and fold each one."""
-        import asyncio
-
-        sleep = self._sleep or asyncio.sleep
-        while True:
-            self.connect_attempts += 1
-            try:
-                await self.driver.start()
-                break
-            except SlotraceError as exc:
-                wait = CONNECT_RETRY_S[min(self.connect_attempts, len(CONNECT_RETRY_S)) - 1]
-                self.post_message(DriverStopped(
-                    f"could not connect: {exc}; retrying in {wait:g} s (r: retry now)"))
-                await sleep(wait)
+        """Connect (retrying with backoff), then journal and fold every driver event."""
+        await self._connect()
         self.driver_problem = ""
+        self.connected = True
         try:
             async for event in self.driver.events():
                 session = self.session
@@ -194,12 +197,54 @@ class SlotraceApp(App[None]):
                     self.driver_problem = ""
                 self.post_message(RaceAdvanced(session.state, race_events, event))
         finally:
+            self.connected = False
             await self.driver.close()
+        self.session.link = replace(self.session.link, up=False,
+                                    last_problem="the control unit driver stopped")
+        self.post_message(DriverStopped("the control unit driver stopped; r reconnects"))
+
+    async def _connect(self) -> None:
+        """Start the driver; after a failure wait 1, 2, 4, 8, then 15 s (r cuts a wait short)."""
+        while True:
+            self.connect_attempts += 1
+            try:
+                await self.driver.start()
+                return
+            except SlotraceError as exc:
+                attempt = self.connect_attempts
+                wait = CONNECT_RETRY_S[min(attempt, len(CONNECT_RETRY_S)) - 1]
+                problem = f"could not connect: {exc}"
+                self.session.link = replace(self.session.link, up=False, last_problem=problem)
+                self.post_message(DriverStopped(
+                    f"{problem} (attempt {attempt}); retrying in {wait:g} s, r retries now",
+                    toast=attempt == 1))
+                await self._wait_or_retry(wait)
+
+    async def _wait_or_retry(self, seconds: float) -> None:
+        sleep = self._sleep or asyncio.sleep
+        self._retry_now = asyncio.Event()
+        waits = [asyncio.ensure_future(sleep(seconds)),
+                 asyncio.ensure_future(self._retry_now.wait())]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+            self._retry_now = None
 
     def reconnect(self) -> None:
-        """The reconnect key: restart the connection attempts now."""
-        self.connect_attempts = 0
-        self.run_driver()
+        """The reconnect key: retry now while connecting; reconnect a driver that stopped."""
+        if self._retry_now is not None:
+            self.notify("connecting to the control unit again now")
+            self._retry_now.set()
+        elif not self.connected:
+            self.notify("connecting to the control unit again now")
+            self.connect_attempts = 0
+            self.run_driver()
+        elif self.session.link.up:
+            self.notify("the control unit link is up; nothing to reconnect")
+        else:
+            self.notify("the driver is reconnecting by itself (see reconnects in the link bar)")
 
     def control(self, command: Any) -> None:
         """Journal and apply a race-control command, stamped with the estimated CU clock."""
@@ -257,7 +302,7 @@ class SlotraceApp(App[None]):
 
     def on_driver_stopped(self, message: DriverStopped) -> None:
         self.driver_problem = message.reason
-        if message.reason:
+        if message.reason and message.toast:
             self.notify(message.reason, severity="error", timeout=30)
         self.refresh_race()
 

@@ -42,8 +42,12 @@ class RaceAdvanced(Message):
 
 
 class DriverStopped(Message):
-    """The driver worker ended (closed, or failed to connect)."""
+    """The driver worker has a problem: it could not connect, stopped, or was refused.
 
-    def __init__(self, reason: str) -> None:
+    ``toast`` False updates only the banner (a repeated connection failure).
+    """
+
+    def __init__(self, reason: str, toast: bool = True) -> None:
         super().__init__()
         self.reason = reason
+        self.toast = toast

@@ -16,7 +16,6 @@ from slotrace.engine import (
     PaceCar,
     Resume,
     SessionPhase,
-    StartSequence,
     Suspend,
     YellowFlag,
     standings,
@@ -60,7 +59,7 @@ class RaceControlScreen(Screen[None]):
         Binding("t", "tune_car", "Tune car"),
         Binding("v", "revoke", "Revoke"),
         Binding("n", "next_heat", "Next heat"),
-        Binding("r", "reconnect", "Reconnect", show=False),
+        Binding("r", "reconnect", "Reconnect"),
     ]
 
     MID_HEAT: ClassVar[frozenset[SessionPhase]] = frozenset(
@@ -76,6 +75,8 @@ class RaceControlScreen(Screen[None]):
     """Keys offered only when the driver declares the capability (hidden otherwise)."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reconnect":  # offered only while the link is down
+            return not self.app.session.link.up
         needed = self.NEEDS.get(action)
         if needed is None:
             return True
@@ -132,6 +133,8 @@ class RaceControlScreen(Screen[None]):
         self.query_one(AlertList).alerts = tuple(state.alerts)
         self.query_one(StewardsLog).show(state.stewards_log)
         link = self.query_one(LinkStatusBar)
+        if link.status.up != self.app.session.link.up:
+            self.refresh_bindings()  # the reconnect key comes and goes with the link
         link.status = self.app.session.link
         link.stats = self.app.driver.stats
         banner = self.query_one(ProblemBanner)
@@ -162,16 +165,12 @@ class RaceControlScreen(Screen[None]):
         return self.query_one(Leaderboard).car_at_cursor()
 
     def action_start(self) -> None:
-        """First press journals the start and shows READY; the second starts the countdown."""
-        app = self.app
-        refusal = app.start_refusal()
-        if refusal is not None:
-            app.notify(f"START refused: {refusal}", severity="error")
-            return
-        state = app.session.state
-        if state.phase is SessionPhase.GRID:
-            app.control(StartSequence(reason="start sequence", author=app.author))
-        app.send_to_driver(PressButton(Button.START_ENTER))
+        """First press journals the start and shows READY; the second starts the countdown.
+
+        The event core refuses START while the link is down or the event file cannot be
+        written; the reason is shown.
+        """
+        self.app.press_start()
 
     def action_next_heat(self) -> None:
         """After a finish: open the next planned heat without leaving race control."""
