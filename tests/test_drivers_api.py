@@ -12,15 +12,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from slotrace.drivers_api import (
+    CAR_LIMIT,
     Button,
+    Capabilities,
+    Capability,
     CarPassed,
     ClearPositions,
     DeviceRefused,
     DeviceStringError,
     EpochStarted,
     FirmwareVersion,
+    LightPhase,
     LinkDown,
     LinkUp,
+    LocalProtocolError,
     ModeFlags,
     PressButton,
     RecordError,
@@ -201,21 +206,28 @@ def test_permission_and_busy_errors_are_explained():
 
 # --------------------------------------------------------------------------- records
 
-cars = st.integers(1, 8)
+cars = st.integers(1, CAR_LIMIT)
 nibbles = st.integers(0, 15)
+
+
+@st.composite
+def status_reports(draw):
+    scale = draw(st.sampled_from([15, 100, 255]))
+    return StatusReport(
+        draw(st.lists(st.integers(0, scale), max_size=20).map(tuple)),
+        draw(st.sampled_from(StartLight)),
+        draw(st.builds(ModeFlags, nibbles)),
+        draw(st.frozensets(cars)),
+        draw(st.sampled_from([6, 8])),
+        scale,
+    )
+
 
 EVENT_STRATEGIES = {
     CarPassed: st.builds(
         CarPassed, cars, st.integers(1, 3), st.integers(0, 2**32 - 1), st.integers(0, 99)
     ),
-    StatusReport: st.builds(
-        StatusReport,
-        st.tuples(*[nibbles] * 8),
-        st.sampled_from(StartLight),
-        st.builds(ModeFlags, nibbles),
-        st.frozensets(cars),
-        st.sampled_from([6, 8]),
-    ),
+    StatusReport: status_reports(),
     FirmwareVersion: st.builds(FirmwareVersion, st.text(min_size=1, max_size=8)),
     EpochStarted: st.builds(EpochStarted, st.integers(0, 1000), st.text(max_size=40)),
     LinkUp: st.builds(LinkUp, st.text(max_size=40), st.integers(0, 1000)),
@@ -260,7 +272,8 @@ def test_every_command_survives_a_json_round_trip(command):
 @pytest.mark.parametrize(
     ("record", "message"),
     [
-        ({"type": "CarPassed", "car": 9, "sensor": 1, "device_ms": 5}, "car must be 1..8"),
+        ({"type": "CarPassed", "car": 0, "sensor": 1, "device_ms": 5}, "car must be 1..255"),
+        ({"type": "StatusReport", "fuel": [16], "start_light": 0, "mode": 0}, "levels 0..15"),
         ({"type": "CarPassed", "car": 1, "sensor": 1}, "missing field 'device_ms'"),
         ({"type": "Lap", "car": 1}, "unknown event type 'Lap'"),
         ({"type": "StatusReport", "fuel": [0] * 8, "start_light": 12, "mode": 0}, "StartLight"),
@@ -269,3 +282,69 @@ def test_every_command_survives_a_json_round_trip(command):
 def test_bad_records_name_the_field(record, message):
     with pytest.raises(RecordError, match=message):
         event_from_record(record)
+
+
+# --------------------------------------------------------------------------- neutral values
+
+
+def test_a_journal_written_before_fuel_scale_existed_still_loads_as_carrera_levels():
+    old = {"type": "StatusReport", "fuel": [15, 8, 0, 0, 0, 0, 0, 0], "start_light": 0,
+           "mode": 5, "pit": [], "display": 6}
+    report = event_from_record(old)
+    assert report.fuel_scale == 15 and report.fuel_of(2) == 8
+    assert report.fuel_fraction(1) == 1.0 and report.fuel_fraction(3) == 0.0
+
+
+def test_fuel_reads_as_a_fraction_of_whatever_scale_the_device_has():
+    report = StatusReport((100, 25), StartLight.OFF, ModeFlags.FUEL, fuel_scale=100)
+    assert [report.fuel_fraction(car) for car in (1, 2, 3)] == [1.0, 0.25, None]
+    no_fuel = StatusReport((), StartLight.OFF, ModeFlags.NONE)
+    assert no_fuel.fuel_fraction(1) is None and no_fuel.fuel_of(1) == 0
+
+
+def test_cars_beyond_eight_are_neutral_values():
+    # oXigen runs 20 cars: nothing in the value objects caps them at Carrera's 8
+    assert CarPassed(20, 1, 5).car == 20
+    assert SetSpeed(20, 3).car == 20
+    assert StatusReport((0,) * 20, StartLight.OFF, ModeFlags.NONE, frozenset({20})).pit
+
+
+def test_a_driver_refuses_cars_it_does_not_declare_in_one_line():
+    caps = Capabilities(max_cars=6, sensor_groups=1, flags=Capability.NONE)
+    assert caps.has_car(6) and not caps.has_car(7) and not caps.has_car(0)
+    caps.check_car(6)
+    with pytest.raises(LocalProtocolError, match=r"car 7: the ARC powerbase runs cars 1\.\.6"):
+        caps.check_car(7, "the ARC powerbase")
+
+
+@pytest.mark.parametrize(("max_cars", "groups"), [(0, 1), (CAR_LIMIT + 1, 1), (6, 0), (6, 4)])
+def test_capabilities_refuse_an_impossible_declaration(max_cars, groups):
+    with pytest.raises(ValueError, match=r"max_cars|sensor_groups"):
+        Capabilities(max_cars=max_cars, sensor_groups=groups, flags=Capability.NONE)
+
+
+@pytest.mark.parametrize(
+    ("light", "phase", "lit"),
+    [
+        (StartLight.OFF, LightPhase.OFF, 0),
+        (StartLight.READY, LightPhase.ARMED, 5),
+        (StartLight.COUNT_1, LightPhase.COUNTDOWN, 1),
+        (StartLight.COUNT_5, LightPhase.COUNTDOWN, 5),
+        (StartLight.GO, LightPhase.GO, 0),
+        (StartLight.FALSE_START, LightPhase.FALSE_START, 0),
+        (StartLight.FALSE_START_HELD, LightPhase.FALSE_START, 0),
+    ],
+)
+def test_start_lights_read_as_a_count_and_a_phase(light, phase, lit):
+    assert (light.phase, light.lit) == (phase, lit)
+    if light is not StartLight.FALSE_START_HELD:
+        assert StartLight.of(phase, lit) is light
+
+
+def test_start_lights_of_another_gantry_scale_to_five_without_losing_a_lit_light():
+    assert [StartLight.of(LightPhase.COUNTDOWN, n, total=3).lit for n in (1, 2, 3)] == [2, 4, 5]
+    assert StartLight.of(LightPhase.COUNTDOWN, 1, total=10).lit == 1
+    with pytest.raises(ValueError, match="at least one light"):
+        StartLight.of(LightPhase.COUNTDOWN, 0)
+    with pytest.raises(ValueError, match=r"0\.\.3 of 3"):
+        StartLight.of(LightPhase.COUNTDOWN, 4, total=3)

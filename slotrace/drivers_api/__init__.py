@@ -29,13 +29,16 @@ from slotrace.drivers_api.errors import (
     UnknownDriverError,
 )
 from slotrace.drivers_api.events import (
+    CAR_LIMIT,
     DRIVER_EVENT_TYPES,
     MAX_CAR,
+    START_LIGHT_COUNT,
     CarPassed,
     DeviceRefused,
     DriverEvent,
     EpochStarted,
     FirmwareVersion,
+    LightPhase,
     LinkDown,
     LinkUp,
     ModeFlags,
@@ -58,10 +61,12 @@ from slotrace.drivers_api.registry import (
 )
 
 __all__ = [
+    "CAR_LIMIT",
     "DRIVER_COMMAND_TYPES",
     "DRIVER_EVENT_TYPES",
     "ENTRY_POINT_GROUP",
     "MAX_CAR",
+    "START_LIGHT_COUNT",
     "Button",
     "Capabilities",
     "Capability",
@@ -78,6 +83,7 @@ __all__ = [
     "EpochStarted",
     "FirmwareVersion",
     "InstalledDriver",
+    "LightPhase",
     "LinkDown",
     "LinkStats",
     "LinkUp",

@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Flag, auto
 
+from slotrace.drivers_api.errors import LocalProtocolError
+from slotrace.drivers_api.events import CAR_LIMIT
+
 
 class Capability(Flag):
     """Things a control unit may or may not support."""
@@ -41,7 +44,8 @@ class Capabilities:
     """What a driver supports.
 
     Attributes:
-        max_cars: how many cars race at once (controller addresses 1..max_cars).
+        max_cars: how many cars race at once (car numbers 1..max_cars in events and
+            commands); the heat plan and race control use it, the conformance kit checks it.
         sensor_groups: how many sensor groups a crossing can come from (1..3).
         flags: supported features.
     """
@@ -50,5 +54,25 @@ class Capabilities:
     sensor_groups: int
     flags: Capability
 
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_cars <= CAR_LIMIT:
+            raise ValueError(f"max_cars must be 1..{CAR_LIMIT}, got {self.max_cars}")
+        if not 1 <= self.sensor_groups <= 3:
+            raise ValueError(f"sensor_groups must be 1..3, got {self.sensor_groups}")
+
     def __contains__(self, item: Capability) -> bool:
         return item in self.flags
+
+    def has_car(self, car: int) -> bool:
+        """Whether ``car`` is one of this driver's car numbers 1..max_cars."""
+        return 1 <= car <= self.max_cars
+
+    def check_car(self, car: int, device: str = "the device") -> None:
+        """For a driver's ``send``: refuse a car number the device does not have.
+
+        Raises:
+            LocalProtocolError: naming the car and the range, e.g. "car 7: the ARC powerbase
+                runs cars 1..6".
+        """
+        if not self.has_car(car):
+            raise LocalProtocolError(f"car {car}: {device} runs cars 1..{self.max_cars}")

@@ -1,7 +1,9 @@
 """Provides the commands race control sends to a driver: frozen value objects.
 
-Cars are numbered 1..8 as in the events. A driver that cannot carry out a command
-raises `LocalProtocolError` from ``send`` (check `Capabilities` first).
+Cars are numbered as in the events, 1..`Capabilities.max_cars` of the driver (the value objects
+only check the neutral bound `CAR_LIMIT`). A driver that cannot carry out a command, or gets a
+car it does not have, raises `LocalProtocolError` from ``send`` (check `Capabilities` first;
+`Capabilities.check_car` says it in one line).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
-from slotrace.drivers_api.events import MAX_CAR
+from slotrace.drivers_api.events import CAR_LIMIT
 
 
 class Button(IntEnum):
@@ -24,8 +26,8 @@ class Button(IntEnum):
 
 
 def _car(car: int) -> None:
-    if not 1 <= car <= MAX_CAR:
-        raise ValueError(f"car must be 1..{MAX_CAR}, got {car}")
+    if not 1 <= car <= CAR_LIMIT:
+        raise ValueError(f"car must be 1..{CAR_LIMIT}, got {car}")
 
 
 def _nibble(name: str, value: int) -> None:
@@ -42,7 +44,7 @@ class PressButton:
 
 @dataclass(frozen=True, slots=True)
 class SetIgnoreMask:
-    """Tell the control unit not to count laps for these cars (1..8); empty = count all."""
+    """Tell the control unit not to count laps for these cars; empty = count all."""
 
     cars: frozenset[int]
 
@@ -89,15 +91,15 @@ class SetFuel:
 
 @dataclass(frozen=True, slots=True)
 class SetPosition:
-    """Show a car at a position (1..8) on the position tower."""
+    """Show a car at a position (1, 2, ...) on the position tower."""
 
     car: int
     position: int
 
     def __post_init__(self) -> None:
         _car(self.car)
-        if not 1 <= self.position <= MAX_CAR:
-            raise ValueError(f"position must be 1..{MAX_CAR}, got {self.position}")
+        if not 1 <= self.position <= CAR_LIMIT:
+            raise ValueError(f"position must be 1..{CAR_LIMIT}, got {self.position}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,40 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
 
+CAR_LIMIT = 255
+"""Highest car number an event or command may carry. A sanity bound only (car numbers fit a
+byte on every system we know: Carrera 1-8, ARC 1-6, oXigen 1-20): how many cars a driver
+really runs is its own declaration, `Capabilities.max_cars`, which the conformance kit checks
+against what the driver reports and refuses."""
+
 MAX_CAR = 8
-"""Highest car address any driver reports (Carrera: 1-6 controllers, 7 ghost, 8 pace car)."""
+"""Carrera's address range (1-6 controllers, 7 ghost, 8 pace car). The driver API no longer
+caps car numbers at it; the engine's `SessionConfig` still does (see docs/writing-a-driver.md)."""
+
+START_LIGHT_COUNT = 5
+"""How many red lights a `StartLight` countdown has (the F1-style gantry every face draws)."""
+
+
+class LightPhase(IntEnum):
+    """Where a start-light sequence is, whatever the hardware: with `StartLight.lit` this is
+    the neutral reading of the lights (count + phase)."""
+
+    OFF = 0
+    """No sequence: idle or racing."""
+    ARMED = 1
+    """All lights on, cars held, waiting for the countdown."""
+    COUNTDOWN = 2
+    """Lights going on one by one (`StartLight.lit` says how many)."""
+    GO = 3
+    """Lights out: the race starts."""
+    FALSE_START = 4
+    """A car moved before lights-out."""
 
 
 class StartLight(IntEnum):
-    """Start-light state as the control unit reports it (Carrera status nibble 0..9)."""
+    """Start-light state as a device reports it. The values are Carrera's status nibble 0..9;
+    other drivers build one from a count and a phase with `StartLight.of`, and readers should
+    use `phase` and `lit` rather than the values."""
 
     OFF = 0
     """No lights: race running or idle."""
@@ -37,16 +65,53 @@ class StartLight(IntEnum):
 
     @property
     def lit(self) -> int:
-        """How many of the five red lights are on."""
+        """How many of the `START_LIGHT_COUNT` red lights are on."""
         if self is StartLight.READY:
-            return 5
+            return START_LIGHT_COUNT
         if StartLight.COUNT_1 <= self <= StartLight.COUNT_5:
             return int(self) - 1
         return 0
 
     @property
+    def phase(self) -> LightPhase:
+        """The neutral phase of this state."""
+        return _PHASES[self]
+
+    @property
     def is_false_start(self) -> bool:
         return self in (StartLight.FALSE_START, StartLight.FALSE_START_HELD)
+
+    @classmethod
+    def of(cls, phase: LightPhase, lit: int = 0, *, total: int = START_LIGHT_COUNT) -> StartLight:
+        """The state for ``lit`` of ``total`` lights in ``phase`` (a device with another number
+        of lights is scaled to five, rounding up, so a lit light is never shown as none).
+
+        Raises:
+            ValueError: ``lit`` outside 0..total, or a countdown with no light lit.
+        """
+        if total < 1 or not 0 <= lit <= total:
+            raise ValueError(f"lit must be 0..{total} of {total} lights, got {lit}")
+        if phase is LightPhase.COUNTDOWN:
+            shown = -(-lit * START_LIGHT_COUNT // total)
+            if shown == 0:
+                raise ValueError("a countdown has at least one light lit")
+            return cls(int(cls.COUNT_1) + shown - 1)
+        return {
+            LightPhase.OFF: cls.OFF,
+            LightPhase.ARMED: cls.READY,
+            LightPhase.GO: cls.GO,
+            LightPhase.FALSE_START: cls.FALSE_START,
+        }[phase]
+
+
+_PHASES = {
+    StartLight.OFF: LightPhase.OFF,
+    StartLight.READY: LightPhase.ARMED,
+    **{StartLight(v): LightPhase.COUNTDOWN for v in range(2, 7)},
+    StartLight.GO: LightPhase.GO,
+    StartLight.FALSE_START: LightPhase.FALSE_START,
+    StartLight.FALSE_START_HELD: LightPhase.FALSE_START,
+}
 
 
 class ModeFlags(IntFlag):
@@ -64,8 +129,8 @@ class ModeFlags(IntFlag):
 
 
 def _check_car(car: int) -> None:
-    if not 1 <= car <= MAX_CAR:
-        raise ValueError(f"car must be 1..{MAX_CAR}, got {car}")
+    if not 1 <= car <= CAR_LIMIT:
+        raise ValueError(f"car must be 1..{CAR_LIMIT}, got {car}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +138,8 @@ class CarPassed:
     """A car crossed a sensor group.
 
     Attributes:
-        car: car (controller) number 1..8 as the driver numbers them (Carrera 7 = ghost, 8 = pace).
+        car: car (controller) number 1..`Capabilities.max_cars` as the driver numbers them
+            (Carrera 7 = ghost, 8 = pace).
         sensor: sensor group 1..3; 1 is the finish line, 2 and 3 are intermediate (Check Lane).
         device_ms: the device clock at the crossing, in milliseconds.
         epoch: device-clock epoch this time belongs to.
@@ -97,11 +163,15 @@ class StatusReport:
     """A snapshot of the control unit's state; drivers emit it only when something changed.
 
     Attributes:
-        fuel: fuel level 0..15 for cars 1..8 (15 = full); all 0 without a pit-lane adapter.
-        start_light: start-light state.
+        fuel: fuel level 0..``fuel_scale`` of cars 1, 2, ... (``fuel_scale`` = full), as many
+            as the device reports (Carrera: 8, all 0 without a pit-lane adapter); empty for a
+            system without fuel. Read it as a fraction with `fuel_fraction`.
+        start_light: start-light state (read `StartLight.phase` and `StartLight.lit`).
         mode: mode bits.
-        pit: cars (1..8) currently in the pit lane.
+        pit: cars currently in the pit lane.
         display: how many drivers the position tower shows (6 or 8).
+        fuel_scale: the level that means a full tank (Carrera 15). Levels stay integers so a
+            replayed journal is exact.
     """
 
     fuel: tuple[int, ...]
@@ -109,17 +179,29 @@ class StatusReport:
     mode: ModeFlags
     pit: frozenset[int] = field(default_factory=frozenset)
     display: int = 6
+    fuel_scale: int = 15
 
     def __post_init__(self) -> None:
-        if len(self.fuel) != MAX_CAR or any(not 0 <= f <= 15 for f in self.fuel):
-            raise ValueError(f"fuel must be {MAX_CAR} levels 0..15, got {self.fuel!r}")
+        if self.fuel_scale < 1:
+            raise ValueError(f"fuel_scale must be >= 1, got {self.fuel_scale}")
+        if len(self.fuel) > CAR_LIMIT or any(not 0 <= f <= self.fuel_scale for f in self.fuel):
+            raise ValueError(
+                f"fuel must be up to {CAR_LIMIT} levels 0..{self.fuel_scale}, got {self.fuel!r}"
+            )
         for car in self.pit:
             _check_car(car)
 
     def fuel_of(self, car: int) -> int:
-        """Fuel level 0..15 of car 1..8."""
+        """Fuel level 0..``fuel_scale`` of ``car`` (0 for a car the report has no level for)."""
         _check_car(car)
-        return self.fuel[car - 1]
+        return self.fuel[car - 1] if car <= len(self.fuel) else 0
+
+    def fuel_fraction(self, car: int) -> float | None:
+        """Fuel of ``car`` as a fraction of a full tank (0.0..1.0); None if not reported."""
+        _check_car(car)
+        if car > len(self.fuel):
+            return None
+        return self.fuel[car - 1] / self.fuel_scale
 
 
 @dataclass(frozen=True, slots=True)

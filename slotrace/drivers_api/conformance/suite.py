@@ -3,8 +3,9 @@
 
 Checked: registration and discovery, device strings, declared capabilities, lifecycle,
 reconnect after a hang-up, every crossing of the simulator's truth delivered exactly once
-under faults, every declared capability exercised, clear errors for what is not declared
-and for a device nobody answers at.
+under faults and only for the declared cars 1..max_cars, every declared capability exercised,
+clear errors for what is not declared (a command, or a car beyond max_cars) and for a device
+nobody answers at.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from collections import Counter
 import pytest
 
 from slotrace.drivers_api.capabilities import Capability
+from slotrace.drivers_api.commands import DriverCommand
 from slotrace.drivers_api.conformance.harness import Crossing, Harness, collect_events, wait_for
 from slotrace.drivers_api.errors import DeviceStringError, LocalProtocolError, TransportError
-from slotrace.drivers_api.events import MAX_CAR, CarPassed, LinkDown, LinkUp
+from slotrace.drivers_api.events import CAR_LIMIT, CarPassed, LinkDown, LinkUp
 from slotrace.drivers_api.registry import installed_drivers
 
 RACE_MODEL_MS = 60_000
@@ -33,7 +35,7 @@ class ReadOnlyConformance:
 
     def test_declares_a_sane_capacity(self, harness: Harness) -> None:
         caps = harness.driver_class.capabilities
-        assert 1 <= caps.max_cars <= MAX_CAR, caps
+        assert 1 <= caps.max_cars <= CAR_LIMIT, caps
         assert 1 <= caps.sensor_groups <= 3, caps
         assert (Capability.SECTORS in caps) == (caps.sensor_groups > 1), caps
 
@@ -91,6 +93,9 @@ class DriverConformance(ReadOnlyConformance):
             if isinstance(e, CarPassed)
         ]
         assert len(truth) > 20, "the simulated race was too short to prove anything"
+        caps = harness.driver_class.capabilities
+        beyond = sorted({c.car for c in passed if not caps.has_car(c.car)})
+        assert not beyond, f"cars {beyond} are outside the declared 1..{caps.max_cars}"
         doubled = [c for c, n in Counter(passed).items() if n > 1]
         assert not doubled, f"reported twice: {doubled[:5]}"
         if not harness.compare_epochs:
@@ -136,6 +141,9 @@ class DriverConformance(ReadOnlyConformance):
                     elif flag not in _SHARED_COMMANDS_WITH(caps):
                         with pytest.raises(LocalProtocolError):
                             driver.send(command)
+                for command in _car_commands(caps.max_cars + 1):
+                    with pytest.raises(LocalProtocolError):
+                        driver.send(command)  # a car the driver does not have
                 if sent:
                     await wait_for(
                         lambda: driver.stats.commands_sent > 0, harness.timeout, "a command sent"
@@ -143,6 +151,16 @@ class DriverConformance(ReadOnlyConformance):
                 assert not any(isinstance(e, LinkDown) for e in events)
         finally:
             await harness.close()
+
+
+def _car_commands(car: int) -> list[DriverCommand]:
+    """Every per-car command, for ``car`` (one more than the driver declares)."""
+    from slotrace.drivers_api import commands as c
+
+    if car > CAR_LIMIT:
+        return []
+    return [c.SetSpeed(car, 1), c.SetBrake(car, 1), c.SetFuel(car, 1), c.SetPosition(car, 1),
+            c.SetRaceFinished(car), c.SetIgnoreMask(frozenset({car}))]
 
 
 def _SHARED_COMMANDS_WITH(caps: object) -> set[Capability]:
