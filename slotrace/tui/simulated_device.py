@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any, ClassVar
 
 from slotrace.drivers_api import (
+    ClockMark,
     Driver,
     DriverCommand,
     DriverError,
@@ -23,7 +24,11 @@ from slotrace.drivers_api import (
 
 
 class SimulatedDevice(Driver):
-    """Wraps ``driver_class`` connected to ``driver_class.simulator(**simulator_options)``."""
+    """Wraps ``driver_class`` connected to ``driver_class.simulator(**simulator_options)``.
+
+    It declares the wrapped driver's capabilities (`Capability.CLOCK_CONTINUITY` included) and
+    forwards `continue_clock` to it, so a resumed demo heat keeps the journal's epochs.
+    """
 
     name: ClassVar[str] = "sim"
     description: ClassVar[str] = "a driver connected to its own simulator"
@@ -52,9 +57,21 @@ class SimulatedDevice(Driver):
     def simulator(self) -> Simulator:  # type: ignore[override]
         return self._simulator
 
+    def continue_clock(self, mark: ClockMark) -> None:
+        """A resumed heat: the wrapped driver gets the mark when it is created in `start`.
+
+        It then decides itself whether the (new) simulator's clock restarted, exactly as it
+        does for a real control unit, so the resumed heat keeps its epochs.
+        """
+        super().continue_clock(mark)
+        if self._inner is not None:
+            self._inner.continue_clock(mark)
+
     async def start(self) -> None:
         self.target = await self._simulator.start()
         self._inner = self._driver_class.open(self.target, **self._simulator.driver_options())
+        if self.clock_mark is not None:
+            self._inner.continue_clock(self.clock_mark)
         try:
             await self._inner.start()
         except BaseException:
