@@ -4,14 +4,20 @@ One process serves every phone: a single task follows the event file (opened rea
 SQLite ``mode=ro``), and when a journal row arrives it renders the board once per class
 filter in use and pushes the same bytes to every connected page (server-sent events). The
 only routes are GETs (the page, its JSON, the event stream); there is nothing that writes.
+
+With a publish folder it also keeps a static results site there (`slotrace.store.publish`):
+published when it starts and again whenever a heat starts, finishes, is voided or reopened,
+in a worker thread with its own read-only connection so the pages keep streaming.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -23,6 +29,9 @@ from slotrace.tui.board_feed import BoardFeed
 
 DEFAULT_PORT = 8080
 HEARTBEAT_SECONDS = 15.0
+HEAT_CHECK_POLLS = 10
+"""With a publish folder: look at the heats' statuses at least every this many polls (a heat
+can finish without a journal row)."""
 
 
 def parse_bind(text: str | None) -> tuple[str, int]:
@@ -58,11 +67,13 @@ class BoardServer:
         entry_class: the class every page shows unless it asks for another (None: all).
         poll_seconds: how often the journal is looked at (one tiny query when nothing changed).
         sleep: the awaitable pause between polls (tests pass one they control).
+        publish_folder: keep the static results site there (None: no site).
     """
 
     def __init__(self, feed: BoardFeed, *, entry_class: str | None = None,
                  poll_seconds: float = 0.2,
-                 sleep: Callable[[float], Any] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Any] = asyncio.sleep,
+                 publish_folder: Path | None = None) -> None:
         self.feed = feed
         self.entry_class = entry_class
         self.poll_seconds = poll_seconds
@@ -71,6 +82,10 @@ class BoardServer:
         self._rendered: dict[str | None, bytes] = {}
         self.pushes = 0
         """How many board updates were rendered and pushed (one per change and class)."""
+        self.publish_folder = publish_folder
+        self.publications = 0
+        """How many times the results site was written."""
+        self._published_marks: tuple[tuple[int, str], ...] | None = None
 
     def app(self) -> web.Application:
         """The aiohttp application: GET routes only."""
@@ -120,9 +135,44 @@ class BoardServer:
         task.cancel()
 
     async def _poll_forever(self) -> None:
+        polls = 0
         while True:
-            self.publish_changes()
+            changed = self.publish_changes()
+            polls += 1
+            if self.publish_folder is not None and (changed or polls % HEAT_CHECK_POLLS == 0):
+                try:
+                    await self.republish_if_heats_changed()
+                except SlotraceError as exc:  # keep serving the board; say why once per try
+                    print(f"results site not published: {exc}", file=sys.stderr)
             await self._sleep(self.poll_seconds)
+
+    def _heat_marks(self) -> tuple[tuple[int, str], ...]:
+        return tuple((h.id, str(h.status)) for h in self.feed.event_file.heats())
+
+    def publish_now(self) -> None:
+        """Write the results site now; raises `PublishError` if the folder is refused."""
+        self._publish(self._heat_marks())
+
+    def _publish(self, marks: tuple[tuple[int, str], ...]) -> None:
+        """Any thread: `publish_site` opens the file again, read-only, on its own connection."""
+        from slotrace.store.publish import publish_site
+
+        if self.publish_folder is None:
+            return
+        publish_site(self.feed.event_file.path, self.publish_folder)
+        self._published_marks = marks
+        self.publications += 1
+
+    async def republish_if_heats_changed(self) -> bool:
+        """Rewrite the site (in a worker thread) if a heat's status changed since the last
+        publication; True if it was rewritten."""
+        if self.publish_folder is None:
+            return False
+        marks = self._heat_marks()
+        if marks == self._published_marks:
+            return False
+        await asyncio.to_thread(self._publish, marks)
+        return True
 
     async def _page(self, request: web.Request) -> web.Response:
         return web.Response(text=PAGE_HTML, content_type="text/html", charset="utf-8")

@@ -19,10 +19,17 @@ viewer (pushed as server-sent events, no internet needed). It listens on 127.0.0
 --web 0.0.0.0:8080; it prints the URL and a QR code to scan. The page is read-only: the
 file is opened read-only and the server answers only GET.
 
+For remote entrants: --publish DIR (with --web) keeps a static results site in DIR: the
+overall classification, a page per class and a page per car with its stage sheet. It is
+written when the board starts and again whenever a heat starts or finishes, always as a
+whole (built beside DIR, then swapped in), ready to copy to any web host. DIR must be a new
+or empty folder, or one slotrace published before.
+
 examples:
   slotrace board mm2026.slotrace
   slotrace board mm2026.slotrace --class S1100 --page-seconds 10
   slotrace board mm2026.slotrace --web 0.0.0.0:8080
+  slotrace board mm2026.slotrace --web --publish results-site
 
 --class is the entry's class in the rules' register (S1100, GT2000, ...), the class of the
 class classification; an unknown class is an error that lists the event's classes.
@@ -51,6 +58,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--web", nargs="?", const="", default=None, metavar="HOST:PORT",
         help="serve the board to phones and browsers (default 127.0.0.1:8080)",
     )
+    parser.add_argument(
+        "--publish", type=Path, default=None, metavar="DIR",
+        help="with --web: keep a static results site in DIR, rewritten after every heat",
+    )
     parser.set_defaults(handler=run_board)
 
 
@@ -60,6 +71,9 @@ def run_board(args: argparse.Namespace) -> int:
     from slotrace.tui.board_app import BoardApp
     from slotrace.tui.board_feed import BoardFeed
 
+    if args.publish is not None and args.web is None:
+        raise SlotraceError("--publish goes with --web (e.g. slotrace board FILE --web "
+                            "--publish results-site)")
     with EventFile.open(args.file, read_only=True) as event_file:
         feed = BoardFeed(event_file)
         try:
@@ -78,6 +92,12 @@ def _serve_web(feed: object, args: argparse.Namespace) -> int:
     from slotrace.board_web.server import BoardServer, parse_bind, run_server
 
     host, port = parse_bind(args.web)
+    server = BoardServer(feed, entry_class=args.entry_class,  # type: ignore[arg-type]
+                         publish_folder=args.publish)
+    if args.publish is not None:
+        server.publish_now()  # a refused folder stops here, before anything is served
+        print(f"results site: {args.publish.resolve() / 'index.html'}  (rewritten after "
+              "every heat)")
 
     def ready(url: str) -> None:
         shown = url.replace("0.0.0.0", "<this laptop's address>")
@@ -85,5 +105,5 @@ def _serve_web(feed: object, args: argparse.Namespace) -> int:
         if host not in ("0.0.0.0", "::"):
             print(terminal_qr(url))
 
-    run_server(BoardServer(feed, entry_class=args.entry_class), host, port, ready)  # type: ignore[arg-type]
+    run_server(server, host, port, ready)
     return 0
