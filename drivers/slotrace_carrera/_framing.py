@@ -119,6 +119,21 @@ class HostConnection:
             return [self._receive_notification(bytes(data))]
         return self._receive_serial(data)
 
+    def flush(self) -> list[Reply]:
+        """End of input (a timeout or a lost link): decode the buffered serial bytes as if
+        their ``$`` had come. Only a whole timer, status or version reply (right length,
+        valid checksum) is returned; anything else is dropped. The buffer is emptied."""
+        data = bytes(self._buffer)
+        self._buffer.clear()
+        self._after_hash = False
+        if not data:
+            return []
+        return [
+            item
+            for item in _resync(data)
+            if isinstance(item, TimerReply | StatusReply | VersionReply)
+        ]
+
     def _receive_notification(self, data: bytes) -> Reply | BadFrame:
         if data.endswith(b"$"):
             core = data[:-1]

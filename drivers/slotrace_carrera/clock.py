@@ -89,6 +89,8 @@ class DeviceClock:
         self._suspect: tuple[Key, float] | None = None
         self._recent: deque[Key] = deque()
         self._recent_set: set[Key] = set()
+        self._reset: tuple[float, str] | None = None
+        """``(host time, reason)`` of a ``=`` whose epoch has not started yet."""
 
     # ------------------------------------------------------------------ host facts
 
@@ -99,6 +101,10 @@ class DeviceClock:
     def status(self, now: float) -> list[DriverEvent]:
         """A status reply arrived: the CU's timer queue was empty at ``now``."""
         self._last_reply = now
+        if self._reset is not None:
+            started = self._start_reset_epoch()
+            self._last_status = now
+            return [started]
         self._last_status = now
         if self._window is not None and self._status_since_gap is None:
             self._status_since_gap = now
@@ -110,11 +116,17 @@ class DeviceClock:
             )
         return []
 
-    def link_lost(self, now: float) -> None:
-        """The link dropped: the CU may be power-cycled before it answers again."""
+    def link_lost(self, now: float) -> list[DriverEvent]:
+        """The link dropped: the CU may be power-cycled before it answers again.
+
+        A ``=`` still waiting for its epoch starts it now: after an outage no crossing can
+        be told apart as stamped before the reset.
+        """
+        events = [self._start_reset_epoch()] if self._reset is not None else []
         if self._window is None:
             self._window = self._last_reply if self._last_reply is not None else now
             self._status_since_gap = None
+        return events
 
     def continue_from(self, mark: ClockMark, now: float, wall_now: float) -> None:
         """Resume where a journal left off (another process, ``wall_now - mark.wall_s`` ago)."""
@@ -124,10 +136,22 @@ class DeviceClock:
         self._window = now - max(0.0, wall_now - mark.wall_s)
         self._status_since_gap = None
 
-    def reset_sent(self, now: float, reason: str) -> EpochStarted:
-        """``=`` went out at ``now`` (after the queue was drained): the clock restarts at 0."""
+    def reset_sent(self, now: float, reason: str) -> None:
+        """``=`` went out at ``now`` (after the queue was drained): the clock restarts at 0.
+
+        The new epoch starts at the next status (the queue is empty, so every crossing
+        stamped with the old clock has been read) or at the first crossing that only the
+        new clock explains. A crossing the CU queued between the drain and the ``=`` still
+        carries the old clock and is filed under the old epoch, so its lap is not lost.
+        """
+        self._reset = (now, reason)
+
+    def _start_reset_epoch(self) -> EpochStarted:
+        assert self._reset is not None
+        at, reason = self._reset
+        self._reset = None
         self._new_epoch()
-        self._ceiling = (0.0, now)
+        self._ceiling = (0.0, at)
         logger.info("epoch %d: %s", self.epoch, reason)
         return EpochStarted(epoch=self.epoch, reason=reason)
 
@@ -145,6 +169,13 @@ class DeviceClock:
         hi = self._hi
         ceiling = self._ceiling
         below_ceiling = ceiling is None or device_ms <= ceiling[0] + rules.most(now - ceiling[1])
+        if self._reset is not None:
+            old_clock = hi is not None and hi - rules.reorder_ms <= device_ms and below_ceiling
+            if old_clock and device_ms > rules.most(now - self._reset[0]):
+                return self._accept(key, now)  # queued before the reset, stamped before it
+            events: list[DriverEvent] = [self._start_reset_epoch()]
+            events.extend(self.crossing(car, sensor, device_ms, now))
+            return events
         if hi is None:
             fits = below_ceiling
         else:
@@ -209,6 +240,7 @@ class DeviceClock:
 
     def _new_epoch(self) -> None:
         self.epoch += 1
+        self._reset = None
         self._hi = None
         self._ceiling = None
         self._window = None

@@ -149,10 +149,16 @@ class HostLink:
         if self._mask is not None:
             self._queue_mask("reconnect")
 
-    def link_lost(self, now: float) -> None:
-        """The transport failed; the request in flight (if a command) is not repeated."""
+    def link_lost(self, now: float) -> list[DriverEvent]:
+        """The transport failed; the request in flight (if a command) is not repeated.
+
+        A reply that arrived whole but for its ``$`` before the loss still counts.
+        """
+        events = self._flush(now)
         self._outstanding = None
-        self.clock.link_lost(now)
+        events.extend(self.clock.link_lost(now))
+        pending, self._pending = self._pending, []
+        return pending + events
 
     def continue_clock(self, mark: ClockMark, now: float, wall_now: float) -> None:
         """Resume a journaled heat: epochs continue from ``mark`` unless the CU restarted."""
@@ -204,7 +210,7 @@ class HostLink:
                 self._last_was_command = True
                 self.commands_sent += 1
                 if isinstance(request.command, ResetTimer):
-                    self._pending.append(self.clock.reset_sent(now, "timer reset by race control"))
+                    self.clock.reset_sent(now, "timer reset by race control")
         else:
             request = _POLL
             self._last_was_command = False
@@ -230,9 +236,27 @@ class HostLink:
         whole = not self._framer.pending
         items = self._framer.receive_data(data)
         events, self._pending = self._pending, []
-        if not items:
-            return events
+        if items:
+            self._handle(items, data if whole else None, now, events)
+        return events
+
+    def _flush(self, now: float) -> list[DriverEvent]:
+        """End of input (timeout, link loss): a reply complete but for its ``$`` is kept,
+        a partial one dropped."""
+        events: list[DriverEvent] = []
+        if self._framer.pending:
+            items = self._framer.flush()
+            if items:
+                self._handle(items, None, now, events)
+            else:
+                logger.info("dropped a partial reply at the end of input")
+        return events
+
+    def _handle(
+        self, items: list, data: bytes | None, now: float, events: list[DriverEvent]
+    ) -> None:
         request, self._outstanding = self._outstanding, None
+        whole = data is not None
         self.polls += 1
         for item in items:
             if isinstance(item, TimerReply):
@@ -262,12 +286,12 @@ class HostLink:
             elif isinstance(item, Acknowledgement):
                 self.answered = True
                 self.clock.replied(now)
-        return events
 
     def timed_out(self, now: float) -> list[DriverEvent]:
         """No reply came for the outstanding request: drop partial bytes, count it."""
-        request, self._outstanding = self._outstanding, None
-        self._framer = HostConnection(self.framing)
+        request = self._outstanding
+        recovered = self._flush(now)
+        self._outstanding = None
         self._status_wire = None
         self.timeouts += 1
         if request is not None and request.command is not None:
@@ -276,6 +300,7 @@ class HostLink:
                 request.command,
             )
         events, self._pending = self._pending, []
+        events.extend(recovered)
         return events
 
     @property

@@ -225,7 +225,7 @@ class PollSession:
             except Exception as exc:  # a bug must not silently end the event stream
                 logger.exception("%s: internal error in the poll loop", self.description)
                 reason = f"internal error in the Carrera driver ({exc!r}); reconnecting"
-                host.link_lost(self._clock())
+                self._lost()
             self._connected = False
             await self._transport.close()
             logger.warning("%s: link lost: %s", self.description, reason)
@@ -256,7 +256,7 @@ class PollSession:
                 continue
             consecutive_timeouts += 1
             if consecutive_timeouts >= self._settings.max_consecutive_timeouts:
-                self.host.link_lost(self._clock())
+                self._lost()
                 raise _LinkLost(
                     f"the control unit on {self._transport.description} stopped answering "
                     f"({consecutive_timeouts} requests in a row got no reply within "
@@ -274,7 +274,7 @@ class PollSession:
         try:
             await transport.write(host.wire(request))
         except TransportError as exc:
-            host.link_lost(clock())
+            self._lost()
             host.requeue(request)
             raise _LinkLost(str(exc)) from None
         try:
@@ -289,9 +289,14 @@ class PollSession:
             logger.debug("%s: no reply to %r within %g s", self.description, request, timeout)
             return False
         except TransportError as exc:
-            host.link_lost(clock())
+            self._lost()
             raise _LinkLost(str(exc)) from None
         return True
+
+    def _lost(self) -> None:
+        """Tell the state machine the link is gone; emit what it still completes."""
+        for event in self.host.link_lost(self._clock()):
+            self._emit(event)
 
     def _emit(self, event: DriverEvent) -> None:
         if self._connected:

@@ -136,4 +136,9 @@ def link_summary(stats: LinkStats, elapsed: float, events: int) -> str:
         f"recorded {events} events in {elapsed:.1f} s; link: {stats.polls} polls "
         f"({rate:.1f} polls/s), {stats.bad_frames} bad frames, {stats.timeouts} timeouts, "
         f"{stats.reconnects} reconnects, {stats.duplicates_dropped} duplicates dropped"
+        + (
+            f", {stats.quarantined} implausible timestamps quarantined (not counted as laps)"
+            if stats.quarantined
+            else ""
+        )
     )

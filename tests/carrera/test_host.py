@@ -91,7 +91,7 @@ def run(steps: list[Step], link: HostLink | None = None) -> tuple[HostLink, list
                 assert link.next_request(step.at) is not None
             events.extend(link.timed_out(step.at))
         elif isinstance(step, LinkLost):
-            link.link_lost(step.at)
+            events.extend(link.link_lost(step.at))
         elif isinstance(step, Reconnect):
             link.connected(step.at)
         else:
@@ -190,6 +190,40 @@ SCENARIOS = {
         [Reply(10.0, b"\xff" + timer(1, 10_000)), Reply(11.0, timer(2, 11_000))],
         [CarPassed(1, 1, 10_000), CarPassed(2, 1, 11_000)],
     ),
+    "a reply that lost its '$' is recovered when the wait for it times out": (
+        [Reply(10.0, timer(1, 10_000)[:-1]), Timeout(11.0), Reply(11.1, timer(2, 11_000))],
+        [CarPassed(1, 1, 10_000), CarPassed(2, 1, 11_000)],
+    ),
+    "a reply that lost its '$' right before a link loss still counts": (
+        [Reply(10.0, timer(1, 10_000)[:-1]), LinkLost(10.5)],
+        [CarPassed(1, 1, 10_000)],
+    ),
+    "a crossing queued between the drain and '=' keeps the old clock's epoch": (
+        [
+            Reply(19.9, timer(2, 19_900)),
+            Reply(19.95, IDLE),  # drained: '=' goes out next
+            Send(ResetTimer()),
+            Reply(20.0, b"=$"),
+            Reply(20.02, timer(1, 19_990)),  # crossed just before the CU took the '='
+            Reply(20.04, IDLE),  # queue empty: from here on, only the new clock
+            Reply(21.0, timer(1, 950)),
+        ],
+        [
+            CarPassed(2, 1, 19_900),
+            CarPassed(1, 1, 19_990),
+            EpochStarted(1, "timer reset by race control"),
+            CarPassed(1, 1, 950, 1),
+        ],
+    ),
+    "after '=' the first crossing on the new clock starts the epoch": (
+        [
+            Reply(19.95, IDLE),
+            Send(ResetTimer()),
+            Reply(20.0, b"=$"),
+            Reply(20.5, timer(3, 480)),
+        ],
+        [EpochStarted(1, "timer reset by race control"), CarPassed(3, 1, 480, 1)],
+    ),
     "partial bytes are dropped on a timeout, the next reply is whole": (
         [Reply(10.0, timer(1, 10_000)[:5]), Timeout(11.0), Reply(11.1, timer(2, 11_000))],
         [CarPassed(2, 1, 11_000)],
@@ -212,6 +246,24 @@ def test_duplicates_and_quarantine_are_counted_in_the_link_stats():
         ][0]
     )
     assert link.stats.quarantined == 1
+
+
+def test_a_quarantined_timestamp_is_shown_where_race_control_and_record_look():
+    from slotrace.cli.record import link_summary
+    from slotrace.tui.widgets.link_status import LinkStatusBar
+
+    link, events = run(
+        SCENARIOS[
+            "garbled checksum-valid timestamp is quarantined, the next frames count as usual"
+        ][0]
+    )
+    assert 16_796_417 not in [e.device_ms for e in events if isinstance(e, CarPassed)]
+    assert "1 implausible timestamps quarantined (not counted as laps)" in link_summary(
+        link.stats, 5.0, len(events)
+    )
+    bar = LinkStatusBar()
+    bar.stats = link.stats
+    assert "quarantined 1" in bar.render().plain
 
 
 def test_reset_timer_waits_until_the_queue_is_drained():

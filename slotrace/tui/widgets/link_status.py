@@ -33,4 +33,6 @@ class LinkStatusBar(Widget):
         bad = self.stats.bad_frames
         text.append(f" · bad frames {bad}", style="bold yellow" if bad else "")
         text.append(f" · timeouts {self.stats.timeouts}")
+        if self.stats.quarantined:  # implausible device times, never counted as laps
+            text.append(f" · quarantined {self.stats.quarantined}", style="bold yellow")
         return text
