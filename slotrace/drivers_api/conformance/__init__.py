@@ -1,8 +1,9 @@
 """Provides the driver conformance kit: `Harness` (how the kit drives one driver and its
-simulator), `DriverConformance` (the full suite: subclass it in your tests) and
-`ReadOnlyConformance` (the non-destructive subset, also run against a real device with
-``pytest --hardware DEVICE``). The pytest plugin is `slotrace.drivers_api.conformance.plugin`,
-registered through the ``pytest11`` entry point. See docs/writing-a-driver.md."""
+simulator), `DriverConformance` (the full suite: subclass it in your tests),
+`ReadOnlyConformance` (the non-destructive subset) and `HardwareConformance` (that subset plus
+a live-device check, run against a real device with ``pytest --hardware DEVICE``). The pytest
+plugin is `slotrace.drivers_api.conformance.plugin`, registered through the ``pytest11`` entry
+point. See docs/writing-a-driver.md."""
 
 from slotrace.drivers_api.conformance.harness import (
     Crossing,
@@ -11,11 +12,16 @@ from slotrace.drivers_api.conformance.harness import (
     collect_events,
     wait_for,
 )
-from slotrace.drivers_api.conformance.suite import DriverConformance, ReadOnlyConformance
+from slotrace.drivers_api.conformance.suite import (
+    DriverConformance,
+    HardwareConformance,
+    ReadOnlyConformance,
+)
 
 __all__ = [
     "Crossing",
     "DriverConformance",
+    "HardwareConformance",
     "HardwareHarness",
     "Harness",
     "ReadOnlyConformance",

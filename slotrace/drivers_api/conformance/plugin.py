@@ -26,7 +26,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--hardware"):
         return
-    skip = pytest.mark.skip(reason="needs a control unit: run with --hardware DEVICE")
+    skip = pytest.mark.skip(
+        reason="needs a real control unit: run pytest --hardware DEVICE (e.g. "
+        "carrera:/dev/ttyUSB0 or arc:ble:D4:8B:39:00:00:01; docs/writing-a-driver.md)"
+    )
     for item in items:
         if "hardware" in item.keywords:
             item.add_marker(skip)

@@ -18,7 +18,13 @@ from slotrace.drivers_api.capabilities import Capability
 from slotrace.drivers_api.commands import DriverCommand
 from slotrace.drivers_api.conformance.harness import Crossing, Harness, collect_events, wait_for
 from slotrace.drivers_api.errors import DeviceStringError, LocalProtocolError, TransportError
-from slotrace.drivers_api.events import CAR_LIMIT, CarPassed, LinkDown, LinkUp
+from slotrace.drivers_api.events import (
+    CAR_LIMIT,
+    DRIVER_EVENT_TYPES,
+    CarPassed,
+    LinkDown,
+    LinkUp,
+)
 from slotrace.drivers_api.registry import installed_drivers
 
 RACE_MODEL_MS = 60_000
@@ -51,6 +57,26 @@ class ReadOnlyConformance:
             await wait_for(lambda: events, harness.timeout, "the first event")
             assert isinstance(events[0], LinkUp) and events[0].reconnects == 0
         await driver.close()  # closing twice is harmless
+
+
+class HardwareConformance(ReadOnlyConformance):
+    """The read-only subset plus what only a live device can show; run it with
+    ``pytest --hardware DEVICE`` (see docs/writing-a-driver.md). Nothing here presses a key,
+    resets a clock or changes a setting."""
+
+    async def test_the_device_answers_with_sane_events(self, harness: Harness) -> None:
+        caps = harness.driver_class.capabilities
+        driver = await harness.open(faults=False)
+        async with collect_events(driver) as events:
+            await wait_for(
+                lambda: driver.stats.polls >= 3, harness.timeout, "three answers from the device"
+            )
+        assert all(isinstance(e, DRIVER_EVENT_TYPES) for e in events), events
+        passed = [e for e in events if isinstance(e, CarPassed)]
+        assert all(caps.has_car(e.car) for e in passed), passed
+        assert all(e.sensor <= caps.sensor_groups for e in passed), passed
+        epochs = [e.epoch for e in passed]
+        assert epochs == sorted(epochs), "epochs must never go back"
 
 
 class DriverConformance(ReadOnlyConformance):
