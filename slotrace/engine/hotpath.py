@@ -3,8 +3,16 @@
 A 24-hour race is hundreds of thousands of plain crossings: a check lane marking a
 split, and a finish-line crossing completing an ordinary counted lap. These build the
 new snapshots positionally (one list, one tuple) instead of through ``_replace``; they
-return None for anything unusual, which `timing.on_crossing` then handles in full. Both
-paths must give exactly the state the general path would (tests fold with and without).
+return None for anything unusual, which `timing.on_crossing` then handles in full.
+
+The fast path is not a second rule set: for every input it gives exactly the state and
+the race events of the general path (the stateful machine in tests/engine/test_invariants.py
+applies every event both ways). An ordinary lap is counted, not a personal best, best
+sector, finish or over-long lap, so of the general path's race events only `LapCompleted`
+and, in a race, `NewLeader` can follow. The leader is found incrementally: when
+``state.leader`` is set it is the best car (every change to a ranking key goes through
+`timing.update_leader`), and an ordinary lap improves only the lapping car's race key and
+leaves every practice or qualifying key as it was. With no leader yet, the general path decides.
 """
 
 from __future__ import annotations
@@ -52,7 +60,7 @@ def sectors_of(groups: int, start_ms: int, marks: tuple, end_ms: int) -> tuple[i
 
 def fast_crossing(state: RaceState, event: CarPassed, out: list | None) -> RaceState | None:
     """The state after an ordinary crossing, or None when the general rules must decide."""
-    if state.phase is not _RUNNING or state.start is None or state.yellow:
+    if state.phase is not _RUNNING or state.start is None or state.yellow or state.leader is None:
         return None
     number, sensor, t, epoch = event.car, event.sensor, event.device_ms, event.epoch
     car = state.cars.get(number)
@@ -121,14 +129,11 @@ def fast_crossing(state: RaceState, event: CarPassed, out: list | None) -> RaceS
         leader = state.leader
         if out is not None:
             out.append(LapCompleted(number, laps, lap_ms))
-        if not is_race:
-            return None  # practice and qualifying: only personal bests change the order
-        if leader != number:
-            current = cars.get(leader) if leader is not None else None
-            if current is None or race_key(new_car) < race_key(current):
-                leader = number
-                if out is not None:
-                    out.append(NewLeader(number))
+        # Practice and qualifying rank by best lap: an ordinary lap leaves the order as it is.
+        if is_race and leader != number and race_key(new_car) < race_key(cars[leader]):
+            leader = number
+            if out is not None:
+                out.append(NewLeader(number))
     else:
         if sensor > config.sensor_groups:
             return None
