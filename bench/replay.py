@@ -15,7 +15,14 @@ from __future__ import annotations
 
 import argparse
 import gc
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # engine.synthetic
+
+from checkpoints import fold_with_checkpoints
+from engine.synthetic import SyntheticRace, synthetic_events
 
 from slotrace.drivers_api import CarPassed
 from slotrace.engine import (
@@ -27,8 +34,6 @@ from slotrace.engine import (
     fold,
     standings,
 )
-from slotrace.engine.checkpoints import fold_with_checkpoints
-from slotrace.engine.synthetic import SyntheticRace, synthetic_events
 
 
 def naive_lap_counter(events: list, min_lap_ms: int = 2000) -> dict[int, dict]:

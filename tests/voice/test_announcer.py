@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from itertools import islice
 
+from engine.synthetic import SyntheticRace, synthetic_events
+
 from slotrace.engine.config import SessionConfig, SessionKind
 from slotrace.engine.control import YellowFlag
 from slotrace.engine.race_events import BestLap, FalseStart, LapCompleted
 from slotrace.engine.reducer import apply, initial_state
-from slotrace.engine.synthetic import SyntheticRace, synthetic_events
 from slotrace.voice import AnnouncementKind, Announcer
 
 ROSTER = {1: 722, 2: 6, 3: 535}

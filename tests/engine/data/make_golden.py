@@ -5,10 +5,14 @@ Run from the repository root: .venv/bin/python tests/engine/data/make_golden.py
 """
 
 import json
+import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/: the engine test helpers
+
+from engine.synthetic import SyntheticRace, synthetic_events
+
 from slotrace.engine import TimePenalty, to_record
-from slotrace.engine.synthetic import SyntheticRace, synthetic_events
 
 race = SyntheticRace(cars=3, duration_ms=150_000, sensor_groups=3, miss_probability=0.03, seed=7)
 events = list(synthetic_events(race))

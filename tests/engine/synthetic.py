@@ -1,4 +1,4 @@
-"""Provides deterministic synthetic race journals (driver events) for benchmarks, tests and demos.
+"""Provides deterministic synthetic race journals (driver events) for tests and bench/replay.py.
 
 A synthetic race is what a Carrera control unit would report for cars lapping at steady
 pace with some scatter: a start-light sequence, finish-line and check-lane crossings in

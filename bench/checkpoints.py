@@ -1,4 +1,5 @@
-"""Provides checkpointed folds: keep every N-th snapshot so a correction re-folds only the tail.
+"""Provides checkpointed folds for bench/replay.py: every N-th snapshot, so a correction re-folds
+only the tail.
 
 Snapshots share their histories (see `History`), so keeping one every few thousand
 events costs little memory. A correction inserted into the journal at position i is
