@@ -1,9 +1,9 @@
 """Provides the JSON, CSV and HTML renderings of a results report (`build_report` data).
 
 CSV is one table in "long" form: every row names its ``section`` (event (name, charity, venue,
-date), heat, overall, leg, trial (the stage sheet lines), side, team, speed, trophy, charity,
-stewards) and ``group`` (which
-heat, leg, trial or side table), so one file opens in a spreadsheet and `parse_csv` reads it
+date), heat, excluded (heats not counted, and why), overall, leg, trial (the stage sheet
+lines), side, team, speed, trophy, charity, stewards) and ``group`` (which heat, leg, trial or
+side table), so one file opens in a spreadsheet and `parse_csv` reads it
 back. The HTML page lives in `slotrace.store.export_html`.
 """
 
@@ -100,10 +100,13 @@ def _csv_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
                     "laps": s["laps"],
                     "total_ms": s["total_ms"],
                     "best_lap_ms": s["best_lap_ms"],
-                    "status": "provisional" if heat.get("in_progress") else "",
-                    "detail": s["status"],
+                    "status": "not counted" if heat.get("excluded") else (
+                        "provisional" if heat.get("in_progress") else ""),
+                    "detail": "; ".join(x for x in (s["status"], heat.get("excluded", "")) if x),
                 }
             )
+    rows += [{"section": "excluded", "group": "heats", "label": line}
+             for line in report.get("excluded_heats", ())]
     rows += _standing_rows("overall", "overall", report["overall"])
     for leg in report.get("legs", ()):
         rows += _standing_rows("leg", leg["name"], leg["rows"])
@@ -185,7 +188,8 @@ def _csv_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
                 "status": "revoked" if r["revoked"] else "",
                 "trial": r["decision"],
                 "detail": "; ".join(x for x in (
-                    r["detail"], r["reason"], f"by {r['author']}" if r["author"] else "") if x),
+                    r["detail"], r["reason"], f"by {r['author']}" if r["author"] else "",
+                    r.get("at", "")) if x),
             }
         )
     return rows
@@ -229,6 +233,8 @@ def to_text(report: Report) -> str:
              info_line(report), ""]
     if report.get("provisional"):
         lines += ["PROVISIONAL: only the trials driven so far count.", ""]
+    if report.get("excluded_heats"):
+        lines += ["Not counted: " + line for line in report["excluded_heats"]] + [""]
     if report["overall"]:
         lines.append("Overall classification")
         for r in report["overall"]:

@@ -21,8 +21,11 @@ def _ms(value: int | None) -> str:
     return f"{minutes}:{ms / 1000:06.3f}" if minutes else f"{ms / 1000:.3f}"
 
 
-def lap_chart_svg(lap_times: dict[str, list[int]], width: int = 640, height: int = 220) -> str:
-    """Inline SVG: lap time (y) per lap (x), one line per car."""
+def lap_chart_svg(lap_times: dict[str, list[int]], width: int = 640, height: int = 220,
+                  labels: dict[str, str] | None = None) -> str:
+    """Inline SVG: lap time (y) per lap (x), one line per car, and a legend naming each car
+    by ``labels`` (controller -> '#722 Moss'; the controller number when not given)."""
+    labels = labels or {}
     series = {car: laps for car, laps in lap_times.items() if laps}
     if not series:
         return "<p class='note'>No counted laps.</p>"
@@ -38,27 +41,29 @@ def lap_chart_svg(lap_times: dict[str, list[int]], width: int = 640, height: int
         return 10 + (bottom - 10) * (1 - (ms - low) / span)
 
     parts = [
-        f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}' "
-        f"width='{width}' height='{height}' role='img' aria-label='lap times'>",
+        f"<figure class='chart'><svg xmlns='http://www.w3.org/2000/svg' "
+        f"viewBox='0 0 {width} {height}' width='{width}' height='{height}' role='img' "
+        "aria-label='lap times'>",
         f"<line x1='{left}' y1='{bottom}' x2='{width - 10}' y2='{bottom}' stroke='#999'/>",
         f"<line x1='{left}' y1='10' x2='{left}' y2='{bottom}' stroke='#999'/>",
         f"<text x='{left - 4}' y='14' text-anchor='end' font-size='10'>{_ms(high)}</text>",
         f"<text x='{left - 4}' y='{bottom}' text-anchor='end' font-size='10'>{_ms(low)}</text>",
+        f"<text x='{left}' y='{height - 8}' font-size='10'>lap 1</text>",
         f"<text x='{width - 10}' y='{height - 8}' text-anchor='end' font-size='10'>lap {most}"
         "</text>",
     ]
+    legend = []
     for n, (car, laps) in enumerate(sorted(series.items(), key=lambda kv: int(kv[0]))):
         colour = CAR_COLOURS[n % len(CAR_COLOURS)]
+        name = escape(labels.get(car, f"car {car}"))
         points = " ".join(f"{x(i):.1f},{y(ms):.1f}" for i, ms in enumerate(laps))
         parts.append(
             f"<polyline fill='none' stroke='{colour}' stroke-width='1.5' "
-            f"points='{points}'><title>car {escape(car)}</title></polyline>"
+            f"points='{points}'><title>{name}</title></polyline>"
         )
-        parts.append(
-            f"<text x='{left + 8 + 55 * n}' y='{height - 8}' font-size='10' "
-            f"fill='{colour}'>car {escape(car)}</text>"
-        )
-    parts.append("</svg>")
+        legend.append(f"<span style='color:{colour}'>&#9632;</span> {name}")
+    parts.append("</svg><figcaption class='legend'>" + " &#160; ".join(legend)
+                 + "</figcaption></figure>")
     return "".join(parts)
 
 
@@ -81,6 +86,7 @@ td:nth-child(n+3) { font-variant-numeric: tabular-nums; }
 .note { color: #555; font-size: 9pt; } section { break-inside: avoid; }
 .provisional { background: #fff3cd; padding: 4pt 8pt; font-weight: bold; }
 h3 { font-size: 11pt; margin: 10pt 0 2pt; } .sheet table { font-size: 9.5pt; }
+.chart { margin: 4pt 0; } .legend { font-size: 9pt; }
 @media print { body { margin: 0; } }
 """
 
@@ -131,6 +137,30 @@ def _stage_sheet(row: dict[str, Any], legs: dict[int, str]) -> str:
             + (f"<ul>{decisions}</ul>" if decisions else "") + total + "</section>")
 
 
+def heat_title(heat: dict[str, Any]) -> str:
+    """'Heat 3 (leg 1: Brescia)': the heat's own name when it already says 'Heat ...', else
+    'Heat <id>: <name>'; a heat not counted or still on track says so."""
+    name = heat["name"]
+    title = name if name.casefold().startswith("heat") else f"Heat {heat['heat']}: {name}"
+    if heat.get("excluded"):
+        return f"{title} — not counted: {heat['excluded']}"
+    return f"{title} (on track, provisional)" if heat.get("in_progress") else title
+
+
+def _heat_section(heat: dict[str, Any]) -> str:
+    rows = [
+        [s["position"], "" if s.get("race_number") is None else f"#{s['race_number']}",
+         s.get("name") or s["label"], s["laps"], _ms(s["total_ms"]), _ms(s["best_lap_ms"]),
+         s["gap"], _ms(s["penalty_ms"] or None), s["status"], s["car"]]
+        for s in heat["standings"]
+    ]
+    table = _table(["Pos", "No.", "Entry", "Laps", "Time", "Best lap", "Gap", "Penalty",
+                    "Status", "Controller"], rows)
+    return (f"<section><h2>{escape(heat_title(heat))}</h2>{table}"
+            + lap_chart_svg(heat["lap_times"], labels=heat.get("car_labels") or {})
+            + "</section>")
+
+
 def _charity_section(charity: dict[str, Any]) -> str:
     name = f": {escape(charity['name'])}" if charity.get("name") else ""
     day = charity.get("day", ())
@@ -172,6 +202,9 @@ def to_html(report: dict[str, Any] | ResultsReport) -> str:
     if provisional:
         out.append("<p class='provisional'>PROVISIONAL: only the trials driven so far count; "
                    "cars that have not started are listed below.</p>")
+    if report.get("excluded_heats"):
+        out.append("<section><h2>Heats not counted</h2><ul>" + "".join(
+            f"<li>{escape(line)}</li>" for line in report["excluded_heats"]) + "</ul></section>")
     legs = {leg["leg"]: leg["name"] for leg in report.get("legs", ())}
     if report["overall"]:
         out.append("<section><h2>Overall classification</h2>"
@@ -208,30 +241,7 @@ def to_html(report: dict[str, Any] | ResultsReport) -> str:
         out.append("<h2>Stage sheets</h2>")
         out.extend(_stage_sheet(r, legs) for r in report["overall"])
     for heat in report["heats"]:
-        out.append(
-            f"<section><h2>Heat {heat['heat']}: {escape(heat['name'])} "
-            f"({escape(heat['status'])})</h2>"
-        )
-        out.append(
-            _table(
-                ["Pos", "Car", "Entry", "Laps", "Time", "Best lap", "Gap", "Penalty", "Status"],
-                [
-                    [
-                        s["position"],
-                        s["car"],
-                        s["label"],
-                        s["laps"],
-                        _ms(s["total_ms"]),
-                        _ms(s["best_lap_ms"]),
-                        s["gap"],
-                        _ms(s["penalty_ms"] or None),
-                        s["status"],
-                    ]
-                    for s in heat["standings"]
-                ],
-            )
-        )
-        out.append(lap_chart_svg(heat["lap_times"]) + "</section>")
+        out.append(_heat_section(heat))
     charity = report.get("charity")
     if charity:
         out.append(_charity_section(charity))
@@ -241,15 +251,15 @@ def to_html(report: dict[str, Any] | ResultsReport) -> str:
             _table(
                 ["Ref", "Decision", "What", "Car", "Reason", "By", ""],
                 [
-                    [r["ref"], r["decision"], r["detail"],
-                     r["name"] if r["car"] is not None else "", r["reason"],
-                     r["author"] + (" (automatic)" if r["automatic"] else ""),
+                    [r["ref"], r["decision"], r["detail"], r["name"], r["reason"],
+                     r["author"] + (" (automatic)" if r["automatic"] else "")
+                     + (f", {r['at']}" if r.get("at") else ""),
                      "revoked" if r["revoked"] else ""]
                     for r in report["stewards_log"]
                 ],
             )
             if report["stewards_log"]
-            else "<p class='note'>No race-control decisions.</p>"
+            else "<p class='note'>No stewards' decisions.</p>"
         )
         + "</section>"
     )

@@ -31,6 +31,8 @@ class HeatStanding:
     gap: str
     penalty_ms: int
     status: str
+    race_number: int | None = None
+    name: str = ""  # the crew and car without the race number
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +47,16 @@ class HeatReport:
     in_progress: bool
     standings: tuple[HeatStanding, ...]
     lap_times: dict[str, list[int]]
+    car_labels: dict[str, str] = dataclasses.field(default_factory=dict)  # controller -> entry
+    excluded: str = ""  # why the heat does not count (void, aborted); '' when it counts
 
 
 @dataclass(frozen=True, slots=True)
 class StewardsEntry:
-    """One decision of the stewards' log, the engine's automatic ones included.
-
-    ``ref`` ("heat 3 #2") is what a classification row's sanctions point at.
+    """One decision of the stewards' log: race control's and the engine's automatic ones in
+    a heat ("heat 3 #2", what a classification row's sanctions point at), decisions on heats
+    ("heat decision #1": void, reopen) and on entries ("entry decision #4": withdraw,
+    reinstate, dns, car swap).
     """
 
     ref: str
@@ -66,6 +71,7 @@ class StewardsEntry:
     author: str
     automatic: bool
     revoked: bool
+    at: str = ""  # when, for decisions on entries and heats (ISO time)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +96,7 @@ class ResultsReport:
     classification: Classification | None
     stewards_log: tuple[StewardsEntry, ...]
     unplanned: tuple[str, ...] = ()
+    excluded_heats: tuple[str, ...] = ()  # heats left out of the classification, and why
 
     @property
     def provisional(self) -> bool:
@@ -163,6 +170,7 @@ def report_data(report: ResultsReport) -> dict[str, Any]:
         "charity": None,
         "stewards_log": _plain(report.stewards_log),
         "unplanned": list(report.unplanned),
+        "excluded_heats": list(report.excluded_heats),
     }
     if c is not None:
         charity = c.charity

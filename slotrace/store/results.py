@@ -16,12 +16,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slotrace import engine
-from slotrace.engine.control import Disqualify, PaceCar, Revoke, TimePenalty, YellowFlag
+from slotrace.engine.control import (
+    AddLap,
+    Disqualify,
+    PaceCar,
+    RemoveLap,
+    Revoke,
+    TimePenalty,
+    YellowFlag,
+)
 from slotrace.engine.decisions import ENGINE_AUTHOR
 from slotrace.rules import classify, model, scoring
 from slotrace.rules.scrutineer import apply_overrides, recorded_overrides, scrutineer
 from slotrace.rules.standings import DrivenLeg, Sanction, SanctionKind
 from slotrace.store.charity import day_money
+from slotrace.store.decisions import EntryAction, EntryDecision, HeatAction, HeatDecision
 from slotrace.store.eventfile import EventFile, HeatInfo, HeatStatus
 from slotrace.store.replay import replay_heat
 from slotrace.store.report_model import (
@@ -45,23 +54,39 @@ def _leg_of(heat: HeatInfo) -> int | None:
     return None if heat.plan is None else int(heat.plan.get("leg", 0))
 
 
-def _heat_report(heat: HeatInfo, state: Any, labels: Mapping[int, str]) -> HeatReport:
+def _heat_report(heat: HeatInfo, state: Any, labels: Mapping[int, str],
+                 entries: Mapping[int, model.Entry], excluded: str = "") -> HeatReport:
     rows = []
     for s in engine.standings(state):
         entry_no = heat.cars.get(s.car)
+        entry = entries.get(entry_no) if entry_no is not None else None
+        crew = entry.entrant + (f" / {entry.co_driver}" if entry.co_driver else "") if entry else ""
         rows.append(HeatStanding(
             position=s.position, car=s.car, entry_no=entry_no,
             label=labels.get(entry_no, f"car {s.car}") if entry_no else f"car {s.car}",
             laps=s.laps, total_ms=s.total_ms, best_lap_ms=s.best_lap_ms,
             gap=str(s.gap) if s.gap is not None else "", penalty_ms=s.penalty_ms,
-            status=s.status.value,
+            status=s.status.value, race_number=entry.race_number if entry else None,
+            name=f"{crew} ({entry.car.marque} {entry.car.model})" if entry else "",
         ))
     lap_times = {
         str(car.car): [lap.lap_ms for lap in car.lap_list if lap.counted]
         for car in state.cars.values()
     }
+    car_labels = {str(car): _short_label(entries.get(entry_no), entry_no)
+                  for car, entry_no in heat.cars.items()}
     return HeatReport(heat.id, heat.name, heat.stage, _leg_of(heat), str(heat.status),
-                      heat.status is HeatStatus.RUNNING, tuple(rows), lap_times)
+                      heat.status is HeatStatus.RUNNING, tuple(rows), lap_times, car_labels,
+                      excluded)
+
+
+def _short_label(entry: model.Entry | None, entry_no: int) -> str:
+    """'#722 Moss' for a chart legend (the entry number when it has no race number)."""
+    if entry is None:
+        return f"entry {entry_no}"
+    number = (f"#{model.format_race_number(entry.race_number)}"
+              if entry.race_number is not None else f"entry {entry_no}")
+    return f"{number} {entry.entrant}"
 
 
 def _describe(command: Any, log: Sequence[Any], heat: HeatInfo, names: Mapping[int, str]) -> str:
@@ -80,6 +105,8 @@ def _describe(command: Any, log: Sequence[Any], heat: HeatInfo, names: Mapping[i
         who = f" for {names.get(heat.cars.get(whom, -1), f'car {whom}')}" if whom else ""
         return (f"revokes #{command.decision}: {type(target).__name__}{who} "
                 f"{_describe(target, log, heat, names)}").rstrip()
+    if isinstance(command, (AddLap, RemoveLap)):
+        return "+1 lap" if isinstance(command, AddLap) else "-1 lap"
     if hasattr(command, "laps"):
         return f"-{command.laps} lap(s)"
     return kind if not hasattr(command, "car") else ""
@@ -103,6 +130,59 @@ def _stewards(heat: HeatInfo, state: Any, entries: Mapping[int, model.Entry],
             reason=command.reason, author=command.author,
             automatic=command.author == ENGINE_AUTHOR, revoked=decision.revoked,
         ))
+    return out
+
+
+def _excluded_reason(heat: HeatInfo, decisions: Sequence[HeatDecision]) -> str:
+    """Why a heat is left out of the classification ('' if it counts): a void heat (the
+    stewards' reason) or an aborted one; both run again."""
+    if heat.status is not HeatStatus.ABORTED:
+        return ""
+    void = [d for d in decisions if d.heat == heat.id and d.action is HeatAction.VOID]
+    if void:
+        d = void[-1]
+        return f"void ({d.reason}; by {d.author}, heat decision #{d.id})"
+    return "aborted"
+
+
+def _heat_decision_entries(heat: HeatInfo, decisions: Sequence[HeatDecision]
+                           ) -> list[StewardsEntry]:
+    what = {HeatAction.VOID: "does not count in the classification; it runs again",
+            HeatAction.REOPEN: "reopened to be corrected"}
+    return [StewardsEntry(
+        ref=f"heat decision #{d.id}", heat=heat.id, number=d.id, decision=f"{d.action} heat",
+        detail=f"heat {heat.id} {heat.name}: {what[d.action]}", car=None, race_number=None,
+        name="", reason=d.reason, author=d.author, automatic=False, revoked=False,
+        at=d.decided_at) for d in decisions if d.heat == heat.id]
+
+
+def _car_text(car: Mapping[str, Any]) -> str:
+    return " ".join(str(car[k]) for k in ("marque", "model", "replica_year") if car.get(k))
+
+
+def _entry_decision_entries(decisions: Sequence[EntryDecision],
+                            entries: Mapping[int, model.Entry], labels: Mapping[int, str],
+                            leg_names: Sequence[str]) -> list[StewardsEntry]:
+    out = []
+    for d in decisions:
+        if d.action is EntryAction.DNS:
+            detail = ("does not start the event" if d.leg is None else
+                      f"does not start leg {d.leg + 1}" + (
+                          f" ({leg_names[d.leg]})" if 0 <= d.leg < len(leg_names) else ""))
+        elif d.action is EntryAction.CAR_SWAP:
+            detail = (f"car swap: {_car_text(d.detail.get('old_car') or {})} -> "
+                      f"{_car_text(d.detail.get('new_car') or {})}")
+        elif d.action is EntryAction.WITHDRAW:
+            detail = "withdrawn from the event"
+        else:
+            detail = "reinstated"
+        entry = entries.get(d.entry_no)
+        out.append(StewardsEntry(
+            ref=f"entry decision #{d.id}", heat=None, number=d.id,
+            decision=str(d.action).replace("_", " "), detail=detail, car=None,
+            race_number=entry.race_number if entry else None,
+            name=labels.get(d.entry_no, f"entry {d.entry_no}"), reason=d.reason,
+            author=d.author, automatic=False, revoked=False, at=d.decided_at))
     return out
 
 
@@ -188,18 +268,29 @@ def build_results(event_file: EventFile, stage: int | None = None,
     labels = _entry_labels(entries, raw_entries)
     replayed = [(heat, replay_heat(event_file, heat.id)) for heat in event_file.heats()]
     chosen = [(h, s) for h, s in replayed if stage is None or h.stage == stage]
-    sanctions = [x for heat, state in chosen for x in _sanctions(heat, state)]
-    classification, unplanned = _classification(event_file, entries, chosen, sanctions)
+    heat_decisions = event_file.heat_decisions()
+    excluded = {h.id: _excluded_reason(h, heat_decisions) for h, _ in chosen}
+    counted = [(h, s) for h, s in chosen if not excluded[h.id]]  # void heats do not count
+    sanctions = [x for heat, state in counted for x in _sanctions(heat, state)]
+    classification, unplanned = _classification(event_file, entries, counted, sanctions)
+    definition = event_file.event_definition() or {}
+    leg_names = [leg.get("name", "") for leg in definition.get("legs", ())]
+    stewards = [x for h, s in chosen
+                for x in _stewards(h, s, by_no, labels) + _heat_decision_entries(
+                    h, heat_decisions)]
+    stewards += _entry_decision_entries(event_file.entry_decisions(), by_no, labels, leg_names)
     return ResultsReport(
         event=event_file.name,
         info=_event_info(event_file),
         stage=stage,
         generated_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
         journal_seq=event_file.last_seq(),
-        heats=tuple(_heat_report(h, s, labels) for h, s in chosen),
+        heats=tuple(_heat_report(h, s, labels, by_no, excluded[h.id]) for h, s in chosen),
         classification=classification,
-        stewards_log=tuple(x for h, s in chosen for x in _stewards(h, s, by_no, labels)),
+        stewards_log=tuple(stewards),
         unplanned=unplanned,
+        excluded_heats=tuple(f"heat {h.id} {h.name}: {excluded[h.id]}; not counted in the "
+                             "classification" for h, _ in chosen if excluded[h.id]),
     )
 
 
