@@ -167,7 +167,7 @@ def site_pages(event_file: EventFile, now: datetime | None = None) -> tuple[dict
                                           generated=generated)
 
     pages["results.html"] = to_html(data)
-    pages["results.json"] = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    pages["results.json"] = json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
     return pages, data["journal_seq"]
 
 
@@ -199,18 +199,33 @@ def _fsync_folder(path: Path) -> None:
             os.close(handle)
 
 
+def _libc() -> Any:
+    return ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+
+
+def _sync_file_system(folder: Path) -> None:
+    """Make everything written under ``folder`` durable: one ``syncfs`` of its file system
+    (Linux) instead of an fsync per page (a hundred pages: ~1 s of fsyncs), else ``sync``."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        if _libc().syncfs(handle) == 0:
+            return
+    except (OSError, AttributeError):
+        pass
+    finally:
+        os.close(handle)
+    os.sync()
+
+
 def _write_pages(root: Path, pages: Mapping[str, str]) -> None:
     for name, text in pages.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", encoding="utf-8", newline="") as stream:
             stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
     (root / MARKER).write_text("written by slotrace (store/publish.py); replaced as a whole "
                                "on every publish\n", "utf-8")
-    for folder in {(root / name).parent for name in pages} | {root}:
-        _fsync_folder(folder)
+    _sync_file_system(root)  # before the swap: a crash never leaves empty pages in DIR
 
 
 _RENAME_EXCHANGE = 2
@@ -220,8 +235,7 @@ _AT_FDCWD = -100
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two folders in one step (Linux renameat2); False where the system cannot."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-        renameat2 = libc.renameat2
+        renameat2 = _libc().renameat2
     except (OSError, AttributeError):
         return False
     renameat2.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
