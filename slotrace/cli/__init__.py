@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "template",
     "run",
     "results",
+    "stewards",
     "charity",
     "journal",
     "devices",

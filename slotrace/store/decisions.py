@@ -15,12 +15,19 @@ import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from slotrace.store.contents import _json_data, _now
 from slotrace.store.errors import EventFileError, UnknownHeatError
+
+
+def _decided_at() -> str:
+    """When a decision is made (UTC, ISO 8601 to the millisecond, so the stewards' log of
+    `EventDecisions.decision_log` keeps decisions on entries and heats in the order made)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 class EntryAction(StrEnum):
@@ -67,6 +74,27 @@ class HeatDecision:
     reason: str
     author: str
     decided_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedDecision:
+    """One line of the stewards' log of the whole event (`EventDecisions.decision_log`).
+
+    Attributes:
+        kind: "entry" or "heat".
+        subject: the entry_no or the heat id the decision is about.
+        leg: a non-starter's leg (0-based), None otherwise.
+        detail: e.g. the old and new car of a swap.
+    """
+
+    kind: str
+    subject: int
+    action: str
+    reason: str
+    author: str
+    decided_at: str
+    leg: int | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +240,7 @@ class EventDecisions:
         statements.append((
             "INSERT INTO entry_decisions (entry_no, action, leg, detail, reason, author,"
             " decided_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (entry_no, str(action), leg, json.dumps(detail), reason, author, _now()),
+            (entry_no, str(action), leg, json.dumps(detail), reason, author, _decided_at()),
         ))
         decision_id = self._write(f"recording a decision on entry {entry_no}", statements)
         return next(d for d in self.entry_decisions(entry_no) if d.id == decision_id)
@@ -304,6 +332,16 @@ class EventDecisions:
         rows = self._query("reading heat decisions", sql + " ORDER BY id", params)
         return [HeatDecision(r[0], r[1], HeatAction(r[2]), *r[3:]) for r in rows]
 
+    def decision_log(self) -> list[LoggedDecision]:
+        """Every decision on entries and heats, oldest first (ties: entries, then heats, in
+        the order made). Nothing is ever removed from it: a reinstatement or a reopening is
+        a new line."""
+        rows = [LoggedDecision("entry", d.entry_no, str(d.action), d.reason, d.author,
+                               d.decided_at, d.leg, d.detail) for d in self.entry_decisions()]
+        rows += [LoggedDecision("heat", d.heat, str(d.action), d.reason, d.author, d.decided_at)
+                 for d in self.heat_decisions()]
+        return sorted(rows, key=lambda r: r.decided_at)  # stable: made order within a kind
+
     def _voided(self, heat_id: int) -> bool:
         return any(d.action is HeatAction.VOID for d in self.heat_decisions(heat_id))
 
@@ -318,6 +356,6 @@ class EventDecisions:
         decision_id = self._write(f"recording a decision on heat {heat_id}", [
             (f"UPDATE heats SET status = ?, finished_at = {finished} WHERE id = ?", params),
             ("INSERT INTO heat_decisions (heat, action, reason, author, decided_at)"
-             " VALUES (?, ?, ?, ?, ?)", (heat_id, str(action), reason, author, _now())),
+             " VALUES (?, ?, ?, ?, ?)", (heat_id, str(action), reason, author, _decided_at())),
         ])
         return next(d for d in self.heat_decisions(heat_id) if d.id == decision_id)

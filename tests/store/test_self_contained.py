@@ -115,5 +115,5 @@ def test_an_older_file_whose_track_is_gone_still_opens_and_names_the_track(
     _file_without_a_stored_track(event, "lost-track.toml")
     with EventFile.open(event) as ef:  # opening is not refused; only the track is missing
         assert ef.name == "Old event" and not ef.has_stored_track()
-        with pytest.raises(TrackFileError, match="lost-track.toml"):
+        with pytest.raises(TrackFileError, match=r"lost-track\.toml"):
             ef.track()
