@@ -135,3 +135,12 @@ def test_an_incomplete_override_is_refused_and_records_nothing(
     assert message in done.stderr
     with EventFile.open(event, read_only=True) as ef:
         assert not [v for v in ef.verdicts() if v["code"] == "OVERRIDE"]
+
+
+def test_the_entries_screen_says_the_override_decided(event: Path) -> None:
+    from slotrace.tui.screens.entries import verdict_summary
+
+    slotrace("scrutineer", event, "--override", "11", "--pass", "--by", "A. Rossi",
+             "--reason", REASON)
+    with EventFile.open(event, read_only=True) as ef:
+        assert verdict_summary(ef.verdicts(11)) == "pass (overridden by A. Rossi): E2, OVERRIDE"

@@ -23,6 +23,10 @@ def verdict_summary(verdicts: list[dict[str, Any]]) -> str:
     if not verdicts:
         return "not checked"
     codes = ", ".join(v.get("code", "?") for v in verdicts)
+    overrides = [v for v in verdicts if v.get("code") == "OVERRIDE"]  # the latest one decides
+    if overrides:
+        word = "pass" if overrides[-1].get("severity") == "pass" else "reject"
+        return f"{word} (overridden by {overrides[-1].get('decided_by', '?')}): {codes}"
     severities = {str(v.get("severity", "")).lower() for v in verdicts}
     for worst in ("reject", "fail", "error", "warning", "warn"):
         if worst in severities:
