@@ -66,6 +66,15 @@ def translate(path: Path, exc: sqlite3.Error, doing: str) -> EventFileError:
             f"your latest backup copy, or rescue what is readable with `sqlite3 {path} "
             ".recover | sqlite3 rescued.slotrace`",
         )
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_IOERR")) and (
+        on_read_only_medium(path)
+    ):
+        return ReadOnlyEventFileError(
+            path,
+            f"cannot write while {doing}: the file is on a read-only medium (a locked SD "
+            "card, a CD, a disk the system remounted read-only); everything saved before is "
+            "intact. Copy it to a writable disk to go on, or open it read-only to view it",
+        )
     if name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text:
         return ReadOnlyEventFileError(
             path,
@@ -86,6 +95,16 @@ def translate(path: Path, exc: sqlite3.Error, doing: str) -> EventFileError:
     if name.startswith("SQLITE_IOERR") or "disk I/O" in text:
         return EventFileError(path, f"disk error while {doing}: {text}")
     return EventFileError(path, f"SQLite error while {doing}: {text}")
+
+
+def on_read_only_medium(path: Path) -> bool:
+    """Whether the file system holding ``path`` (or its folder) is mounted read-only."""
+    for where in (path, path.parent):
+        try:
+            return bool(os.statvfs(where).f_flag & os.ST_RDONLY)
+        except (OSError, AttributeError):  # missing, or no statvfs (Windows)
+            continue
+    return False
 
 
 @contextlib.contextmanager

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from slotrace.store.errors import EventFileError, ReadOnlyEventFileError
+from slotrace.store.errors import EventFileError, ReadOnlyEventFileError, StorageFullError
 
 LOCK_SUFFIX = ".lock"
 _WINDOWS_LOCK_OFFSET = 1 << 30
@@ -157,9 +157,12 @@ class WriterLock:
                 since = (now or datetime.now(UTC)).isoformat(timespec="seconds")
                 text = json.dumps({"program": program, "host": socket.gethostname(),
                                    "pid": os.getpid(), "since": since})
-                os.ftruncate(handle, 0)
-                os.lseek(handle, 0, os.SEEK_SET)
-                os.write(handle, text.encode("utf-8"))
+                try:
+                    os.ftruncate(handle, 0)
+                    os.lseek(handle, 0, os.SEEK_SET)
+                    os.write(handle, text.encode("utf-8"))
+                except OSError as exc:
+                    raise _unwritable(path, sidecar, exc) from exc
             except BaseException:
                 os.close(handle)
                 raise
@@ -221,6 +224,11 @@ def _unwritable(path: Path, sidecar: Path, exc: OSError) -> EventFileError:
         return ReadOnlyEventFileError(
             path, "is on a read-only medium (e.g. a locked SD card or a CD); copy it to a "
             "writable disk to change it, or open it read-only to view it"
+        )
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StorageFullError(
+            path, f"disk full: cannot write the lock file {sidecar}; nothing was changed. Free "
+            "some space (or copy the event file elsewhere) and retry"
         )
     if isinstance(exc, PermissionError):
         return ReadOnlyEventFileError(
