@@ -58,6 +58,8 @@ class RunOptions:
         sensor_fractions: simulator only: lap fractions of sensor groups 2 and 3.
         pace_s_by_leg: simulator only: the regularity lap time each leg's trials ask for
             (`slotrace.rules.legs.regularity_lap_s`), None where a leg has none.
+        sim_speedup: the device is a simulator in another process running this many times
+            faster than wall time (the driver is told its clock rate).
     """
 
     device: str
@@ -67,6 +69,7 @@ class RunOptions:
     timeout_s: float | None = None
     sensor_fractions: tuple[float, ...] | None = None
     pace_s_by_leg: tuple[float | None, ...] = ()
+    sim_speedup: float | None = None
 
 
 def _is_sim(device: str) -> bool:
@@ -111,7 +114,8 @@ async def _connect(options: RunOptions, config: engine.SessionConfig, seed: int,
                    before_start: Callable[[Driver], None]) -> tuple[Driver, Simulator | None]:
     """The connected driver (and the simulator it talks to, if any)."""
     if not _is_sim(options.device):
-        driver = open_device(options.device)
+        rate = {"clock_rate": 1000.0 * options.sim_speedup} if options.sim_speedup else {}
+        driver = open_device(options.device, **rate)
         before_start(driver)
         await driver.start()
         return driver, None

@@ -24,8 +24,10 @@ standings printed. Ctrl-C stops at once and leaves the heat running in the event
 the same command again to resume it (a heat still running is always resumed first).
 
 --device sim runs the driver's own simulator with the heat's cars (no hardware needed);
---speedup makes simulated heats run faster than real time. --laps shortens (or lengthens)
-heats started now, e.g. for a rehearsal; the planned distance is what the leg's trials need.
+--speedup makes simulated heats run faster than real time. A simulator in another process
+(`slotrace simulate --speedup X`) is a DRIVER:TARGET device given with --sim-speedup X.
+--laps shortens (or lengthens) heats started now, e.g. for a rehearsal; the planned distance
+is what the leg's trials need.
 """
 
 
@@ -47,6 +49,10 @@ def register(subparsers: Any) -> None:
                         help="DRIVER:TARGET (see `slotrace devices`), or sim")
     parser.add_argument("--speedup", type=_positive(float), default=1.0, metavar="X",
                         help="with --device sim: run the simulated track X times faster")
+    parser.add_argument("--sim-speedup", type=_positive(float), metavar="X",
+                        help="the device is a simulator in another process started with "
+                        "--speedup X (`slotrace simulate`): its clock runs X times wall time, "
+                        "which the driver's plausibility checks must allow for")
     parser.add_argument("--laps", type=_positive(int), metavar="N",
                         help="race distance of heats started now (default: the plan's)")
     parser.add_argument("--timeout", type=_positive(float), metavar="S",
@@ -81,12 +87,16 @@ def run(args: argparse.Namespace) -> int:
     if args.speedup != 1.0 and not (args.device == "sim" or args.device.startswith("sim:")):
         raise SlotraceError("--speedup only works with --device sim (a real track runs in "
                             "real time)")
+    if args.sim_speedup is not None and (args.device == "sim" or args.device.startswith("sim:")):
+        raise SlotraceError("--sim-speedup is for a simulator in another process; with "
+                            "--device sim give --speedup")
     with EventFile.open(args.event) as event_file:
         if not event_file.planned_heats():
             raise SlotraceError(f"{args.event}: no saved heat plan; run: slotrace heats "
                                 f"{args.event} --save")
         options = RunOptions(device=args.device, speedup=args.speedup, laps=args.laps,
                              author=args.by, timeout_s=args.timeout,
+                             sim_speedup=args.sim_speedup,
                              sensor_fractions=_sensor_fractions(event_file),
                              pace_s_by_leg=_regularity_paces(event_file))
         return asyncio.run(_run(event_file, args, options))
