@@ -20,6 +20,7 @@ examples:
   slotrace demo
   slotrace demo --laps 5                 a shorter heat
   slotrace demo --keep my-demo.slotrace  keep the event file where you want it
+  slotrace demo --voice                  announce start, last lap, results (espeak-ng)
   slotrace board /tmp/slotrace-demo-XXXX/mini-mille-miglia-demo.slotrace   (second terminal)
 """
 
@@ -41,13 +42,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="create the event file here instead of a temporary folder (must not exist)",
     )
+    from slotrace.voice import VOICE_OPTION_HELP
+
+    parser.add_argument("--voice", action="store_true", help=VOICE_OPTION_HELP)
     parser.set_defaults(handler=run_demo)
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from slotrace.cli.open import voice_note
     from slotrace.tui.demo_event import create_demo_event
     from slotrace.tui.launch import prepare_race_control
     from slotrace.tui.simulated_device import SimulatedDevice
+    from slotrace.voice import open_speaker
 
     if args.keep is not None:
         path = args.keep
@@ -56,14 +62,16 @@ def run_demo(args: argparse.Namespace) -> int:
     event_file = create_demo_event(path)
     print(f"demo event file: {path}")
     print(f"spectator board (second terminal): slotrace board {path}")
+    speaker = open_speaker(args.voice)
     try:
         device = SimulatedDevice.for_driver("carrera", cars=6, pace=True)
-        app = prepare_race_control(event_file, device, laps=args.laps)
-        app.startup_message = (
+        app = prepare_race_control(event_file, device, laps=args.laps, speaker=speaker)
+        app.startup_message = voice_note(speaker, args.voice) + (
             f"Press s twice to start. Spectator board in a second terminal: slotrace board {path}"
         )
         app.run()
     finally:
+        speaker.close()
         event_file.close()
     print(f"the event file stays at {path}")
     return 0

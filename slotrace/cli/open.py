@@ -23,6 +23,7 @@ Run `slotrace devices` to see what is connected.
 examples:
   slotrace open mm2026.slotrace --device carrera:/dev/ttyUSB0
   slotrace open mm2026.slotrace --device sim
+  slotrace open mm2026.slotrace --device sim --voice   announce the race (espeak-ng)
 """
 
 
@@ -45,6 +46,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--author", default="race control", help="name written to the stewards' log"
     )
+    from slotrace.voice import VOICE_OPTION_HELP
+
+    parser.add_argument("--voice", action="store_true", help=VOICE_OPTION_HELP)
     parser.set_defaults(handler=run_open)
 
 
@@ -53,14 +57,27 @@ def run_open(args: argparse.Namespace) -> int:
     from slotrace.store import EventFile
     from slotrace.tui.launch import prepare_race_control
     from slotrace.tui.simulated_device import SimulatedDevice
+    from slotrace.voice import open_speaker
 
     driver: Driver
     if args.device == "sim":
         driver = SimulatedDevice.for_driver("carrera", cars=6, pace=True)
     else:
         driver = open_device(args.device)
-    with EventFile.open(args.file) as event_file:
-        app = prepare_race_control(event_file, driver, laps=args.laps, author=args.author)
-        app.startup_message = f"Spectator board in a second terminal: slotrace board {args.file}"
-        app.run()
+    speaker = open_speaker(args.voice)
+    try:
+        with EventFile.open(args.file) as event_file:
+            app = prepare_race_control(event_file, driver, laps=args.laps, author=args.author,
+                                       speaker=speaker)
+            app.startup_message = voice_note(speaker, args.voice) + (
+                f"Spectator board in a second terminal: slotrace board {args.file}")
+            app.run()
+    finally:
+        speaker.close()
     return 0
+
+
+def voice_note(speaker: object, asked: bool) -> str:
+    """A line for the startup toast when --voice was asked for but cannot speak."""
+    why = getattr(speaker, "why", "")
+    return f"Voice: {why}. " if asked and why else ""

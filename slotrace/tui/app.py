@@ -19,6 +19,7 @@ from slotrace.raceday import LiveHeat, StartRefusedError, press_start
 from slotrace.tui.messages import DriverStopped, RaceAdvanced
 from slotrace.tui.roster import Roster
 from slotrace.tui.screens.race_control import RaceControlScreen
+from slotrace.voice import Announcement, Announcer, SilentSpeaker, Speaker
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,8 @@ class SlotraceApp(App[None]):
             heat finished in the event file).
         next_heat: opens the next heat in the event core (``n`` after a finish).
         sleep: awaited between connection attempts (tests pass a fake).
+        speaker: says the start, last lap, trial results, new best laps and yellow flags
+            (``--voice``; `slotrace.voice.open_speaker`); silent when not given.
     """
 
     CSS_PATH = "styles/app.tcss"
@@ -85,6 +88,7 @@ class SlotraceApp(App[None]):
         on_heat_finished: Callable[[], None] | None = None,
         next_heat: Callable[[], HeatView | None] | None = None,
         sleep: Callable[[float], Any] | None = None,
+        speaker: Speaker | None = None,
     ) -> None:
         super().__init__()
         if heat is None:
@@ -96,6 +100,7 @@ class SlotraceApp(App[None]):
         self._extra_screens = extra_screens or {}
         self._next_heat = next_heat
         self._sleep = sleep
+        self.speaker: Speaker = speaker or SilentSpeaker()
         self.connect_attempts = 0
         self.connected = False
         """True while the driver is started and its events are being read."""
@@ -122,6 +127,11 @@ class SlotraceApp(App[None]):
         self.regularity: Any = heat.regularity
         """The heat's `slotrace.rules.live.HeatRegularity` (None: sprint leg, lap view)."""
         self._on_heat_finished = heat.finish
+        self.announcer = Announcer(laps=getattr(heat.live.config, "laps", None))
+        self._race_numbers = {
+            car: int(self.roster[car].number) for car in self.roster.controllers()
+            if self.roster[car].number.isdigit()
+        }
 
     def open_next_heat(self) -> None:
         """After a finish: the event core opens the next heat; race control shows it."""
@@ -258,6 +268,15 @@ class SlotraceApp(App[None]):
             return
         self.post_message(RaceAdvanced(self.session.state, race_events, command))
 
+    def say(self, announcement: Announcement) -> None:
+        """Hand one announcement to the speaker (returns at once; silent without ``--voice``)."""
+        self.speaker.say(announcement)
+
+    def announce_trial(self, car: int, result: Any) -> None:
+        """A car just completed a trial: '#722, PC 3, plus 12 hundredths'."""
+        self.say(self.announcer.on_trial_result(
+            self._race_numbers.get(car), result.trial, result.deviation_cs, car=car))
+
     def problem(self) -> tuple[str, str]:
         """What the red banner says now: ``(title, message)``, or two empty strings.
 
@@ -295,6 +314,9 @@ class SlotraceApp(App[None]):
     def on_race_advanced(self, message: RaceAdvanced) -> None:
         self.watch_journal()
         self.race_screen.show(message.state, message.race_events)
+        said = self.announcer.on_race_events(message.race_events, self._race_numbers)
+        for announcement in (*said, *self.announcer.on_command(message.cause)):
+            self.say(announcement)
         if self._on_heat_finished and message.state.phase is SessionPhase.FINISHED:
             hook, self._on_heat_finished = self._on_heat_finished, None
             hook()

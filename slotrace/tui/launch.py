@@ -21,6 +21,7 @@ from slotrace.tui.roster import roster_for_heat
 from slotrace.tui.screens.entries import EntriesScreen
 from slotrace.tui.screens.event_overview import EventScreen
 from slotrace.tui.screens.results import ResultsScreen
+from slotrace.voice import Speaker
 
 
 def _view(event_file: EventFile, opened: OpenedHeat, numbers: dict[int, int] | None) -> HeatView:
@@ -44,8 +45,12 @@ def prepare_race_control(
     laps: int | None = None,
     author: str = "race control",
     extra_screens: dict[str, Any] | None = None,
+    speaker: Speaker | None = None,
 ) -> SlotraceApp:
-    """Resume the running heat or start the next one, and return the race-control app."""
+    """Resume the running heat or start the next one, and return the race-control app.
+
+    ``speaker`` (``--voice``, `slotrace.voice.open_speaker`) announces the race; silent if None.
+    """
     opened = open_heat(event_file, laps=laps)
     if opened is None:
         raise SlotraceError(f"{event_file.path}: every planned heat has run; see the results: "
@@ -70,4 +75,5 @@ def prepare_race_control(
         author=author,
         extra_screens=screens,
         next_heat=next_heat,
+        speaker=speaker,
     )

@@ -107,8 +107,10 @@ class RaceControlScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._trials_done: dict[int, int] = {}
+        self._announce_trials = False  # trials done before a resume are not announced again
         self.query_one(SessionHeader).title = self.app.heat_title
         self.show(self.app.session.state, ())
+        self._announce_trials = True
         self.set_interval(CLOCK_TICK_SECONDS, self.tick_clock)
 
     def tick_clock(self) -> None:
@@ -153,6 +155,8 @@ class RaceControlScreen(Screen[None]):
                 board.flashing.add(car)
                 self.set_timer(FLASH_SECONDS, lambda car=car: self._unflash(car))
                 words = describe_trial_result(self.app.roster[car].number, regular.last_result)
+                if self._announce_trials:
+                    self.app.announce_trial(car, regular.last_result)
             self._trials_done[car] = done
         return words
 
