@@ -122,7 +122,7 @@ def _save(args: argparse.Namespace, data: RulesInput, plan: HeatPlan) -> None:
         raise SlotraceError("--save needs an event file, not a CSV")
     planned = sorted({s.entry_no for h in plan.heats for s in h.slots})
     require_passed(data.verdicts(), planned)
-    with EventFile.open(source) as event_file:
+    with EventFile.open(source, writer="slotrace heats --save") as event_file:
         recorded = recorded_passes(event_file.verdicts())
         if not recorded:
             raise SlotraceError(f"{source}: no scrutineering recorded yet; run: slotrace "

@@ -66,7 +66,7 @@ def run_open(args: argparse.Namespace) -> int:
         driver = open_device(args.device)
     speaker = open_speaker(args.voice)
     try:
-        with EventFile.open(args.file) as event_file:
+        with EventFile.open(args.file, writer="slotrace open (race control)") as event_file:
             app = prepare_race_control(event_file, driver, laps=args.laps, author=args.author,
                                        speaker=speaker)
             app.startup_message = voice_note(speaker, args.voice) + (

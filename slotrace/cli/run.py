@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     if args.sim_speedup is not None and (args.device == "sim" or args.device.startswith("sim:")):
         raise SlotraceError("--sim-speedup is for a simulator in another process; with "
                             "--device sim give --speedup")
-    with EventFile.open(args.event) as event_file:
+    with EventFile.open(args.event, writer="slotrace run") as event_file:
         if not event_file.planned_heats():
             raise SlotraceError(f"{args.event}: no saved heat plan; run: slotrace heats "
                                 f"{args.event} --save")
