@@ -149,7 +149,7 @@ def heat_title(heat: dict[str, Any]) -> str:
 
 def _heat_section(heat: dict[str, Any]) -> str:
     rows = [
-        [s["position"], "" if s.get("race_number") is None else f"#{s['race_number']}",
+        [s["position"], s.get("number", ""),
          s.get("name") or s["label"], s["laps"], _ms(s["total_ms"]), _ms(s["best_lap_ms"]),
          s["gap"], _ms(s["penalty_ms"] or None), s["status"], s["car"]]
         for s in heat["standings"]

@@ -32,6 +32,7 @@ class HeatStanding:
     penalty_ms: int
     status: str
     race_number: int | None = None
+    number: str = ""  # the race number as painted ('#001', '#722'); '' without one
     name: str = ""  # the crew and car without the race number
 
 

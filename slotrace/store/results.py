@@ -59,6 +59,8 @@ def _heat_report(heat: HeatInfo, state: Any, labels: Mapping[int, str],
     rows = []
     for s in engine.standings(state):
         entry_no = heat.cars.get(s.car)
+        if entry_no is None and not s.laps:
+            continue  # a controller no entry drives (the control unit reports all of them)
         entry = entries.get(entry_no) if entry_no is not None else None
         crew = entry.entrant + (f" / {entry.co_driver}" if entry.co_driver else "") if entry else ""
         rows.append(HeatStanding(
@@ -67,6 +69,8 @@ def _heat_report(heat: HeatInfo, state: Any, labels: Mapping[int, str],
             laps=s.laps, total_ms=s.total_ms, best_lap_ms=s.best_lap_ms,
             gap=str(s.gap) if s.gap is not None else "", penalty_ms=s.penalty_ms,
             status=s.status.value, race_number=entry.race_number if entry else None,
+            number=(f"#{model.format_race_number(entry.race_number)}"
+                    if entry and entry.race_number is not None else ""),
             name=f"{crew} ({entry.car.marque} {entry.car.model})" if entry else "",
         ))
     lap_times = {
@@ -91,7 +95,6 @@ def _short_label(entry: model.Entry | None, entry_no: int) -> str:
 
 def _describe(command: Any, log: Sequence[Any], heat: HeatInfo, names: Mapping[int, str]) -> str:
     """What a decision did, in organiser words (a revoke says what it revoked)."""
-    kind = type(command).__name__
     if isinstance(command, TimePenalty):
         return f"+{command.ms / 1000:.2f} s"
     if isinstance(command, (YellowFlag, PaceCar)):
@@ -109,7 +112,7 @@ def _describe(command: Any, log: Sequence[Any], heat: HeatInfo, names: Mapping[i
         return "+1 lap" if isinstance(command, AddLap) else "-1 lap"
     if hasattr(command, "laps"):
         return f"-{command.laps} lap(s)"
-    return kind if not hasattr(command, "car") else ""
+    return ""  # the decision's name says it all (StartSequence, Warning, ...)
 
 
 def _stewards(heat: HeatInfo, state: Any, entries: Mapping[int, model.Entry],
@@ -251,9 +254,10 @@ def _classification(event_file: EventFile, entries: list[model.Entry],
     return result, unplanned
 
 
-def _event_info(event_file: EventFile) -> EventInfo:
+def _event_info(event_file: EventFile, heats: Sequence[HeatInfo]) -> EventInfo:
+    """Charity, venue and date; the date is the template's, else the day the first heat ran."""
     definition = event_file.event_definition() or {}
-    date = definition.get("date")
+    date = definition.get("date") or (min(h.started_at for h in heats)[:10] if heats else "")
     return EventInfo(charity=definition.get("charity") or "", venue=definition.get("venue") or "",
                      date=str(date) if date else "")
 
@@ -281,7 +285,7 @@ def build_results(event_file: EventFile, stage: int | None = None,
     stewards += _entry_decision_entries(event_file.entry_decisions(), by_no, labels, leg_names)
     return ResultsReport(
         event=event_file.name,
-        info=_event_info(event_file),
+        info=_event_info(event_file, [h for h, _ in replayed]),
         stage=stage,
         generated_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
         journal_seq=event_file.last_seq(),

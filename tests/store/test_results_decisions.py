@@ -77,7 +77,11 @@ def test_void_heat_is_left_out_of_the_classification_with_its_reason(event, tmp_
     assert report["excluded_heats"] == [
         f"heat 1 {NAME}: void (wrong lane power; by clerk, heat decision #1); not counted in "
         "the classification"]
+    with EventFile.open(event, read_only=True) as ef:
+        first_heat_day = ef.heats()[0].started_at[:10]
+    assert report["date"] == first_heat_day  # the template has no date: the day it ran
     [void, rerun] = report["heats"]
+    assert [s["number"] for s in rerun["standings"]] == ["#101", "#102"]
     assert void["excluded"].startswith("void (wrong lane power") and rerun["excluded"] == ""
     rows = {r["entry_no"]: r for r in report["overall"]}
     assert rows[1]["sanctions"] == [] and rows[1]["other_penalty"] == 0  # heat 1's penalty
