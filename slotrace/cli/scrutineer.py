@@ -20,16 +20,14 @@ examples:
   slotrace scrutineer mille-2025.slotrace --json > verdicts.json
   slotrace scrutineer entries.csv --template mille-miglia-2020     (no event file needed)
   slotrace scrutineer mille-2025.slotrace --record --by "chief scrutineer"
-  slotrace scrutineer mille-2025.slotrace --override 11 --pass --by "A. Rossi" \
-      --reason "register entry confirmed by the marque club"
-  slotrace scrutineer mille-2025.slotrace --override '#722' --reject --by "A. Rossi" \
-      --reason "loose guide blade at the start line"
+  slotrace scrutineer mm.slotrace --override 11 --pass --by "A. Rossi" --reason "in register"
+  slotrace scrutineer mm.slotrace --override '#722' --reject --by "A. Rossi" --reason "no ballast"
 
 --override ENTRY (an entry_no, or a race number as #722) records the chief scrutineer's
-decision on one car, with a reason and who took it (--by). It wins over the automatic checks
-for that car in the start list, the heat plan and this report (shown OVERRIDDEN, with who and
-why), also after a later --record; a newer override of the same car replaces it, and every
-override stays listed in the event file's verdicts.
+decision on one car with why (--reason) and who took it (--by), both required. It wins over
+the automatic checks for that car in the start list, the heat plan, the results and this
+report (shown OVERRIDDEN, with who and why), also after a later --record; a newer override of
+the same car replaces it, and every override stays listed in the event file's verdicts.
 
 Checks (reference §6.1): E1 scale, E2 register, E3 build year, E4 replica year, E5 livery,
 E6 number format, E7 number placement, E8 detail, E9 unique number, E10 class, E11 period
@@ -110,8 +108,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     parser.add_argument("--record", action="store_true",
                         help="also record the verdicts in the event file")
-    parser.add_argument("--by", default="slotrace",
-                        help="who decided, for --record and --override")
+    parser.add_argument("--by", default=None,
+                        help="who decided: for --record (default: slotrace), required with "
+                        "--override")
     override = parser.add_argument_group("chief scrutineer's override of one car")
     override.add_argument("--override", metavar="ENTRY",
                           help="entry_no (or #race number) of the car to decide on")
@@ -207,7 +206,7 @@ def _override(args: argparse.Namespace) -> int:
     data = load_input(args)
     entry_no = _find_entry(args.override, data.entries, args.source)
     try:
-        Override(entry_no, args.verdict == "pass", args.reason or "", args.by)
+        Override(entry_no, args.verdict == "pass", args.reason or "", args.by or "")
     except ValueError:
         raise SlotraceError(f"--override {args.override}: say why with --reason \"...\" and who "
                             "decided with --by \"...\"") from None
@@ -230,10 +229,11 @@ def _record(args: argparse.Namespace, verdicts: Any) -> None:
         raise SlotraceError("--record needs an event file, not a CSV")
     from slotrace.store import EventFile
 
+    by = args.by or "slotrace"
     with EventFile.open(args.source, writer="slotrace scrutineer --record") as event_file:
         for v in verdicts:
             if not v.findings:
-                event_file.add_verdict(v.entry_no, "OK", "pass", "passed every check", args.by)
+                event_file.add_verdict(v.entry_no, "OK", "pass", "passed every check", by)
             for f in v.findings:
                 event_file.add_verdict(v.entry_no, f.check.code, f.severity.value, f.reason,
-                                       args.by)
+                                       by)

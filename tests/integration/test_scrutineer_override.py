@@ -124,9 +124,11 @@ def test_a_race_number_names_the_car(event: Path) -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (["--override", "11", "--pass", "--by", "A"], "say why with --reason"),
     (["--override", "11", "--by", "A", "--reason", "x"], "needs --pass or --reject"),
-    (["--override", "99", "--pass", "--reason", "x"], "has no entry 99"),
-    (["--override", "#999", "--pass", "--reason", "x"], "no entry carries race number #999"),
-    (["--override", "eleven", "--pass", "--reason", "x"], "give an entry_no"),
+    (["--override", "11", "--pass", "--reason", "x"], "who decided with --by"),
+    (["--override", "99", "--pass", "--by", "A", "--reason", "x"], "has no entry 99"),
+    (["--override", "#999", "--pass", "--by", "A", "--reason", "x"],
+     "no entry carries race number #999"),
+    (["--override", "eleven", "--pass", "--by", "A", "--reason", "x"], "give an entry_no"),
     (["--pass", "--reason", "x"], "go with --override ENTRY"),
 ])
 def test_an_incomplete_override_is_refused_and_records_nothing(
