@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 
 import pytest
+from bleak.exc import BleakError
 
 from slotrace.drivers_api import Driver, DriverEvent, LinkDown
 from slotrace.drivers_api.conformance import Crossing, DriverConformance, Harness, wait_for
@@ -63,13 +64,20 @@ class CarreraBleHarness(Harness):
 
     async def settle(self, driver: Driver, events: list[DriverEvent]) -> None:
         downs = sum(isinstance(e, LinkDown) for e in events)
-        await self.hang_up()  # the reply in flight arrives, then nothing more is asked
-        await driver.close()
+
+        async def refuse(*_args: object, **_kwargs: object) -> None:
+            raise BleakError("the harness has settled: the dongle takes no more connections")
+
+        self.backend.connect = refuse  # no reconnect, so no new reply can be in flight
+        await self.hang_up()
+        # the reply in flight is queued before the loss, so once the driver has noticed the
+        # hang-up it has also read that reply: only then may it be closed
         await wait_for(
-            lambda: sum(isinstance(e, LinkDown) for e in events) >= downs,
+            lambda: sum(isinstance(e, LinkDown) for e in events) > downs,
             self.timeout,
-            "the driver to stop",
+            "the driver to notice the hang-up",
         )
+        await driver.close()
 
     def truth(self) -> list[Crossing]:
         return [
