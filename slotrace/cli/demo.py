@@ -42,6 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="create the event file here instead of a temporary folder (must not exist)",
     )
+    parser.add_argument(
+        "--board-web", nargs="?", const="", default=None, metavar="HOST:PORT",
+        help="where `slotrace board FILE --web HOST:PORT` serves the web board (default "
+        "127.0.0.1:8080): the w key shows its URL and QR code for spectators' phones",
+    )
     from slotrace.voice import VOICE_OPTION_HELP
 
     parser.add_argument("--voice", action="store_true", help=VOICE_OPTION_HELP)
@@ -49,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from slotrace.cli.open import voice_note
+    from slotrace.cli.open import show_board_link, voice_note
     from slotrace.tui.demo_event import create_demo_event
     from slotrace.tui.launch import prepare_race_control
     from slotrace.tui.simulated_device import SimulatedDevice
@@ -69,6 +74,7 @@ def run_demo(args: argparse.Namespace) -> int:
         app.startup_message = voice_note(speaker, args.voice) + (
             f"Press s twice to start. Spectator board in a second terminal: slotrace board {path}"
         )
+        show_board_link(app, args.board_web, path)
         app.run()
     finally:
         speaker.close()

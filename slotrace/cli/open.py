@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 HELP_TEXT = """\
 Open race control on an event file. If a heat is still marked running in the file (the
@@ -24,6 +25,9 @@ examples:
   slotrace open mm2026.slotrace --device carrera:/dev/ttyUSB0
   slotrace open mm2026.slotrace --device sim
   slotrace open mm2026.slotrace --device sim --voice   announce the race (espeak-ng)
+  slotrace open mm2026.slotrace --device sim --board-web 192.168.1.20:8080
+      (w shows the web board's URL and QR code; serve it with
+       slotrace board mm2026.slotrace --web 192.168.1.20:8080 in a second terminal)
 """
 
 
@@ -46,6 +50,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--author", default="race control", help="name written to the stewards' log"
     )
+    parser.add_argument(
+        "--board-web", nargs="?", const="", default=None, metavar="HOST:PORT",
+        help="where `slotrace board FILE --web HOST:PORT` serves the web board (default "
+        "127.0.0.1:8080): the w key shows its URL and QR code for spectators' phones",
+    )
     from slotrace.voice import VOICE_OPTION_HELP
 
     parser.add_argument("--voice", action="store_true", help=VOICE_OPTION_HELP)
@@ -56,9 +65,12 @@ def run_open(args: argparse.Namespace) -> int:
     from slotrace.drivers_api import Driver, open_device
     from slotrace.store import EventFile
     from slotrace.tui.launch import prepare_race_control
+    from slotrace.tui.screens.web_board_dialog import web_board_link
     from slotrace.tui.simulated_device import SimulatedDevice
     from slotrace.voice import open_speaker
 
+    if args.board_web is not None:
+        web_board_link(args.board_web, args.file)  # a wrong HOST:PORT stops here, not later
     driver: Driver
     if args.device == "sim":
         driver = SimulatedDevice.for_driver("carrera", cars=6, pace=True)
@@ -71,10 +83,21 @@ def run_open(args: argparse.Namespace) -> int:
                                        speaker=speaker)
             app.startup_message = voice_note(speaker, args.voice) + (
                 f"Spectator board in a second terminal: slotrace board {args.file}")
+            show_board_link(app, args.board_web, args.file)
             app.run()
     finally:
         speaker.close()
     return 0
+
+
+def show_board_link(app: Any, bind: str | None, path: Path) -> None:
+    """``--board-web``: race control's w key shows the web board's URL and QR code."""
+    if bind is None:
+        return
+    from slotrace.tui.screens.web_board_dialog import web_board_link
+
+    app.board_link = web_board_link(bind, path)
+    app.startup_message += f" · web board: {app.board_link.url} (w: QR code)"
 
 
 def voice_note(speaker: object, asked: bool) -> str:

@@ -109,6 +109,8 @@ class SlotraceApp(App[None]):
         self._use(heat)
         self.startup_message = ""
         """Shown as a notification once the app is up (e.g. how to open the board)."""
+        self.board_link: Any = None
+        """The web board's `WebBoardLink` (``--board-web``): w shows its URL and QR code."""
 
     def on_mount(self) -> None:
         self.install_screen(RaceControlScreen(), "race")

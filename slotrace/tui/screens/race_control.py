@@ -26,6 +26,7 @@ from slotrace.tui.screens.lap_correction_dialog import LapCorrectionDialog
 from slotrace.tui.screens.penalty_dialog import PenaltyDialog
 from slotrace.tui.screens.quit_dialog import QuitDialog
 from slotrace.tui.screens.revoke_dialog import RevokeDialog
+from slotrace.tui.screens.web_board_dialog import WebBoardDialog
 from slotrace.tui.widgets.alert_list import AlertList
 from slotrace.tui.widgets.key_bar import KeyBar
 from slotrace.tui.widgets.leaderboard import Leaderboard
@@ -60,6 +61,7 @@ class RaceControlScreen(Screen[None]):
         Binding("v", "revoke", "Revoke"),
         Binding("n", "next_heat", "Next heat"),
         Binding("r", "reconnect", "Reconnect"),
+        Binding("w", "web_board", "Web board"),
     ]
 
     MID_HEAT: ClassVar[frozenset[SessionPhase]] = frozenset(
@@ -77,6 +79,8 @@ class RaceControlScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reconnect":  # offered only while the link is down
             return not self.app.session.link.up
+        if action == "web_board":  # offered when race control knows the board's address
+            return self.app.board_link is not None
         needed = self.NEEDS.get(action)
         if needed is None:
             return True
@@ -182,6 +186,11 @@ class RaceControlScreen(Screen[None]):
 
     def action_reconnect(self) -> None:
         self.app.reconnect()
+
+    def action_web_board(self) -> None:
+        """The web board's URL and QR code, for spectators to scan."""
+        if self.app.board_link is not None:
+            self.app.push_screen(WebBoardDialog(self.app.board_link))
 
     def action_suspend_resume(self) -> None:
         app = self.app
