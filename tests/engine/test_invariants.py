@@ -16,7 +16,6 @@ from unittest import mock
 
 import pytest
 from hypothesis import event as note_event
-from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
@@ -65,8 +64,11 @@ class EngineMachine(RuleBasedStateMachine):
         policy=st.sampled_from(list(MissedLapPolicy)),
         rule_=st.sampled_from(list(FinishRule)),
         lights_out=st.booleans(),
+        opening=st.lists(st.tuples(st.sampled_from(CARS), st.integers(2000, 6000)), max_size=9),
     )
-    def configure(self, kind, groups, policy, rule_, lights_out):
+    def configure(self, kind, groups, policy, rule_, lights_out, opening):
+        """A session, maybe started, maybe with a few opening laps (so that later laps can be
+        ordinary ones: counted, not a best lap - the fast path's case)."""
         self.config = SessionConfig(
             kind=kind,
             laps=8 if kind is SessionKind.RACE_LAPS else None,
@@ -83,6 +85,9 @@ class EngineMachine(RuleBasedStateMachine):
         self.epoch = 0
         if lights_out:
             self.lights_out()
+        check_lanes = tuple(range(2, groups + 1))
+        for car, lap_ms in opening:
+            self.drive(car, [(lap_ms, check_lanes)])
 
     def _apply(self, event):
         before = self.state
@@ -188,12 +193,9 @@ class EngineMachine(RuleBasedStateMachine):
         for event in self.events[cut:]:
             prefix, _ = apply(prefix, event)
         assert prefix == self.state == fold(self.config, self.events)
-        with general_rules_only():
-            assert fold(self.config, self.events) == self.state
 
 
 TestEngineInvariants = EngineMachine.TestCase
-TestEngineInvariants.settings = settings(stateful_step_count=80)  # examples: the profile's
 
 
 def applied_both_ways(config: SessionConfig, events: list) -> tuple:
