@@ -192,3 +192,29 @@ def test_a_real_disk_failure_in_the_event_file_is_reported(tmp_path: Path) -> No
         live.offer(CarPassed(1, 1, 3000))
         assert live.link.up
         assert live.state == replay_heat(ef, 1)
+
+
+@pytest.mark.xfail(strict=True, reason="engine: AbortStart keeps the interrupted start light, "
+                   "so a control unit reporting OFF afterwards reads as lights out (READY -> OFF)")
+def test_a_start_aborted_after_ready_waits_for_a_new_start_on_a_restarted_control_unit(
+    tmp_path: Path,
+) -> None:
+    """Killed -9 once the control unit showed READY; the resumed connection's control unit
+    (restarted, or its start cancelled) reports no lights: the heat stays on the grid."""
+    path = tmp_path / "e.slotrace"
+    _start_heat(path)
+    with EventFile.open(path) as ef:
+        live = open_heat(ef, clock=lambda: 0.0).live  # type: ignore[union-attr]
+        live.feed(LinkUp("cu"))
+        live.feed(status(StartLight.OFF))
+        press_start(live, FakeDriver(True), "rc")  # type: ignore[arg-type]
+        live.feed(status(StartLight.READY))  # killed -9 right here
+    with EventFile.open(path) as ef:
+        opened = open_heat(ef, clock=lambda: 0.0)
+        assert opened is not None
+        continue_clock(opened, FakeDriver(True), "rc")  # type: ignore[arg-type]
+        live = opened.live
+        assert live.state.phase is SessionPhase.GRID
+        live.offer(LinkUp("cu"))
+        live.offer(status(StartLight.OFF))
+        assert live.state.phase is SessionPhase.GRID, "raced without a start sequence"
