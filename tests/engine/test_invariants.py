@@ -222,6 +222,7 @@ def test_no_leader_yet_is_decided_by_the_general_rules():
     crossings = [CarPassed(1, 1, t) for t in (1_000, 5_000, 9_200)]
     fast, general = applied_both_ways(config, [*START, *added, *crossings])
     assert fast == general
+    assert fast[0].leader is None
 
 
 def test_a_car_starting_after_the_leader_was_disqualified_is_found_by_the_general_rules():
@@ -238,6 +239,7 @@ def test_a_car_starting_after_the_leader_was_disqualified_is_found_by_the_genera
     ]
     fast, general = applied_both_ways(config, events)
     assert fast == general
+    assert fast[0].leader == 2
 
 
 @pytest.mark.parametrize("kind", list(SessionKind))
