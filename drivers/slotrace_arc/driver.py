@@ -9,8 +9,10 @@ Registered in the ``slotrace.drivers`` entry-point group as ``arc``. Targets:
 
 On connect the driver subscribes to Slot (laps), Throttle (clock heartbeat) and Track
 (faults), then writes the Command it wants (racing, full power): the base sends no Slot data
-before a first Command write. It reconnects by itself after a link loss and re-writes the
-current Command; lap baselines survive, so a lap made while disconnected is reported once.
+before a first Command write. `SetSpeed` sets a car's power multiplier (0 stops it while the
+clock runs on); `ResetTimer` zeroes the clock. It reconnects by itself after a link loss and
+re-writes the current Command; lap baselines survive, so a lap made while disconnected is
+reported once.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from slotrace.drivers_api import (
     LocalProtocolError,
     RemoteProtocolError,
     ResetTimer,
+    SetSpeed,
     Simulator,
     TransportError,
 )
@@ -45,6 +48,7 @@ from slotrace.drivers_api.support import BleLink, scan_ble
 from slotrace.drivers_api.support.gatt_socket import socket_client_factory
 from slotrace_arc.protocol import (
     ADVERTISED_PREFIX,
+    CARS,
     COMMAND_UUID,
     SERVICE_UUID,
     SLOT_UUID,
@@ -56,6 +60,7 @@ from slotrace_arc.protocol import (
     decode_slot,
     decode_throttle,
     decode_track,
+    power_multiplier,
 )
 
 logger = logging.getLogger(__name__)
@@ -117,7 +122,7 @@ class ArcDriver(Driver):
     )
     target_help: ClassVar[str] = TARGET_HELP
     capabilities: ClassVar[Capabilities] = Capabilities(
-        max_cars=6, sensor_groups=1, flags=Capability.TIMER_RESET
+        max_cars=CARS, sensor_groups=1, flags=Capability.TIMER_RESET | Capability.SPEED_LIMIT
     )
 
     def __init__(self, link: BleLink, **options: Any) -> None:
@@ -176,6 +181,13 @@ class ArcDriver(Driver):
             yield event
 
     def send(self, command: DriverCommand) -> None:
+        if isinstance(command, SetSpeed):
+            self.capabilities.check_car(command.car, "the ARC powerbase")
+            power = list(self._command.power)
+            power[command.car - 1] = power_multiplier(command.value)
+            self._command = replace(self._command, power=tuple(power))
+            self._writes.put_nowait(self._command.encode())
+            return
         if isinstance(command, ResetTimer):
             zero = replace(self._command, state=RaceState.NO_POWER_TIMER_TICKING)
             self._writes.put_nowait(zero.encode())

@@ -62,6 +62,15 @@ class RaceState(enum.IntEnum):
         return self is RaceState.POWER_ON_RACING
 
 
+def power_multiplier(speed: int) -> int:
+    """The power multiplier 0..63 for a neutral speed step 0..15 (`SetSpeed`): 0 stops the
+    car, 15 is full power; steps between are nominal (hardware found the response
+    non-linear)."""
+    if not 0 <= speed <= 15:
+        raise LocalProtocolError(f"speed must be 0..15, got {speed}")
+    return round(speed * FULL_POWER / 15)
+
+
 REBOOT = 5
 """Command 5 puts the track CPU into firmware-update mode: never sent, refused by `command`."""
 

@@ -37,6 +37,9 @@ class Capability(Flag):
     CLOCK_CONTINUITY = auto()
     """The driver honours `Driver.continue_clock`: on resume it keeps the journaled epoch and
     starts a new one only on evidence that the device clock restarted."""
+    SPEED_LIMIT = auto()
+    """Per-car maximum speed (`SetSpeed`) without the brake and fuel settings of
+    `SPEED_BRAKE_FUEL` (ARC: the power multiplier; 0 stops the car, the clock runs on)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ reported arrives exactly once (drops, hang-ups, timer resets), at its exact devi
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 
@@ -16,6 +17,7 @@ from slotrace.drivers_api import (
     LinkUp,
     LocalProtocolError,
     ResetTimer,
+    SetBrake,
     SetSpeed,
     open_device,
 )
@@ -123,8 +125,48 @@ async def test_timer_reset_starts_one_epoch_and_later_laps_are_exact() -> None:
 async def test_refuses_what_the_base_cannot_do() -> None:
     model = PowerbaseModel(CARS)
     driver = ArcDriver.open(ADDRESS, backend=fake_powerbase_backend(model))
-    with pytest.raises(LocalProtocolError, match="SetSpeed"):
-        driver.send(SetSpeed(1, 10))
+    with pytest.raises(LocalProtocolError, match="SetBrake"):
+        driver.send(SetBrake(1, 10))
+    with pytest.raises(LocalProtocolError, match=r"car 7: the ARC powerbase runs cars 1\.\.6"):
+        driver.send(SetSpeed(7, 10))
+
+
+async def test_speed_zero_stops_a_car_while_the_clock_runs_and_its_lap_includes_the_stop() -> None:
+    model = PowerbaseModel(CARS, seed=5, lane_change=0)
+    backend = fake_powerbase_backend(model)
+    driver = ArcDriver.open(ADDRESS, backend=backend, reconnect_delay=0)
+    events: list = []
+
+    async def collect() -> None:
+        async for event in driver.events():
+            events.append(event)
+
+    await driver.start()
+    task = asyncio.create_task(collect())
+    async with asyncio.timeout(30):
+        while model.now_ms < 20_000:
+            await asyncio.sleep(0)
+        driver.send(SetSpeed(2, 0))  # a track call for car 2 only
+        while model.now_ms < 50_000:
+            await asyncio.sleep(0)
+        driver.send(SetSpeed(2, 15))
+        while model.now_ms < 80_000:
+            await asyncio.sleep(0)
+        await drain(backend, driver)
+    await driver.close()
+    await task
+    commands = [data for uuid, data in model.writes if uuid == COMMAND_UUID]
+    assert [(c[0], c[2]) for c in commands] == [(3, 0x3F), (3, 0), (3, 0x3F)]
+    assert all(c[1] == c[3] == 0x3F for c in commands)  # the other cars keep full power
+    assert not any(isinstance(e, EpochStarted) for e in events)  # the clock never stopped
+    assert crossings(events) == truth(model)
+    def laps_of(car: int) -> list[int]:
+        times = [e.device_ms for e in events if isinstance(e, CarPassed) and e.car == car]
+        return [b - a for a, b in itertools.pairwise(times)]
+
+    laps = {car: laps_of(car) for car in (1, 2, 3)}
+    assert max(laps[2]) >= 25_000  # the lap spanning the stop includes it
+    assert max(laps[1]) < 6_000 and max(laps[3]) < 6_000
 
 
 @pytest.mark.parametrize("device", ["arc:ble:nonsense", "arc:/dev/ttyUSB0", "arc:socket://nohost"])

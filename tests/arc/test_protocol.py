@@ -20,6 +20,7 @@ from slotrace_arc.protocol import (
     decode_throttle,
     decode_track,
     linear_profile_blocks,
+    power_multiplier,
 )
 
 
@@ -140,3 +141,13 @@ def test_our_reset_absorbs_stale_and_zeroed_heartbeats() -> None:
     assert detector.clock(0) == []
     assert detector.clock(30) == []
     assert detector.epoch == 1
+
+
+@pytest.mark.parametrize(("speed", "multiplier"), [(0, 0), (1, 4), (8, 34), (15, 0x3F)])
+def test_a_speed_step_is_a_power_multiplier(speed: int, multiplier: int) -> None:
+    assert power_multiplier(speed) == multiplier
+
+
+def test_a_speed_beyond_the_steps_is_our_error() -> None:
+    with pytest.raises(LocalProtocolError, match=r"0\.\.15"):
+        power_multiplier(16)

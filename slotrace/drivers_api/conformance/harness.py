@@ -123,6 +123,7 @@ class Harness(abc.ABC):
         return {
             Capability.REMOTE_BUTTONS: c.PressButton(c.Button.SPEED),
             Capability.SPEED_BRAKE_FUEL: c.SetSpeed(1, 12),
+            Capability.SPEED_LIMIT: c.SetSpeed(1, 12),
             Capability.IGNORE_MASK: c.SetIgnoreMask(frozenset()),
             Capability.POSITION_TOWER: c.SetLapCounter(1),
             Capability.TIMER_RESET: c.ResetTimer(),

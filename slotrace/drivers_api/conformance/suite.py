@@ -191,10 +191,13 @@ def _car_commands(car: int) -> list[DriverCommand]:
 
 def _SHARED_COMMANDS_WITH(caps: object) -> set[Capability]:
     """Flags whose example command another declared flag also covers (Carrera's SetFuel is
-    both FUEL and SPEED_BRAKE_FUEL), so refusing it is not required."""
+    both FUEL and SPEED_BRAKE_FUEL; SetSpeed is both SPEED_BRAKE_FUEL and SPEED_LIMIT), so
+    refusing it is not required."""
     shared = set()
     if Capability.SPEED_BRAKE_FUEL in caps:  # type: ignore[operator]
-        shared.add(Capability.FUEL)
+        shared |= {Capability.FUEL, Capability.SPEED_LIMIT}
     if Capability.FUEL in caps:  # type: ignore[operator]
+        shared.add(Capability.SPEED_BRAKE_FUEL)
+    if Capability.SPEED_LIMIT in caps:  # type: ignore[operator]
         shared.add(Capability.SPEED_BRAKE_FUEL)
     return shared
