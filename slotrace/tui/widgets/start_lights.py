@@ -24,9 +24,9 @@ class StartLights(Widget):
     StartLights { height: 1; width: auto; }
     """
 
-    light: reactive[StartLight] = reactive(StartLight.OFF)
+    light: reactive[StartLight] = reactive(StartLight.OFF, layout=True)
     """The control unit's last reported start-light state."""
-    suspended: reactive[bool] = reactive(False)
+    suspended: reactive[bool] = reactive(False, layout=True)
     """The heat is suspended: the control unit shows READY, but p (not s) resumes."""
 
     def render(self) -> Text:
