@@ -1,4 +1,5 @@
-"""Provides `ResultsScreen`: this heat, the stage, overall and side classifications, charity total.
+"""Provides `ResultsScreen`: this heat, the stage, overall and side classifications, a car's stage
+sheet (every trial: target, measured, deviation, points, coefficient) and the charity total.
 
 The classifications are the store's results report (`slotrace.store.results.build_report`:
 every heat replayed from its journal and classified by the rules), computed in a thread
@@ -31,16 +32,42 @@ CLASSIFICATION_TABLES = ("overall", "stage", "classes", "ladies", "nations")
 
 
 def charity_line(charity: dict[str, Any] | None) -> str:
-    """``Charity total 1,234.50 (fees 800.00 · pledges 300.50 · auctions 100.00 · ...)``."""
+    """``Charity total 1,234.50 for X (fees 800.00 · pledges 300.50 · auctions 100.00 · ...)``
+    (parts that are 0 are left out, the fees always shown)."""
     if not charity:
         return "Charity total: no event definition"
     name = f" for {charity['name']}" if charity.get("name") else ""
-    return (
-        f"Charity total {charity['total']:,.2f}{name} (entry fees {charity['fees']:,.2f} · "
-        f"pledges {charity['pledges']:,.2f} · auctions {charity['auctions']:,.2f} · donations "
-        f"{charity.get('donations', 0):,.2f} · buckets {charity.get('buckets', 0):,.2f} · "
-        f"other donations {charity['other_donations']:,.2f})"
-    )
+    parts = [("fees", charity["fees"]), ("pledges", charity["pledges"]),
+             ("auctions", charity["auctions"]), ("donations", charity.get("donations", 0)),
+             ("buckets", charity.get("buckets", 0)), ("other", charity["other_donations"])]
+    shown = " · ".join(f"{k} {v:,.2f}" for i, (k, v) in enumerate(parts) if v or i == 0)
+    return f"Charity total {charity['total']:,.2f}{name} ({shown})"
+
+
+SHEET_COLUMNS = (("leg", "Leg"), ("trial", "Trial"), ("kind", "Kind"), ("target", "Target"),
+                 ("measured", "Measured"), ("dev", "Dev. 1/100 s"), ("penalty", "Penalty"),
+                 ("points", "Points"), ("coefficient", "Coeff."), ("note", ""))
+
+
+def sheet_rows(row: dict[str, Any]) -> list[tuple[str, ...]]:
+    """A classification row's stage sheet lines (report data), as table cells."""
+    return [
+        (str(t["leg"] + 1), t["trial"], str(t["kind"]), t["target"], t["measured"],
+         "" if t["deviation_cs"] is None else str(t["deviation_cs"]), str(t["penalty"]),
+         "" if t["points"] is None else str(t["points"]), _score(t["coefficient"]),
+         "" if t["counted"] else "not yet decided")
+        for t in row.get("trials", ())
+    ]
+
+
+def sheet_total(row: dict[str, Any]) -> str:
+    """How the car's score is made up, and the stewards' decisions that count in it."""
+    decisions = "; ".join(f"{s['kind']} {s['points'] or ''} ({s['ref']}: {s['reason']})"
+                          for s in row.get("sanctions", ()))
+    return (f"Regularity {row['regularity_penalty']} · controls {row['control_penalty']} · "
+            f"other {row['other_penalty']} · points {row['points']} · coefficient "
+            f"{_score(row['coefficient'])} = score {_score(row['score'])} ({row['status']})"
+            + (f"\nStewards: {decisions}" if decisions else ""))
 
 
 def _score(value: Any) -> str:
@@ -63,6 +90,7 @@ class ResultsScreen(Screen[None]):
         Binding("4", "tab('classes')", "Classes"),
         Binding("5", "tab('ladies')", "Ladies"),
         Binding("6", "tab('nations')", "Nations"),
+        Binding("7", "tab('sheet')", "Sheet"),
         Binding("r", "recompute", "Recompute"),
     ]
 
@@ -79,6 +107,8 @@ class ResultsScreen(Screen[None]):
         self.stage = stage
         self.numbers = numbers or {}
         self.report: dict[str, Any] | None = None
+        self.sheet_entry: int | None = None
+        """entry_no whose stage sheet is shown (the overall table's highlighted row)."""
         self.report_worker: Worker[None] | None = None
         """The latest classification worker (tests await it)."""
 
@@ -100,6 +130,10 @@ class ResultsScreen(Screen[None]):
                 yield DataTable(id="ladies-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Nations", id="nations"):
                 yield DataTable(id="nations-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Stage sheet", id="sheet"):
+                yield Label("Pick a car in the Overall tab", id="sheet-title")
+                yield DataTable(id="sheet-table", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="sheet-total")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -115,6 +149,9 @@ class ResultsScreen(Screen[None]):
             for key, label in (("pos", "Pos"), ("no", "No."), ("entry", "Entry"),
                                ("score", "Score"), ("raw", "Raw"), ("coefficient", "Coeff.")):
                 classification.add_column(label, key=key)
+        sheet = self.query_one("#sheet-table", DataTable)
+        for key, label in SHEET_COLUMNS:
+            sheet.add_column(label, key=key)
         self.refresh_view()
 
     def on_screen_resume(self) -> None:
@@ -185,6 +222,7 @@ class ResultsScreen(Screen[None]):
             f"Stage {self.stage}: {len(stage.get('heats', ()))} heats so far"
             if stage else "The heat on track belongs to no stage"
         )
+        self._show_sheet()
         self._fill("ladies", side.get(LADIES, []))
         self._fill("nations", side.get(NATIONS, []))
         classes = self.query_one("#classes-table", DataTable)
@@ -199,11 +237,37 @@ class ResultsScreen(Screen[None]):
         table = self.query_one(f"#{name}-table", DataTable)
         table.clear()
         for row in rows:
-            table.add_row(*self._cells(row))
+            key = str(row["entry_no"]) if name == "overall" and "entry_no" in row else None
+            table.add_row(*self._cells(row), key=key)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The overall table's highlighted car is the one whose stage sheet is shown."""
+        if event.data_table.id == "overall-table" and event.row_key.value is not None:
+            self.sheet_entry = int(event.row_key.value)
+            self._show_sheet()
+
+    def _show_sheet(self) -> None:
+        rows = (self.report or {}).get("overall", [])
+        row = next((r for r in rows if r["entry_no"] == self.sheet_entry), None)
+        row = row or (rows[0] if rows else None)
+        table = self.query_one("#sheet-table", DataTable)
+        table.clear()
+        if row is None:
+            return
+        self.query_one("#sheet-title", Label).update(
+            f"Stage sheet: {row['label']}" + (f" (position {row['position']})"
+                                              if row.get("position") else ""))
+        for cells in sheet_rows(row):
+            table.add_row(*cells)
+        self.query_one("#sheet-total", Static).update(sheet_total(row))
 
     def _cells(self, row: dict[str, Any]) -> tuple[str, ...]:
         number = self.numbers.get(row.get("entry_no"))  # type: ignore[arg-type]
-        return (str(row.get("position", "")), f"{number:03d}" if number is not None else "",
+        position = row.get("position")
+        shown = str(position) if position is not None else {
+            "not started": "NS", "disqualified": "DSQ", "excluded": "EXC"}.get(
+            str(row.get("status")), "")
+        return (shown, f"{number:03d}" if number is not None else "",
                 str(row.get("label", row.get("entry_no", ""))),
                 _score(row.get("score")), _score(row.get("raw")),
                 _score(row.get("coefficient")))
