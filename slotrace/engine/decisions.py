@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from slotrace.drivers_api.events import StartLight
 from slotrace.engine import clock as session_clock
 from slotrace.engine.config import FalseStartPenaltyKind
 from slotrace.engine.control import (
@@ -178,7 +179,11 @@ def on_control(state: RaceState, command: RaceControl, out: Out) -> RaceState:
             return state._replace(phase=SessionPhase.RUNNING, clock=session_clock.start_pending())
         return state
     if isinstance(command, AbortStart):
-        return state._replace(phase=SessionPhase.GRID) if phase is SessionPhase.STARTING else state
+        if phase is not SessionPhase.STARTING:
+            return state
+        # The interrupted start's light is forgotten: a control unit that reports no lights
+        # next (restarted, or its start cancelled) has not given lights-out (READY -> OFF).
+        return state._replace(phase=SessionPhase.GRID, start_light=StartLight.OFF)
     if isinstance(command, YellowFlag):
         return state._replace(yellow=command.on)
     if isinstance(command, PaceCar):

@@ -8,6 +8,7 @@ from engine.helpers import START, by_time, laps_of, light, pit_status, race
 from slotrace.drivers_api import CarPassed, RecordError
 from slotrace.engine import (
     ENGINE_AUTHOR,
+    AbortStart,
     AddLap,
     AlertKind,
     CarStatus,
@@ -20,6 +21,8 @@ from slotrace.engine import (
     PaceCar,
     RemoveLap,
     Revoke,
+    SessionPhase,
+    SessionStarted,
     StartSequence,
     StopAndGo,
     TimePenalty,
@@ -28,6 +31,7 @@ from slotrace.engine import (
     apply,
     control_from_record,
     fold,
+    fold_from,
     input_from_record,
     standings,
     to_record,
@@ -86,6 +90,19 @@ def test_start_sequence_command_arms_false_start_detection():
     state = fold(race(), [StartSequence(author="rc", reason="start")])
     _, emitted = apply(state, CarPassed(2, 1, 100))
     assert FalseStart(2) in emitted
+
+
+def test_an_aborted_start_waits_for_a_new_start_sequence():
+    """Interrupted at READY and aborted: a control unit that then reports no lights (restarted,
+    or its start cancelled) has not given lights-out; the next full start starts the race."""
+    state = fold(race(), [StartSequence(), light(1), AbortStart(**WHO)])
+    state, out = apply(state, light(0))
+    assert state.phase is SessionPhase.GRID
+    assert SessionStarted() not in out
+    state, out = apply(state, CarPassed(1, 1, 1000))
+    assert not any(isinstance(e, FalseStart) for e in out)
+    state = fold_from(state, START)
+    assert state.phase is SessionPhase.RUNNING
 
 
 def test_control_unit_false_start_8_alerts_without_a_car():

@@ -194,8 +194,6 @@ def test_a_real_disk_failure_in_the_event_file_is_reported(tmp_path: Path) -> No
         assert live.state == replay_heat(ef, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="engine: AbortStart keeps the interrupted start light, "
-                   "so a control unit reporting OFF afterwards reads as lights out (READY -> OFF)")
 def test_a_start_aborted_after_ready_waits_for_a_new_start_on_a_restarted_control_unit(
     tmp_path: Path,
 ) -> None:
