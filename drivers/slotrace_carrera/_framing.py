@@ -66,10 +66,20 @@ def _reply_or_bad(frame: bytes, raw: bytes) -> Reply | BadFrame:
         return BadFrame(raw, error)
 
 
-_TAIL_SIZES = (12, 16, 18, 6)
-"""Sizes of the replies that can end a message: timer, status (16/18), version."""
+_TAIL_SIZES = (18, 16, 12, 6)
+"""Sizes of the replies that can end a message: status (18/16), timer, version. Longest
+first: the last 12 characters of a status with a full tank can look like a timer frame."""
 _LONGEST_ACK = 6
 """An acknowledgement longer than this is more likely garbage glued to a real reply."""
+
+
+def _whole_size(frame: bytes) -> bool:
+    """True when ``frame`` starts like a poll or version reply and has exactly its size."""
+    first = frame[:1]
+    if first == b"?":
+        second = frame[1:2]
+        return len(frame) in (16, 18) if second == b":" else len(frame) == 12
+    return first == b"0" and len(frame) == 6
 
 
 def _resync(frame: bytes) -> list[Reply | BadFrame]:
@@ -80,6 +90,8 @@ def _resync(frame: bytes) -> list[Reply | BadFrame]:
     its own, or reported as a bad frame), so one fault never costs the next reply.
     """
     whole = _reply_or_bad(frame, frame)
+    if _whole_size(frame):
+        return [whole]  # one reply, intact or corrupted: its tail is no reply of its own
     if isinstance(whole, BadFrame) or (
         isinstance(whole, Acknowledgement) and len(frame) > _LONGEST_ACK
     ):

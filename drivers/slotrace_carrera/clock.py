@@ -169,13 +169,12 @@ class DeviceClock:
         hi = self._hi
         ceiling = self._ceiling
         below_ceiling = ceiling is None or device_ms <= ceiling[0] + rules.most(now - ceiling[1])
-        if self._reset is not None:
-            old_clock = hi is not None and hi - rules.reorder_ms <= device_ms and below_ceiling
-            if old_clock and device_ms > rules.most(now - self._reset[0]):
-                return self._accept(key, now)  # queued before the reset, stamped before it
+        if self._reset is not None and device_ms <= rules.most(now - self._reset[0]):
+            # the new clock explains it (preferred when the old one could too)
             events: list[DriverEvent] = [self._start_reset_epoch()]
             events.extend(self.crossing(car, sensor, device_ms, now))
             return events
+        # (with a reset pending: stamped before it, judged against the clock before it)
         if hi is None:
             fits = below_ceiling
         else:
@@ -240,15 +239,15 @@ class DeviceClock:
 
     def _new_epoch(self) -> None:
         self.epoch += 1
-        self._reset = None
         self._hi = None
         self._ceiling = None
         self._window = None
         self._status_since_gap = None
         self._last_status = None
         self._suspect = None
-        self._recent.clear()
-        self._recent_set.clear()
+        # the recent crossings stay: a repeat can arrive after the epoch changed (the
+        # same car, sensor and millisecond again is far likelier a repeat than a new
+        # crossing on the restarted clock)
 
     def _restart(self, reason: str, now: float, key: Key | None = None) -> list[DriverEvent]:
         window = self._window if self._window is not None else now

@@ -150,15 +150,38 @@ class ModelConfig:
         return DEFAULT_SENSOR_FRACTIONS.get(self.sensor_groups, ())
 
 
+REORDER_WITHIN_MS = 1500
+"""Out-of-order delivery swaps two queued crossings at most this far apart (device ms)."""
+
+_POLL_RATES = ("corrupt_rate", "drop_rate", "duplicate_rate", "repeat_rate", "garble_rate")
+_WIRE_RATES = ("unterminated_rate", "noise_rate")
+
+
 @dataclass(frozen=True, slots=True)
 class Faults:
-    """Line faults the simulator injects, each drawn from its own seeded generator.
+    """Line and control-unit faults the simulator injects, drawn from one seeded generator.
 
     The rates apply to replies to polls (``?``) only, so commands are never in doubt
-    (``polls_only=False`` applies them to every reply). Per poll at most one fault
-    happens: corrupted (checksum character changed), dropped (no reply at all) or
-    duplicated (the previous timer frame sent again instead of the next reply; only when
-    the previous reply was an intact timer frame, else the poll is answered normally).
+    (``polls_only=False`` applies corrupt/drop to every reply). Per poll at most one of
+    the poll faults happens: corrupted (checksum character changed), dropped (no reply),
+    duplicated (the previous timer frame again; only right after an intact timer frame),
+    repeated (an intact timer frame from 2-4 replies back again: A, B, A) or garbled (a
+    timer frame whose timestamp is hours ahead in a high nibble, with a checksum that
+    matches: the host must quarantine it). Reordering is drawn per crossing: the CU
+    reports it only after the next one, when that comes within `REORDER_WITHIN_MS` (a
+    late report; the queue may look empty meanwhile). A garble
+    is only sent once the current clock has delivered an intact timer frame: the first
+    crossing after a connect bounds nothing, so no host can tell it is wrong.
+
+    Wire faults (serial servers only, at most one per reply, drawn separately): the
+    reply loses its ``$`` (unterminated) or a noise byte goes before it.
+
+    Control-unit faults: at ``=`` a car reaches its next sensor just before the CU takes
+    the reset (``crossing_at_reset``: one crossing queued with the old clock after the
+    host drained the queue), and every ``power_cycle_every``-th hang-up is a power cycle:
+    the clock restarts from 0, the queue is lost, the link stays down for ``outage_s``
+    model seconds and the cars wait until the host asks again, so after an outage longer
+    than the clock's value the clock comes back *ahead* of the last timestamp.
 
     Attributes:
         corrupt_rate: share of poll replies sent with a wrong checksum.
@@ -167,7 +190,15 @@ class Faults:
         hangup_every_s: the server closes the link every this many model seconds
             (pty: the pty is replaced and the stable path re-pointed); None = never.
         seed: seeds the fault draws.
-        polls_only: restrict faults to poll replies.
+        polls_only: restrict corrupt/drop to poll replies.
+        repeat_rate: share of polls answered with an older intact timer frame again.
+        reorder_rate: share of crossings reported after the next one (out of order).
+        garble_rate: share of polls answered with a checksum-valid impossible timestamp.
+        unterminated_rate: share of poll replies sent without their ``$`` (serial).
+        noise_rate: share of poll replies preceded by a noise byte (serial).
+        crossing_at_reset: a crossing stamped with the old clock is queued at each ``=``.
+        power_cycle_every: every this many hang-ups is a CU power cycle; None = never.
+        outage_s: model seconds the link stays down at a power cycle.
     """
 
     corrupt_rate: float = 0.0
@@ -176,24 +207,42 @@ class Faults:
     hangup_every_s: float | None = None
     seed: int = 0
     polls_only: bool = True
+    repeat_rate: float = 0.0
+    reorder_rate: float = 0.0
+    garble_rate: float = 0.0
+    unterminated_rate: float = 0.0
+    noise_rate: float = 0.0
+    crossing_at_reset: bool = False
+    power_cycle_every: int | None = None
+    outage_s: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("corrupt_rate", "drop_rate", "duplicate_rate"):
+        for name in (*_POLL_RATES, *_WIRE_RATES, "reorder_rate"):
             rate = getattr(self, name)
             if not 0.0 <= rate <= 1.0:
                 raise SimulatorConfigError(f"fault {name} must be 0..1, got {rate}")
-        if self.corrupt_rate + self.drop_rate + self.duplicate_rate > 1.0:
-            raise SimulatorConfigError("fault rates add up to more than 1")
+        if sum(getattr(self, name) for name in _POLL_RATES) > 1.0:
+            raise SimulatorConfigError("poll fault rates add up to more than 1")
+        if sum(getattr(self, name) for name in _WIRE_RATES) > 1.0:
+            raise SimulatorConfigError("wire fault rates (nodollar, noise) add up to more than 1")
         if self.hangup_every_s is not None and self.hangup_every_s <= 0:
             raise SimulatorConfigError(
                 f"hang-up interval must be positive seconds, got {self.hangup_every_s}"
             )
+        if self.power_cycle_every is not None and self.power_cycle_every < 1:
+            raise SimulatorConfigError(
+                f"power cycle every N hang-ups needs N >= 1, got {self.power_cycle_every}"
+            )
+        if self.outage_s < 0:
+            raise SimulatorConfigError(f"outage must be >= 0 seconds, got {self.outage_s}")
 
     @property
     def any(self) -> bool:
         """True when some fault is switched on."""
         return bool(
-            self.corrupt_rate or self.drop_rate or self.duplicate_rate or self.hangup_every_s
+            any(getattr(self, name) for name in (*_POLL_RATES, *_WIRE_RATES, "reorder_rate"))
+            or self.crossing_at_reset
+            or self.hangup_every_s
         )
 
 
@@ -235,13 +284,28 @@ _FAULT_KEYS = {
     "drop": "drop_rate",
     "dup": "duplicate_rate",
     "duplicate": "duplicate_rate",
+    "repeat": "repeat_rate",
+    "reorder": "reorder_rate",
+    "garble": "garble_rate",
+    "nodollar": "unterminated_rate",
+    "noise": "noise_rate",
+    "resetrace": "crossing_at_reset",
     "hangup": "hangup_every_s",
+    "powercycle": "power_cycle_every",
+    "outage": "outage_s",
 }
+_WHOLE_KEYS = {"power_cycle_every"}
+_FLAG_KEYS = {"crossing_at_reset"}
 
 
 def parse_faults(spec: str, seed: int = 0) -> Faults:
-    """Parse ``--faults``: ``corrupt=0.02,drop=0.02,dup=0.02,hangup=20`` (any subset)."""
-    values: dict[str, float] = {}
+    """Parse ``--faults``: ``corrupt=0.02,drop=0.02,dup=0.02,hangup=20`` (any subset).
+
+    Also ``repeat``, ``reorder``, ``garble``, ``nodollar``, ``noise`` (rates),
+    ``resetrace=1`` (a crossing at each ``=``), ``powercycle=N`` (every Nth hang-up) and
+    ``outage=SECONDS`` (link down at a power cycle).
+    """
+    values: dict[str, float | int | bool] = {}
     for item in spec.split(","):
         if not item.strip():
             continue
@@ -253,9 +317,15 @@ def parse_faults(spec: str, seed: int = 0) -> Faults:
                 f"with KEY one of {', '.join(sorted(_FAULT_KEYS))}"
             )
         try:
-            values[field_name] = float(value)
+            number = float(value)
+            if field_name in _WHOLE_KEYS:
+                values[field_name] = int(number)
+            elif field_name in _FLAG_KEYS:
+                values[field_name] = bool(number)
+            else:
+                values[field_name] = number
         except ValueError:
             raise SimulatorConfigError(
                 f"fault {key.strip()!r} in --faults {spec!r} needs a number, got {value!r}"
             ) from None
-    return Faults(seed=seed, **values)
+    return Faults(seed=seed, **values)  # type: ignore[arg-type]

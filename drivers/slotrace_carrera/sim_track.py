@@ -115,6 +115,23 @@ class CarMotion:
                 crossings.append(TrackCrossing(self.car, self._next_target + 1, now, counted))
         return crossings
 
+    def until_next_sensor_ms(self) -> float | None:
+        """Model ms until the car reaches its next sensor group (None: in the pit lane)."""
+        if self.pit_until is not None:
+            return None
+        return (self._targets[self._next_target] - self.progress) * self._lap_ms
+
+    def reach_next_sensor(self, now: float, fuel: FuelRules) -> TrackCrossing:
+        """The car reaches its next sensor group at ``now``, a little earlier than planned."""
+        target = self._targets[self._next_target]
+        counted = not (fuel.burns and self.fuel <= 0.0)
+        if target >= 1.0:
+            self._finish_lap(now, fuel)
+            return TrackCrossing(self.car, 1, now, counted)
+        self.progress = target
+        self._next_target += 1
+        return TrackCrossing(self.car, self._next_target + 1, now, counted)
+
     def _finish_lap(self, now: float, fuel: FuelRules) -> None:
         self.progress = 0.0
         self._next_target = 0

@@ -26,6 +26,11 @@ class Fate(enum.Enum):
     """Taken off the queue but never sent (the poll got no answer)."""
     OVERFLOWED = "overflowed"
     """Pushed out of a full queue before anyone polled it."""
+    GARBLED = "garbled"
+    """Sent once with an impossible timestamp and a matching checksum; the host must
+    quarantine it (the CU will not resend it)."""
+    POWER_CYCLED = "power cycled"
+    """Still queued when the CU was power-cycled: the CU lost it."""
 
 
 class ReplyKind(enum.Enum):
@@ -45,7 +50,7 @@ class Crossing:
         car: controller address 1..8.
         sensor: sensor group 1..3.
         device_ms: the CU timestamp sent with it.
-        timer_epoch: how many timer resets (``=``) happened before it (0 = none).
+        timer_epoch: how many clock restarts (``=`` or a power cycle) happened before it.
         fate: what happened on its first delivery attempt.
         duplicates: how many extra identical copies were sent after an intact delivery.
     """
@@ -94,6 +99,15 @@ class TruthLog:
             of answering (the host sees them as lost, nothing was taken off the queue).
         dropped_then_hung_up: dropped replies whose host was still waiting when the link
             was closed (it sees a lost link there, not a timeout, if its timeout is longer).
+        repeated: older intact timer frames sent again (non-consecutive repeats).
+        reordered: polls answered with the second queued crossing first.
+        garbled: timer frames sent with an impossible, checksum-valid timestamp.
+        unterminated: poll replies sent without their ``$`` by kind (the host waits for
+            it in vain: a timeout, after which it can still decode the whole reply).
+        unterminated_then_hung_up: unterminated replies whose host was still waiting when
+            the link was closed (a lost link there, not a timeout).
+        noise: noise bytes sent before a reply (a host's bad frame each).
+        power_cycles: times the CU was power-cycled.
     """
 
     crossings: list[Crossing] = field(default_factory=list)
@@ -104,6 +118,15 @@ class TruthLog:
     hangups: int = 0
     unanswered_at_hangup: int = 0
     dropped_then_hung_up: int = 0
+    repeated: int = 0
+    reordered: int = 0
+    garbled: int = 0
+    unterminated: dict[ReplyKind, int] = field(
+        default_factory=lambda: dict.fromkeys(ReplyKind, 0)
+    )
+    unterminated_then_hung_up: int = 0
+    noise: int = 0
+    power_cycles: int = 0
     _delivery_order: list[int] = field(default_factory=list)
 
     # --- recording (used by the model and the server) ---
@@ -118,6 +141,14 @@ class TruthLog:
             self._delivery_order.append(crossing.seq)
 
     # --- queries ---
+    def delivered_intact_epochs(self) -> list[int]:
+        """The ``timer_epoch`` of each entry of `delivered_intact`, in the same order."""
+        return [self.crossings[seq].timer_epoch for seq in self._delivery_order]
+
+    @property
+    def unterminated_replies(self) -> int:
+        return sum(self.unterminated.values())
+
     def delivered_intact(self) -> list[tuple[int, int, int]]:
         """``(car, sensor, device_ms)`` of every crossing sent intact, in delivery order.
 
@@ -157,6 +188,13 @@ class TruthLog:
             "hangups": self.hangups,
             "unanswered_at_hangup": self.unanswered_at_hangup,
             "dropped_then_hung_up": self.dropped_then_hung_up,
+            "repeated": self.repeated,
+            "reordered": self.reordered,
+            "garbled": self.garbled,
+            "unterminated_replies": self.unterminated_replies,
+            "unterminated_then_hung_up": self.unterminated_then_hung_up,
+            "noise": self.noise,
+            "power_cycles": self.power_cycles,
             "suppressed": len(self.suppressed),
         }
 

@@ -15,6 +15,11 @@ fuel burn and pit stops (fuel and pit bits reported only with the pit-lane bit 0
 ignore mask; J words (speed changes lap times a little, the position-tower state is
 kept); ``=`` restarting the clock from 0 and refuelling unless the lights are on;
 ``#`` for unknown commands. Every queued crossing and its fate go to `TruthLog`.
+
+It can behave worse than a real CU is known to (`Faults`): corrupted, dropped,
+duplicated, repeated (A, B, A), reordered and garbled (checksum-valid) timer replies, a
+crossing stamped with the old clock at ``=``, power cycles; for serial servers it also
+decides which replies lose their ``$`` or get a noise byte in front (`wire_faults`).
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from slotrace_carrera.protocol import (
     WordRequest,
     encode_reply,
 )
-from slotrace_carrera.sim_config import NO_FAULTS, Faults, ModelConfig
+from slotrace_carrera.sim_config import NO_FAULTS, REORDER_WITHIN_MS, Faults, ModelConfig
 from slotrace_carrera.sim_track import REAL_FUEL_FACTOR, CarMotion, FuelRules, TrackCrossing
 from slotrace_carrera.sim_truth import Crossing, Fate, ReplyKind, Suppressed, TruthLog
 
@@ -57,6 +62,12 @@ STATUS_EXTRA = b"00"
 """The two unexplained characters of an 18-byte status."""
 UNKNOWN_COMMAND = b"#"
 _CLOCK_WRAP = 2**32
+REPEAT_FROM = 4
+"""A non-consecutive repeat re-sends one of the last this many intact timer frames."""
+GARBLE_SHIFTS = (20, 24)
+"""A garbled timestamp gains 1..15 in one of these bit positions: 17 minutes or more."""
+NOISE_BYTES = b"\x00\x7f\x80\xff"
+"""Noise a serial line may carry (never ``$``, ``#`` or a nibble character)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +106,19 @@ class ControlUnitModel:
         self._mask = 0
         self._queue: deque[Crossing] = deque()
         self._fault_random = random.Random(f"slotrace-sim-faults-{faults.seed}")
+        self._wire_random = random.Random(f"slotrace-sim-wire-faults-{faults.seed}")
         self._last_timer: tuple[Crossing, bytes] | None = None
+        self._recent: deque[tuple[Crossing, bytes]] = deque(maxlen=REPEAT_FROM)
+        self._intact_on_clock = False
+        """An intact timer frame went out since the clock last restarted."""
+        self._parked = False
+        """Cars wait after a power cycle until the host asks again."""
+        self._wire_kind: ReplyKind | None = None
+        self._held_back: Crossing | None = None
+        """A crossing the CU reports late (after the next one): out-of-order delivery."""
+        """Kind of the last poll reply if a wire fault may hit it."""
         self._host_waiting_on_drop = False
+        self._host_waiting_unterminated = False
         self._positions: dict[int, int] = {}
         self._lap_high = 0
         self._lap_low = 0
@@ -204,6 +226,9 @@ class ControlUnitModel:
         Returns the serial-form reply without ``$``, or ``None`` when a fault drops it.
         """
         self._host_waiting_on_drop = False
+        self._host_waiting_unterminated = False
+        self._parked = False
+        self._wire_kind = None
         if isinstance(request, PollRequest):
             return self._poll()
         if self.faults.polls_only or not self.faults.any:
@@ -213,6 +238,8 @@ class ControlUnitModel:
     def handle_bad_frame(self) -> bytes:
         """Answer a request that could not be decoded (bad checksum, wrong length)."""
         self._host_waiting_on_drop = False
+        self._host_waiting_unterminated = False
+        self._wire_kind = None
         return UNKNOWN_COMMAND
 
     def record_hangup(self, unanswered: int = 0) -> None:
@@ -222,8 +249,51 @@ class ControlUnitModel:
         if self._host_waiting_on_drop:
             self.truth.dropped_then_hung_up += 1
             self._host_waiting_on_drop = False
+        if self._host_waiting_unterminated:
+            self.truth.unterminated_then_hung_up += 1
+            self._host_waiting_unterminated = False
         self._last_timer = None
 
+    def power_cycle(self) -> None:
+        """The CU loses power and comes back: clock from 0, queue and lights lost.
+
+        The cars wait until the host asks again (the race director stops the race while
+        the link is down), so after a long outage the clock is ahead of the last
+        timestamp the host saw.
+        """
+        self.truth.power_cycles += 1
+        self._release_held_back(late=False)
+        while self._queue:
+            self.truth.deliver(self._queue.popleft(), Fate.POWER_CYCLED)
+        self._clock_offset = -int(self._now)
+        self._timer_epoch += 1
+        self._start = 0
+        self._light_due = None
+        self._mask = 0
+        self._last_timer = None
+        self._recent.clear()
+        self._intact_on_clock = False
+        self._parked = True
+
+    def wire_faults(self, wire: bytes) -> bytes:
+        """The serial bytes of the reply just returned by `handle`, after line faults.
+
+        Only clean poll replies are hit (at most one fault each): the ``$`` is lost, or a
+        noise byte goes before the reply.
+        """
+        kind, self._wire_kind = self._wire_kind, None
+        faults = self.faults
+        if kind is None or not (faults.unterminated_rate or faults.noise_rate):
+            return wire
+        roll = self._wire_random.random()
+        if roll < faults.unterminated_rate and wire.endswith(b"$"):
+            self.truth.unterminated[kind] += 1
+            self._host_waiting_unterminated = True
+            return wire[:-1]
+        if roll < faults.unterminated_rate + faults.noise_rate:
+            self.truth.noise += 1
+            return bytes((self._wire_random.choice(NOISE_BYTES),)) + wire
+        return wire
     def _answer(self, request: Request) -> bytes:
         if isinstance(request, VersionRequest):
             return encode_reply(VersionReply(self.config.version))
@@ -244,42 +314,77 @@ class ControlUnitModel:
         return UNKNOWN_COMMAND
 
     def _poll(self) -> bytes | None:
-        roll = self._fault_random.random()
-        faults = self.faults
-        corrupt = roll < faults.corrupt_rate
-        drop = not corrupt and roll < faults.corrupt_rate + faults.drop_rate
-        duplicate = (
-            not corrupt
-            and not drop
-            and roll < faults.corrupt_rate + faults.drop_rate + faults.duplicate_rate
-        )
-        if duplicate and self._last_timer is not None:
+        fault = self._draw_poll_fault()
+        truth = self.truth
+        if fault == "duplicate" and self._last_timer is not None:
             crossing, frame = self._last_timer
             crossing.duplicates += 1
-            self.truth.duplicated += 1
+            truth.duplicated += 1
             return frame
-        crossing = self._queue.popleft() if self._queue else None
-        if crossing is not None:
-            frame = encode_reply(TimerReply(crossing.car, crossing.device_ms, crossing.sensor))
-        else:
-            frame = encode_reply(self.status())
-        kind = ReplyKind.TIMER if crossing is not None else ReplyKind.STATUS
+        if fault == "repeat":
+            last = self._last_timer[0] if self._last_timer is not None else None
+            older = [entry for entry in self._recent if entry[0] is not last]
+            if older:
+                crossing, frame = self._fault_random.choice(older)
+                crossing.duplicates += 1
+                truth.repeated += 1
+                self._last_timer = None
+                return frame
+        queue = self._queue
+        self._release_held_back(late=True)
+        crossing = queue.popleft() if queue else None
         self._last_timer = None
-        if drop:
-            self.truth.dropped[kind] += 1
+        if crossing is None:
+            frame = encode_reply(self.status())
+            kind = ReplyKind.STATUS
+        else:
+            if fault == "garble" and self._intact_on_clock:
+                truth.garbled += 1
+                truth.deliver(crossing, Fate.GARBLED)
+                return encode_reply(
+                    TimerReply(crossing.car, self._garbled(crossing.device_ms), crossing.sensor)
+                )
+            frame = encode_reply(TimerReply(crossing.car, crossing.device_ms, crossing.sensor))
+            kind = ReplyKind.TIMER
+        if fault == "drop":
+            truth.dropped[kind] += 1
             self._host_waiting_on_drop = True
             if crossing is not None:
-                self.truth.deliver(crossing, Fate.DROPPED)
+                truth.deliver(crossing, Fate.DROPPED)
             return None
-        if corrupt:
-            self.truth.corrupted[kind] += 1
+        if fault == "corrupt":
+            truth.corrupted[kind] += 1
             if crossing is not None:
-                self.truth.deliver(crossing, Fate.CORRUPTED)
+                truth.deliver(crossing, Fate.CORRUPTED)
             return self._corrupt(frame)
         if crossing is not None:
-            self.truth.deliver(crossing, Fate.INTACT)
+            truth.deliver(crossing, Fate.INTACT)
             self._last_timer = (crossing, frame)
+            self._recent.append((crossing, frame))
+            self._intact_on_clock = True
+        self._wire_kind = kind
         return frame
+
+    def _draw_poll_fault(self) -> str | None:
+        """One roll per poll: which poll fault (if any) hits this reply."""
+        roll = self._fault_random.random()
+        faults = self.faults
+        for name, rate in (
+            ("corrupt", faults.corrupt_rate),
+            ("drop", faults.drop_rate),
+            ("duplicate", faults.duplicate_rate),
+            ("repeat", faults.repeat_rate),
+            ("garble", faults.garble_rate),
+        ):
+            if roll < rate:
+                return name
+            roll -= rate
+        return None
+
+    def _garbled(self, device_ms: int) -> int:
+        """A timestamp hours ahead in a high nibble (17 minutes at least)."""
+        shift = self._fault_random.choice(GARBLE_SHIFTS)
+        return (device_ms + (self._fault_random.randrange(1, 16) << shift)) % _CLOCK_WRAP
 
     def _with_faults(self, frame: bytes) -> bytes | None:
         """Faults on non-poll replies (only with ``polls_only=False``)."""
@@ -301,7 +406,7 @@ class ControlUnitModel:
     def _drive_to(self, model_ms: float) -> None:
         if model_ms <= self._now:
             return
-        if not self.cars_held:
+        if not self.cars_held and not self._parked:
             rules = self._fuel_rules()
             crossings: list[TrackCrossing] = []
             for motion in self._cars.values():
@@ -333,7 +438,30 @@ class ControlUnitModel:
             )
             return
         record = self.truth.queue(crossing.car, crossing.sensor, device_ms, self._timer_epoch)
+        held = self._held_back
+        if held is not None:
+            self._held_back = None
+            if record.device_ms - held.device_ms <= REORDER_WITHIN_MS:
+                self._queue.append(record)  # the later crossing is reported first
+                self.truth.reordered += 1
+                record = held
+            else:
+                self._queue.append(held)
+        elif self.faults.reorder_rate and self._fault_random.random() < self.faults.reorder_rate:
+            self._held_back = record  # reported after the next crossing, if one comes soon
+            return
         self._queue.append(record)
+        self._check_limit()
+
+    def _release_held_back(self, late: bool) -> None:
+        """Queue a held-back crossing once no later one came within the reorder window."""
+        held = self._held_back
+        if held is not None and (not late or self.device_ms - held.device_ms > REORDER_WITHIN_MS):
+            self._held_back = None
+            self._queue.append(held)
+            self._check_limit()
+
+    def _check_limit(self) -> None:
         limit = self.config.queue_limit
         if limit is not None and len(self._queue) > limit:
             self.truth.deliver(self._queue.popleft(), Fate.OVERFLOWED)
@@ -377,10 +505,25 @@ class ControlUnitModel:
             self._start = 9
 
     def _reset_timer(self) -> None:
-        """``=``: the timer restarts from 0; tanks refill unless the lights are on."""
+        """``=``: the timer restarts from 0; tanks refill unless the lights are on.
+
+        With ``Faults.crossing_at_reset`` the car nearest to a sensor reaches it just
+        before the reset takes effect: a crossing stamped with the old clock stays queued.
+        """
+        if self.faults.crossing_at_reset and not self.cars_held and not self._parked:
+            waiting = [
+                (until, motion)
+                for motion in self._cars.values()
+                if (until := motion.until_next_sensor_ms()) is not None
+            ]
+            if waiting:
+                _, motion = min(waiting, key=lambda item: item[0])
+                self._queue_crossing(motion.reach_next_sensor(self._now, self._fuel_rules()))
+        self._release_held_back(late=False)  # stamped before the reset: reported before it
         self._clock_offset = -int(self._now)
         self._timer_epoch += 1
         self._last_timer = None
+        self._recent.clear()
         if self._start == 0:
             for motion in self._cars.values():
                 motion.refuel()

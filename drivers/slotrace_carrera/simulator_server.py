@@ -8,7 +8,11 @@ sleeps). Fault injection (corrupt / drop / duplicate) happens in the model; hang
 happen here: every ``Faults.hangup_every_s`` model seconds the server closes the client
 links (TCP) or replaces the pty (the stable symlink is re-pointed at the new one, like a
 udev symlink, so a driver can reopen the same path). A hang-up waits for the reply in
-flight, so nothing taken off the timer queue is lost by it.
+flight, so nothing taken off the timer queue is lost by it. Every
+``Faults.power_cycle_every``-th hang-up also power-cycles the model's CU and keeps the
+link down for ``Faults.outage_s`` model seconds (TCP clients are turned away, the pty
+path is missing). Lost ``$`` and noise bytes are applied to the serial bytes here, as the
+model decides (`ControlUnitModel.wire_faults`).
 """
 
 from __future__ import annotations
@@ -223,6 +227,9 @@ class SimulatorServer(Simulator):
         self._pty_dir: Path | None = None
         self.target: str | None = None
         self.requests_answered = 0
+        self._down_until = 0.0
+        """Real time until which a power-cycled CU's link stays down."""
+        self._reopen_task: asyncio.Task[None] | None = None
 
     @property
     def truth(self) -> TruthLog:
@@ -247,6 +254,14 @@ class SimulatorServer(Simulator):
                     "drop": faults.drop_rate,
                     "dup": faults.duplicate_rate,
                     "hangup_s": faults.hangup_every_s,
+                    "repeat": faults.repeat_rate,
+                    "reorder": faults.reorder_rate,
+                    "garble": faults.garble_rate,
+                    "nodollar": faults.unterminated_rate,
+                    "noise": faults.noise_rate,
+                    "resetrace": faults.crossing_at_reset,
+                    "powercycle": faults.power_cycle_every,
+                    "outage_s": faults.outage_s,
                     "seed": faults.seed,
                 },
                 "model_ms": round(self.model.now_ms),
@@ -306,11 +321,12 @@ class SimulatorServer(Simulator):
         """
         if self.target is not None:
             self.model.advance_to(max(self.model.now_ms, self.model_ms()))
-        if self._hangup_task is not None:
-            self._hangup_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._hangup_task
-            self._hangup_task = None
+        for task in (self._hangup_task, self._reopen_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._hangup_task = self._reopen_task = None
         if self._server is not None:
             self._server.close()
         for link in list(self._links):
@@ -336,17 +352,45 @@ class SimulatorServer(Simulator):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
 
+    @property
+    def link_down(self) -> bool:
+        """True while a power-cycled CU keeps its link down."""
+        return self._clock() < self._down_until
+
     async def hang_up(self) -> None:
-        """Close every client link now (after the reply in flight); queued events stay."""
+        """Close every client link now (after the reply in flight); queued events stay.
+
+        Every ``Faults.power_cycle_every``-th hang-up power-cycles the CU as well and keeps
+        the link down for ``Faults.outage_s`` model seconds.
+        """
+        faults = self.model.faults
         async with self._lock:
             self.model.record_hangup()
+            cycle = faults.power_cycle_every
+            power_cycle = cycle is not None and self.model.truth.hangups % cycle == 0
             for link in list(self._links):
                 link.close()
             if self.over is ServeOver.PTY and self._pty_dir is not None:
                 await self._let_client_read_pty()
                 self._close_pty()
-                self._open_pty()
+            if power_cycle:
+                self.model.advance_to(max(self.model.now_ms, self.model_ms()))
+                self.model.power_cycle()
+                self._down_until = self._clock() + faults.outage_s / self.speedup
+            if self.over is ServeOver.PTY and self._pty_dir is not None:
+                if power_cycle and faults.outage_s > 0:
+                    with contextlib.suppress(FileNotFoundError):
+                        (self._pty_dir / PTY_LINK_NAME).unlink()
+                    self._reopen_task = asyncio.create_task(self._reopen_pty_after_outage())
+                else:
+                    self._open_pty()
         logger.info("simulator hung up (%d so far)", self.model.truth.hangups)
+
+    async def _reopen_pty_after_outage(self) -> None:
+        await asyncio.sleep(max(0.0, self._down_until - self._clock()))
+        async with self._lock:
+            if self._pty_dir is not None and self._pty is None:
+                self._open_pty()
 
     async def _hang_up_periodically(self, every_model_s: float) -> None:
         interval = every_model_s / self.speedup
@@ -354,7 +398,8 @@ class SimulatorServer(Simulator):
         while True:
             await asyncio.sleep(max(0.0, next_at - self._clock()))
             next_at += interval
-            await self.hang_up()
+            if not self.link_down:  # nothing to hang up while a power-cycled CU is away
+                await self.hang_up()
 
     # --- serving ---
     async def _serve(self, link: _Link) -> None:
@@ -384,7 +429,7 @@ class SimulatorServer(Simulator):
                 reply = self.model.handle(item)  # type: ignore[arg-type]
             if reply is None:
                 return
-            wire = link.connection.frame_reply(reply)
+            wire = self.model.wire_faults(link.connection.frame_reply(reply))
             if self.pace:
                 deadline = self.wire.reply_deadline(
                     len(wire) + REPLY_LINE_EXTRA_CHARS, self._clock()
@@ -405,6 +450,9 @@ class SimulatorServer(Simulator):
     async def _on_tcp_client(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
+        if self.link_down:  # the CU is away after a power cycle: turn the client away
+            writer.close()
+            return
         link = _Link(writer.write, writer.close)
         self._start_link(link)
         sock = writer.get_extra_info("socket")

@@ -1,12 +1,18 @@
 """End-to-end: the Carrera driver against the simulator over socket:// and a pty, with faults.
 
-A simulated race (4 cars, 3 sensor groups, 2% corrupted replies, 2% dropped replies, 2%
-duplicated timer frames, a hang-up every 20 simulated seconds) runs at 25x speed. The
-driver's output is compared with the simulator's ground truth programmatically: every
-timer frame delivered intact appears exactly once and in order (none lost, doubled or
-invented), bad-frame, duplicate and timeout counts match the truth exactly (a dropped
-reply whose wait a hang-up cut short is a lost link, not a timeout), and hang-ups lose
-nothing still queued.
+A simulated race (4 cars, 3 sensor groups) runs at 25x speed with a simulator that
+behaves worse than hardware: 2% corrupted replies, 2% dropped replies, 2% duplicated
+timer frames, 2% non-consecutive repeats (A, B, A), 2% crossings delivered out of
+order, 2% checksum-valid garbled timestamps, 2% replies without their ``$``, 2% noise
+bytes, a hang-up every 20 simulated seconds, the second of them a CU power cycle whose
+clock comes back ahead of the last timestamp (the link stays down 50 s), and a timer
+reset with a crossing stamped by the old clock still queued. The driver's output is
+compared with the simulator's ground truth programmatically: every timer frame delivered
+intact appears exactly once, in order and in the right clock epoch (none lost, doubled
+or invented), every garbled one is quarantined, bad-frame, duplicate and timeout counts
+match the truth exactly (a dropped reply whose wait a hang-up cut short is a lost link,
+not a timeout), and hang-ups lose nothing still queued. The same faults (those a BLE
+notification can carry) run over the fake AppConnect backend.
 """
 
 from __future__ import annotations
@@ -24,16 +30,36 @@ from slotrace.drivers_api import (
     LinkDown,
     LinkUp,
     PressButton,
+    ResetTimer,
     load_driver,
 )
 from slotrace_carrera.sim_config import Faults
-from slotrace_carrera.sim_truth import Fate
+from slotrace_carrera.sim_truth import Fate, TruthLog
 
 from .waiting import until
 
 SPEEDUP = 25.0
-RACE_MODEL_MS = 55_000
-"""Simulated time to run: the ~7 s start sequence plus two scheduled hang-ups and more."""
+OUTAGE_S = 45.0
+"""The power cycle at 40 s keeps the link down until 85 s: the clock comes back at ~45 s,
+ahead of the ~40 s the driver saw last."""
+RESET_AT_MODEL_MS = 86_000
+"""After the outage, with the cars running again."""
+RACE_MODEL_MS = 99_000
+"""Simulated time to run at most: start sequence, a hang-up at 20 s, the power cycle at
+40 s (the hang-ups due during the outage are skipped), the timer reset, and stop before
+the next hang-up at 100 s."""
+AFTER_RESET = 4
+"""Crossings delivered on the reset clock before the race may end early."""
+
+WORSE_THAN_HARDWARE = {
+    "corrupt_rate": 0.02,
+    "drop_rate": 0.02,
+    "duplicate_rate": 0.02,
+    "repeat_rate": 0.02,
+    "reorder_rate": 0.02,
+    "garble_rate": 0.02,
+    "crossing_at_reset": True,
+}
 
 DRIVER_OPTIONS = {
     "request_timeout": 0.15,  # real seconds; generous for a loaded 2-core machine
@@ -57,7 +83,13 @@ TRANSPORTS = [
 async def test_faulty_race_reaches_the_driver_exactly_as_the_simulator_delivered_it(over):
     carrera = load_driver("carrera")
     faults = Faults(
-        corrupt_rate=0.02, drop_rate=0.02, duplicate_rate=0.02, hangup_every_s=20.0, seed=7
+        **WORSE_THAN_HARDWARE,
+        unterminated_rate=0.02,
+        noise_rate=0.02,
+        hangup_every_s=20.0,
+        power_cycle_every=2,
+        outage_s=OUTAGE_S,
+        seed=7,
     )
     sim = carrera.simulator(over=over, speedup=SPEEDUP, faults=faults, cars=4, sensor_groups=3)
     target = await sim.start()
@@ -73,7 +105,18 @@ async def test_faulty_race_reaches_the_driver_exactly_as_the_simulator_delivered
         collector = asyncio.create_task(collect())
         driver.send(PressButton(Button.START_ENTER))
         driver.send(PressButton(Button.START_ENTER))
-        await until(lambda: sim.model_ms() >= RACE_MODEL_MS, 30, "the simulated race")
+        await until(lambda: sim.model_ms() >= RESET_AT_MODEL_MS, 30, "the power cycle")
+        await until(lambda: sum(isinstance(e, LinkUp) for e in events) == 3, 10, "the link")
+        driver.send(ResetTimer())
+        truth = sim.truth
+
+        def race_over() -> bool:
+            on_reset_clock = truth.delivered_intact_epochs().count(sim.model.timer_epoch)
+            return sim.model.timer_epoch == 2 and on_reset_clock >= AFTER_RESET
+
+        await until(
+            lambda: race_over() or sim.model_ms() >= RACE_MODEL_MS, 30, "the simulated race"
+        )
         # End cleanly: a last hang-up lets the reply in flight reach the driver, then the
         # simulator stops so no further reply can be delivered behind the comparison's back.
         downs = sum(isinstance(e, LinkDown) for e in events)
@@ -87,34 +130,60 @@ async def test_faulty_race_reaches_the_driver_exactly_as_the_simulator_delivered
         await sim.stop()
     await asyncio.wait_for(collector, 5)
 
-    truth = sim.truth
     stats = driver.stats
-    passed = [(e.car, e.sensor, e.device_ms) for e in events if isinstance(e, CarPassed)]
+    assert_exactly_as_delivered(events, truth, restarts=sim.model.timer_epoch)
 
     # the faults really happened, and the race really ran
     assert truth.hangups >= 3, truth.summary()
-    assert truth.corrupted_replies > 0 and truth.dropped_replies > 0 and truth.duplicated > 0
+    assert truth.unterminated_replies > 0 and truth.noise > 0, truth.summary()
+    assert truth.power_cycles == 1 and set(truth.delivered_intact_epochs()) == {0, 1, 2}
     assert len(truth.delivered_intact()) > 60
 
-    # none lost, none doubled, none invented, in the order delivered
-    assert passed == truth.delivered_intact()
-    assert all(e.epoch == 0 for e in events if isinstance(e, CarPassed))
-    assert not [e for e in events if isinstance(e, EpochStarted)]
-
     # the driver's counters match the ground truth
-    assert stats.bad_frames == truth.corrupted_replies
-    assert stats.duplicates_dropped == truth.duplicated
-    # every dropped reply is a timeout, except where a hang-up ended the wait first
-    assert stats.timeouts == truth.dropped_replies - truth.dropped_then_hung_up
+    assert stats.bad_frames == truth.corrupted_replies + truth.noise
+    assert stats.duplicates_dropped == truth.duplicated + truth.repeated
+    assert stats.quarantined == truth.garbled
+    # every dropped or unterminated reply is a timeout, except where a hang-up ended the
+    # wait first
+    assert stats.timeouts == (
+        truth.dropped_replies
+        + truth.unterminated_replies
+        - truth.dropped_then_hung_up
+        - truth.unterminated_then_hung_up
+    )
     assert stats.reconnects == truth.hangups - 1  # the final hang-up is not reconnected
     assert sum(isinstance(e, LinkUp) for e in events) == truth.hangups
 
-    # hang-ups lose nothing still queued: every crossing was delivered (intact, corrupted
-    # or dropped on purpose) or is still waiting; none vanished or overflowed
-    assert not truth.with_fate(Fate.OVERFLOWED)
-    assert all(
-        c.fate in (Fate.INTACT, Fate.CORRUPTED, Fate.DROPPED, Fate.QUEUED) for c in truth.crossings
+
+def assert_exactly_as_delivered(events: list[DriverEvent], truth: TruthLog, restarts: int) -> None:
+    """None lost, doubled or invented, in the order and the clock epoch delivered;
+    ``restarts`` = how often the CU clock restarted (``=``, power cycles)."""
+    passed = [(e.car, e.sensor, e.device_ms) for e in events if isinstance(e, CarPassed)]
+    assert passed == truth.delivered_intact(), truth.summary()
+    # epochs: a new one exactly where the CU clock restarted (reset, power cycle)
+    assert [e.epoch for e in events if isinstance(e, CarPassed)] == (
+        truth.delivered_intact_epochs()
     )
+    assert sum(isinstance(e, EpochStarted) for e in events) == restarts
+    # the faults really happened
+    assert truth.corrupted_replies > 0 and truth.dropped_replies > 0, truth.summary()
+    assert truth.duplicated + truth.repeated > 0 and truth.reordered > 0, truth.summary()
+    assert truth.garbled > 0, truth.summary()
+    at_reset = [c for c in truth.crossings if c.timer_epoch == restarts - 1][-1]
+    assert at_reset.fate is Fate.INTACT  # the crossing queued at the reset was counted
+    # hang-ups lose nothing still queued: every crossing was delivered (intact, corrupted,
+    # garbled or dropped on purpose), lost by the CU in its power cycle, or is still
+    # waiting; none vanished or overflowed
+    assert not truth.with_fate(Fate.OVERFLOWED)
+    delivered_or_cu_lost = (
+        Fate.INTACT,
+        Fate.CORRUPTED,
+        Fate.GARBLED,
+        Fate.DROPPED,
+        Fate.POWER_CYCLED,
+        Fate.QUEUED,
+    )
+    assert all(c.fate in delivered_or_cu_lost for c in truth.crossings), truth.summary()
     # and the driver kept up: only crossings after the last poll are still queued
     queued = truth.with_fate(Fate.QUEUED)
     assert all(c.seq > max(d.seq for d in truth.with_fate(Fate.INTACT)) for c in queued)
