@@ -82,7 +82,7 @@ def run_log(args: argparse.Namespace) -> int:
         entries, heats = _labels(event_file)
     if args.json:
         print(json.dumps([{
-            "kind": d.kind, "subject": d.subject,
+            "id": d.id, "kind": d.kind, "subject": d.subject,
             "label": entries.get(d.subject) if d.kind == "entry" else heats.get(d.subject),
             "action": d.action, "leg": None if d.leg is None else d.leg + 1,
             "reason": d.reason, "by": d.author, "at": d.decided_at, "detail": d.detail,

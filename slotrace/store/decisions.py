@@ -15,7 +15,7 @@ import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,10 +24,20 @@ from slotrace.store.contents import _json_data, _now
 from slotrace.store.errors import EventFileError, UnknownHeatError
 
 
-def _decided_at() -> str:
-    """When a decision is made (UTC, ISO 8601 to the millisecond, so the stewards' log of
-    `EventDecisions.decision_log` keeps decisions on entries and heats in the order made)."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+def _decided_at(previous: str | None) -> str:
+    """When a decision is made: UTC, ISO 8601 to the millisecond, and always after
+    ``previous`` (the latest decision's time), so `EventDecisions.decision_log` keeps
+    decisions on entries and heats in the order made even within one millisecond or when
+    the computer's clock was set back."""
+    now = datetime.now(UTC)
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # as stored
+    try:
+        last = datetime.fromisoformat(previous) if previous else None
+    except ValueError:
+        last = None
+    if last is not None and now <= last:
+        now = last + timedelta(milliseconds=1)
+    return now.isoformat(timespec="milliseconds")
 
 
 class EntryAction(StrEnum):
@@ -81,12 +91,14 @@ class LoggedDecision:
     """One line of the stewards' log of the whole event (`EventDecisions.decision_log`).
 
     Attributes:
+        id: the decision's number among the decisions of its kind.
         kind: "entry" or "heat".
         subject: the entry_no or the heat id the decision is about.
         leg: a non-starter's leg (0-based), None otherwise.
         detail: e.g. the old and new car of a swap.
     """
 
+    id: int
     kind: str
     subject: int
     action: str
@@ -240,7 +252,8 @@ class EventDecisions:
         statements.append((
             "INSERT INTO entry_decisions (entry_no, action, leg, detail, reason, author,"
             " decided_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (entry_no, str(action), leg, json.dumps(detail), reason, author, _decided_at()),
+            (entry_no, str(action), leg, json.dumps(detail), reason, author,
+             self._decision_time()),
         ))
         decision_id = self._write(f"recording a decision on entry {entry_no}", statements)
         return next(d for d in self.entry_decisions(entry_no) if d.id == decision_id)
@@ -332,15 +345,23 @@ class EventDecisions:
         rows = self._query("reading heat decisions", sql + " ORDER BY id", params)
         return [HeatDecision(r[0], r[1], HeatAction(r[2]), *r[3:]) for r in rows]
 
+    def _decision_time(self) -> str:
+        """The time for a decision made now (see `_decided_at`; the writer lock keeps other
+        writers out between reading the latest time and writing the decision)."""
+        rows = self._query("reading decisions", "SELECT max(t) FROM (SELECT max(decided_at)"
+                           " AS t FROM entry_decisions UNION ALL SELECT max(decided_at)"
+                           " FROM heat_decisions)")
+        return _decided_at(rows[0][0])
+
     def decision_log(self) -> list[LoggedDecision]:
-        """Every decision on entries and heats, oldest first (ties: entries, then heats, in
-        the order made). Nothing is ever removed from it: a reinstatement or a reopening is
+        """Every decision on entries and heats in the order made (by their times, which
+        always increase). Nothing is ever removed from it: a reinstatement or a reopening is
         a new line."""
-        rows = [LoggedDecision("entry", d.entry_no, str(d.action), d.reason, d.author,
+        rows = [LoggedDecision(d.id, "entry", d.entry_no, str(d.action), d.reason, d.author,
                                d.decided_at, d.leg, d.detail) for d in self.entry_decisions()]
-        rows += [LoggedDecision("heat", d.heat, str(d.action), d.reason, d.author, d.decided_at)
-                 for d in self.heat_decisions()]
-        return sorted(rows, key=lambda r: r.decided_at)  # stable: made order within a kind
+        rows += [LoggedDecision(d.id, "heat", d.heat, str(d.action), d.reason, d.author,
+                                d.decided_at) for d in self.heat_decisions()]
+        return sorted(rows, key=lambda r: r.decided_at)  # stable: the order made per kind
 
     def _voided(self, heat_id: int) -> bool:
         return any(d.action is HeatAction.VOID for d in self.heat_decisions(heat_id))
@@ -356,6 +377,7 @@ class EventDecisions:
         decision_id = self._write(f"recording a decision on heat {heat_id}", [
             (f"UPDATE heats SET status = ?, finished_at = {finished} WHERE id = ?", params),
             ("INSERT INTO heat_decisions (heat, action, reason, author, decided_at)"
-             " VALUES (?, ?, ?, ?, ?)", (heat_id, str(action), reason, author, _decided_at())),
+             " VALUES (?, ?, ?, ?, ?)",
+             (heat_id, str(action), reason, author, self._decision_time())),
         ])
         return next(d for d in self.heat_decisions(heat_id) if d.id == decision_id)
