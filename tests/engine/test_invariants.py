@@ -23,15 +23,20 @@ from engine.helpers import START, light, pit_status
 from engine.synthetic import SyntheticRace, synthetic_events
 from slotrace.drivers_api import CarPassed, EpochStarted
 from slotrace.engine import (
+    AbortStart,
     AddLap,
     Disqualify,
+    EndSession,
     FinishRule,
     LapCompleted,
+    LightsOut,
     MissedLapPolicy,
     PaceCar,
     Resume,
+    Revoke,
     SessionConfig,
     SessionKind,
+    StartSequence,
     Suspend,
     TimePenalty,
     YellowFlag,
@@ -64,11 +69,12 @@ class EngineMachine(RuleBasedStateMachine):
         policy=st.sampled_from(list(MissedLapPolicy)),
         rule_=st.sampled_from(list(FinishRule)),
         lights_out=st.booleans(),
-        opening=st.lists(st.tuples(st.sampled_from(CARS), st.integers(2000, 6000)), max_size=9),
+        rounds=st.integers(0, 4),
+        lap_times=st.lists(st.integers(2000, 6000), min_size=4 * len(CARS), max_size=4 * len(CARS)),
     )
-    def configure(self, kind, groups, policy, rule_, lights_out, opening):
-        """A session, maybe started, maybe with a few opening laps (so that later laps can be
-        ordinary ones: counted, not a best lap - the fast path's case)."""
+    def configure(self, kind, groups, policy, rule_, lights_out, rounds, lap_times):
+        """A session, maybe started, maybe with a few opening rounds of laps (so that later laps
+        can be ordinary ones: counted, not a best lap - the fast path's case)."""
         self.config = SessionConfig(
             kind=kind,
             laps=8 if kind is SessionKind.RACE_LAPS else None,
@@ -86,8 +92,8 @@ class EngineMachine(RuleBasedStateMachine):
         if lights_out:
             self.lights_out()
         check_lanes = tuple(range(2, groups + 1))
-        for car, lap_ms in opening:
-            self.drive(car, [(lap_ms, check_lanes)])
+        for i, lap_ms in enumerate(lap_times[: rounds * len(CARS)]):  # the cars in turn
+            self.drive(CARS[i % len(CARS)], [(lap_ms, check_lanes)])
 
     def _apply(self, event):
         before = self.state
@@ -152,6 +158,18 @@ class EngineMachine(RuleBasedStateMachine):
     @rule(on=st.booleans())
     def pace_car(self, on):
         self._apply(PaceCar(on=on))
+
+    @rule(
+        command=st.sampled_from(
+            (StartSequence(**WHO), AbortStart(**WHO), LightsOut(**WHO), EndSession(**WHO))
+        )
+    )
+    def start_or_end(self, command):
+        self._apply(command)
+
+    @rule(decision=st.integers(1, 6))
+    def revoke(self, decision):
+        self._apply(Revoke(decision=decision, **WHO))
 
     @rule(suspended=st.booleans())
     def suspend_or_resume(self, suspended):
