@@ -76,7 +76,7 @@ def raced(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[int, dic
     slotrace("startlist", event, "--save")
     slotrace("heats", event, "--save")
     slotrace("run", event, "--next", "--device", "sim", "--speedup", "100", "--laps", "2",
-             "--timeout", "30")
+             "--timeout", "120")
     with EventFile.open(event, read_only=True) as ef:
         assert [h.status for h in ef.heats()] == [HeatStatus.FINISHED]
     return event, rows
@@ -191,7 +191,7 @@ def test_the_next_heat_runs_without_the_withdrawn_car(event: Path) -> None:
     car = _waiting_car(event)
     slotrace("entries", "withdraw", event, car, "--reason", "no show", "--by", "clerk")
     slotrace("run", event, "--next", "--device", "sim", "--speedup", "100", "--laps", "2",
-             "--timeout", "30")
+             "--timeout", "120")
     with EventFile.open(event, read_only=True) as ef:
         heat = ef.heat(ef.planned_heat(2).heat_id)
         assert heat.status is HeatStatus.FINISHED  # did not wait for the absent car

@@ -28,7 +28,7 @@ def slotrace(*args: str | Path, expect: int = 0) -> subprocess.CompletedProcess[
 
 def run_next_heat(event: Path) -> None:
     slotrace("run", event, "--next", "--device", "sim", "--speedup", "100", "--laps", "2",
-             "--timeout", "30")
+             "--timeout", "120")
 
 
 @pytest.fixture(scope="module")

@@ -55,7 +55,7 @@ def test_an_interrupted_heat_is_resumed_and_replanning_then_needs_force(event: P
         before = [e.item() for e in ef.journal(planned.heat_id)]
     assert "still running" in _error("heats", event, "--save", "--force")
     out = slotrace("run", event, "--next", "--device", "sim", "--speedup", "100",
-                   "--timeout", "30")
+                   "--timeout", "120")
     assert "[1/8] Heat 2" in out and "resuming heat" in out
     with EventFile.open(event, read_only=True) as ef:
         heat = ef.heat(planned.heat_id)
@@ -88,7 +88,7 @@ def test_a_simulated_dry_run_drives_at_the_legs_pace_past_the_tracks_sensors(eve
     slotrace("scrutineer", event, "--record", expect=3)
     slotrace("startlist", event, "--save")
     slotrace("heats", event, "--save")
-    slotrace("run", event, "--next", "--device", "sim", "--speedup", "100", "--timeout", "30")
+    slotrace("run", event, "--next", "--device", "sim", "--speedup", "100", "--timeout", "120")
     with EventFile.open(event, read_only=True) as ef:
         definition = Event.model_validate(ef.event_definition())
         track = files.load_track(definition.track)

@@ -63,7 +63,7 @@ def event_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dic
     assert "not started: entry 11 Chiara Bruno: did not pass scrutineering" in startlist
     slotrace("heats", event, "--save")
     run = slotrace("run", event, "--all", "--device", "sim", "--speedup", "100", "--laps", LAPS,
-                   "--timeout", "30")
+                   "--timeout", "120")
     results = json.loads(slotrace("results", event, "--format", "json"))
     return event, rows, {"run": run, "results": results}
 

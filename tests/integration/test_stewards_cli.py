@@ -19,7 +19,7 @@ from test_sample_event import reduced_sample, slotrace
 
 from slotrace.store import EventFile, HeatAction, HeatStatus, PlannedHeatStatus
 
-RUN = ("--device", "sim", "--speedup", "100", "--laps", "2", "--timeout", "30")
+RUN = ("--device", "sim", "--speedup", "100", "--laps", "2", "--timeout", "120")
 
 
 def _fails(*args: str | Path, code: int = 1) -> str:

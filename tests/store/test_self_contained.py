@@ -51,7 +51,7 @@ def test_an_event_made_with_a_relative_track_path_runs_after_moving_it(tmp_path:
     shutil.rmtree(made)  # the track file, the old folder: gone
 
     out = slotrace("run", "ev.slotrace", "--next", "--device", "sim", "--speedup", "100",
-                   "--laps", "2", "--timeout", "30", cwd=elsewhere)
+                   "--laps", "2", "--timeout", "120", cwd=elsewhere)
     assert "[1/" in out
     results = json.loads(slotrace("results", "ev.slotrace", "--format", "json", cwd=elsewhere))
     assert len(results["heats"]) == 1 and results["heats"][0]["standings"]
