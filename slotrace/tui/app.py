@@ -253,6 +253,9 @@ class SlotraceApp(App[None]):
             self.notify("connecting to the control unit again now")
             self.connect_attempts = 0
             self.run_driver()
+        elif self.session.journal_problem:
+            self.notify("the control unit is connected; the event file is what cannot be "
+                        "written (free space; the next input retries)", severity="warning")
         elif self.session.link.up:
             self.notify("the control unit link is up; nothing to reconnect")
         else:

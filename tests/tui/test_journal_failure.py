@@ -85,6 +85,9 @@ async def test_disk_full_mid_heat_shows_a_banner_refuses_start_and_recovers() ->
         await pilot.pause()
         assert any(s.startswith("START refused: the event file cannot be written: ")
                    and "disk full" in s for s in said)
+        await pilot.press("r")  # the link bar says down, but reconnecting is not the cure
+        await pilot.pause()
+        assert any("the event file is what cannot be written" in s for s in said)
         assert journal.items == committed  # what was committed is kept, nothing half-written
         assert app.session.state.cars[1].laps == 1
 

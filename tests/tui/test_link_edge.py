@@ -16,6 +16,7 @@ from slotrace.store import EventFile
 from slotrace.tui.app import SlotraceApp
 from slotrace.tui.demo_event import create_demo_event
 from slotrace.tui.launch import prepare_race_control
+from slotrace.tui.screens.web_board_dialog import web_board_link
 from slotrace.tui.widgets.key_bar import KeyBar
 
 NO_ANSWER = "no control unit answered on /dev/ttyUSB0 within 3 s"
@@ -137,6 +138,7 @@ async def test_80x24_keeps_every_key_and_the_banner_while_the_link_is_down(tmp_p
     app = prepare_race_control(event_file, FlakyCarreraLike(failures=1), author="steward")
     app._sleep = GatedSleep()
     app.session._clock = lambda: 0.0
+    app.board_link = web_board_link("192.168.1.20:8080", path)  # w too: the longest key bar
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
@@ -144,7 +146,7 @@ async def test_80x24_keeps_every_key_and_the_banner_while_the_link_is_down(tmp_p
             shown = keys(app)
             for key in ("s Start", "p Pause/Resume", "y Yellow", "c Pace", "e End", "x Penalty",
                         "l Lap fix", "t Tune car", "v Revoke", "n Next heat", "r Reconnect",
-                        "f2 Race", "f3 Event", "f4 Entries", "f5 Results", "q Quit"):
+                        "w Web board", "f2 Race", "f3 Event", "f4 Entries", "f5 Results", "q Quit"):
                 assert key in shown
             # every key line is on the screen: the bar wraps instead of cutting keys off
             assert bar.region.bottom <= 24 and bar.region.height >= 2
