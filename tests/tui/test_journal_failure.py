@@ -6,10 +6,10 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from helpers import lights_out, race_app
+from helpers import lights_out, race_app, status
 from scripted_driver import ScriptedDriver
 
-from slotrace.drivers_api import CarPassed
+from slotrace.drivers_api import CarPassed, StartLight
 from slotrace.engine import SessionPhase
 from slotrace.raceday import MemoryJournal
 from slotrace.store import EventFile
@@ -141,3 +141,25 @@ async def test_a_really_full_event_file_keeps_its_journal_and_recovers(tmp_path:
                 assert len(list(reader.journal(app.heat_id))) == applied + 1
     finally:
         event_file.close()
+
+
+async def test_disk_full_at_the_start_press_sends_no_start_to_the_control_unit() -> None:
+    journal = FailingJournal()
+    app, driver, _ = race_app(journal=journal)
+    said = record_notifications(app)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        journal.full = True  # the StartSequence itself cannot be journaled
+        await pilot.press("s")
+        await pilot.pause()
+        assert any(s.startswith("START not applied: ") and "disk full" in s for s in said)
+        assert driver.sent == []  # the lights never come on for a start nobody recorded
+        assert app.session.state.phase is SessionPhase.GRID
+        assert banner(app).display and "LINK DOWN" in link_line(app)
+        journal.full = False
+        driver.push(status(StartLight.OFF, fuel=14))  # the next input is journaled
+        await pilot.pause()
+        assert not banner(app).display
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.session.state.phase is SessionPhase.STARTING and driver.sent
