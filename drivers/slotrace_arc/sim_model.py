@@ -42,6 +42,8 @@ class Fate(enum.Enum):
     """A Slot notification carrying it was delivered."""
     OVERWRITTEN = "overwritten"
     """The car crossed the same sensor again before a snapshot got through: lost for good."""
+    POWERED_OFF = "powered-off"
+    """The base lost power before a snapshot carrying it got through: lost for good."""
 
 
 @dataclass(slots=True)
@@ -72,10 +74,15 @@ class ArcFaults:
     Attributes:
         drop: share of notifications lost on the air (0.05 = 5 %).
         hangup_s: the link drops every this many seconds of model time (0 = never).
+        power_cycle_s: the base loses power every this many seconds of model time (0 =
+            never): the link drops, the clock and every stamp go to 0, the track stays dead
+            and sends no Slot data until the host's next Command write (as after a real power
+            cycle), and crossings not yet reported are lost.
     """
 
     drop: float = 0.0
     hangup_s: float = 0.0
+    power_cycle_s: float = 0.0
 
 
 @dataclass(slots=True)
@@ -147,11 +154,13 @@ class PowerbaseModel:
         self.truth: list[TrueCrossing] = []
         self.writes: list[tuple[str, bytes]] = []
         self.hangups = 0
+        self.power_cycles = 0
         self._cars = {
             c.car: _CarRun(c, lane=1 + (c.car - 1) % 2, next_ms=self._lap_ms(c)) for c in cars
         }
         self._next_packet = float(PACKET_MS)
         self._next_hangup = faults.hangup_s * 1000 if faults.hangup_s > 0 else None
+        self._next_power_cycle = faults.power_cycle_s * 1000 if faults.power_cycle_s > 0 else None
         self._round_robin = 0
         self._slot_seq = 0
         self._throttle_seq = 0
@@ -189,6 +198,21 @@ class PowerbaseModel:
             raise LocalProtocolError(f"characteristic {uuid} is not readable")
         return self._slot(1).encode()
 
+    def power_cycle(self) -> None:
+        """The base loses power and comes back: link dropped, clock and stamps zeroed, track
+        dead until the next Command write; unreported crossings are lost."""
+        for run in self._cars.values():
+            for crossing in run.pending:
+                if crossing is not None:
+                    crossing.fate = Fate.POWERED_OFF
+        self._zero()
+        self.command = Command(state=RaceState.NO_POWER_TIMER_STOPPED, power=(0,) * CARS)
+        self.awake = False
+        self.power_cycles += 1
+        if self.connected:
+            self.connected = False
+            self.hangups += 1
+
     def _zero(self) -> None:
         self.ticks = 0
         self._tick_rest = 0.0
@@ -211,6 +235,9 @@ class PowerbaseModel:
                 if self.connected:
                     self.connected = False
                     self.hangups += 1
+            if self._next_power_cycle is not None and self.now_ms >= self._next_power_cycle:
+                self._next_power_cycle += self.faults.power_cycle_s * 1000
+                self.power_cycle()
             out.extend(self._packets())
         self._run_to(now_ms)
         return out
@@ -295,6 +322,7 @@ class PowerbaseModel:
             **{fate.value: count for fate, count in fates.items()},
             "resets": self.resets,
             "hang-ups": self.hangups,
+            "power cycles": self.power_cycles,
         }
 
 

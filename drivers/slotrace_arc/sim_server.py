@@ -34,8 +34,11 @@ class ArcSimulatorError(DriverError):
     """A simulator option is wrong."""
 
 
+_FAULT_KEYS = ("drop", "hangup", "powercycle")
+
+
 def parse_faults(spec: str) -> ArcFaults:
-    """``"drop=0.05,hangup=20"`` (any subset, or empty) -> `ArcFaults`.
+    """``"drop=0.05,hangup=20,powercycle=60"`` (any subset, or empty) -> `ArcFaults`.
 
     Raises:
         ArcSimulatorError: an unknown fault or a bad number (the message names the item).
@@ -43,9 +46,10 @@ def parse_faults(spec: str) -> ArcFaults:
     values: dict[str, float] = {}
     for item in filter(None, (part.strip() for part in spec.split(","))):
         key, sep, value = item.partition("=")
-        if not sep or key not in ("drop", "hangup"):
+        if not sep or key not in _FAULT_KEYS:
             raise ArcSimulatorError(
-                f"--faults item {item!r}: the ARC simulator knows drop=RATE and hangup=SECONDS"
+                f"--faults item {item!r}: the ARC simulator knows drop=RATE, hangup=SECONDS "
+                "and powercycle=SECONDS"
             )
         try:
             values[key] = float(value)
@@ -54,7 +58,11 @@ def parse_faults(spec: str) -> ArcFaults:
     drop = values.get("drop", 0.0)
     if not 0 <= drop < 1:
         raise ArcSimulatorError(f"--faults drop={drop}: a rate is 0 <= RATE < 1")
-    return ArcFaults(drop=drop, hangup_s=max(0.0, values.get("hangup", 0.0)))
+    return ArcFaults(
+        drop=drop,
+        hangup_s=max(0.0, values.get("hangup", 0.0)),
+        power_cycle_s=max(0.0, values.get("powercycle", 0.0)),
+    )
 
 
 class ArcSimulator(Simulator):
@@ -63,7 +71,7 @@ class ArcSimulator(Simulator):
     Args:
         cars: a count or ``CAR:LAP[:JITTER]`` items (car IDs 1..6).
         speedup: model seconds per real second.
-        faults: ``drop=RATE,hangup=SECONDS``.
+        faults: ``drop=RATE,hangup=SECONDS,powercycle=SECONDS``.
         seed: same seed, same race.
         over: only ``"tcp"``.
         host, port: where to listen (port 0 picks a free one).

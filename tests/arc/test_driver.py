@@ -24,7 +24,8 @@ from slotrace.drivers_api import (
 from slotrace_arc.driver import ArcDriver
 from slotrace_arc.fake_ble import fake_powerbase_backend
 from slotrace_arc.protocol import COMMAND_UUID
-from slotrace_arc.sim_model import ArcFaults, PowerbaseModel, SimCar
+from slotrace_arc.sim_model import ArcFaults, Fate, PowerbaseModel, SimCar
+from slotrace_arc.sim_server import parse_faults
 
 ADDRESS = "ble:D4:8B:39:00:00:01"
 CARS = [SimCar(1, 4.1, 0.2), SimCar(2, 4.6, 0.3), SimCar(3, 5.0, 0.1)]
@@ -180,3 +181,22 @@ def test_a_faces_clock_rate_is_accepted_and_unknown_options_are_named() -> None:
     ArcDriver.open("socket://127.0.0.1:7879", clock_rate=50_000.0)
     with pytest.raises(DriverError, match=r"unknown option.*pace"):
         ArcDriver.open("socket://127.0.0.1:7879", pace=3)
+
+
+async def test_power_cycles_start_one_epoch_each_and_lose_only_what_the_base_lost() -> None:
+    model = PowerbaseModel(CARS, seed=6, faults=ArcFaults(drop=0.1, power_cycle_s=25))
+    _, events = await race(model, 110_000)
+    assert model.power_cycles == 4 and model.resets == 4
+    # the clock restarted four times: one epoch each (not one per car), laps exact within them
+    assert [e.epoch for e in events if isinstance(e, EpochStarted)] == [1, 2, 3, 4]
+    assert crossings(events) == truth(model)
+    assert any(c.fate is Fate.POWERED_OFF for c in model.truth)  # lost in the base, not by us
+    # after each power cycle the base is woken by the driver's Command write on reconnect
+    commands = [data for uuid, data in model.writes if uuid == COMMAND_UUID]
+    assert len(commands) == 5 and all(data[0] == 3 for data in commands)
+
+
+def test_the_simulator_knows_its_faults_by_name() -> None:
+    assert parse_faults("drop=0.05,hangup=20,powercycle=60") == ArcFaults(0.05, 20, 60)
+    with pytest.raises(DriverError, match="powercycle=SECONDS"):
+        parse_faults("corrupt=0.1")

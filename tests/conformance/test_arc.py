@@ -1,5 +1,6 @@
 """The conformance kit against the ARC driver and its powerbase model (fake bleak backend,
-virtual time: nothing sleeps)."""
+virtual time: nothing sleeps); the faults are lost notifications, hang-ups and power cycles
+(the clock restarts, so epochs are compared with the model's count of resets)."""
 
 from __future__ import annotations
 
@@ -25,9 +26,8 @@ class ArcHarness(Harness):
 
     async def open(self, faults: bool) -> Driver:
         cars = [SimCar(1, 4.1, 0.2), SimCar(2, 4.6, 0.3), SimCar(5, 5.0, 0.1)]
-        self.model = PowerbaseModel(
-            cars, seed=11, faults=ArcFaults(drop=0.15, hangup_s=17) if faults else ArcFaults()
-        )
+        chosen = ArcFaults(drop=0.15, hangup_s=17, power_cycle_s=29) if faults else ArcFaults()
+        self.model = PowerbaseModel(cars, seed=11, faults=chosen)
         self.backend = fake_powerbase_backend(self.model)
         return ArcDriver.open("ble:D4:8B:39:00:00:01", backend=self.backend, reconnect_delay=0)
 
