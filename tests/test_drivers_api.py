@@ -348,3 +348,17 @@ def test_start_lights_of_another_gantry_scale_to_five_without_losing_a_lit_light
         StartLight.of(LightPhase.COUNTDOWN, 0)
     with pytest.raises(ValueError, match=r"0\.\.3 of 3"):
         StartLight.of(LightPhase.COUNTDOWN, 4, total=3)
+
+
+@given(st.sampled_from(LightPhase), st.integers(1, 12).flatmap(
+    lambda total: st.tuples(st.integers(0, total), st.just(total))))
+def test_any_gantry_reading_keeps_its_phase(phase, lit_total):
+    lit, total = lit_total
+    if phase is LightPhase.COUNTDOWN and lit == 0:
+        with pytest.raises(ValueError):
+            StartLight.of(phase, lit, total=total)
+        return
+    light = StartLight.of(phase, lit, total=total)
+    assert light.phase is phase
+    if phase is LightPhase.COUNTDOWN:
+        assert 1 <= light.lit <= 5 and (light.lit == 5) == (lit == total)

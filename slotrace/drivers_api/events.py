@@ -84,7 +84,8 @@ class StartLight(IntEnum):
     @classmethod
     def of(cls, phase: LightPhase, lit: int = 0, *, total: int = START_LIGHT_COUNT) -> StartLight:
         """The state for ``lit`` of ``total`` lights in ``phase`` (a device with another number
-        of lights is scaled to five, rounding up, so a lit light is never shown as none).
+        of lights is scaled to five, rounding up, so a lit light is never shown as none; all
+        five only when all of the device's are lit).
 
         Raises:
             ValueError: ``lit`` outside 0..total, or a countdown with no light lit.
@@ -93,6 +94,8 @@ class StartLight(IntEnum):
             raise ValueError(f"lit must be 0..{total} of {total} lights, got {lit}")
         if phase is LightPhase.COUNTDOWN:
             shown = -(-lit * START_LIGHT_COUNT // total)
+            if lit < total:
+                shown = min(shown, START_LIGHT_COUNT - 1)
             if shown == 0:
                 raise ValueError("a countdown has at least one light lit")
             return cls(int(cls.COUNT_1) + shown - 1)
