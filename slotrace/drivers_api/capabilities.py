@@ -48,7 +48,8 @@ class Capabilities:
 
     Attributes:
         max_cars: how many cars race at once (car numbers 1..max_cars in events and
-            commands); the heat plan and race control use it, the conformance kit checks it.
+            commands); the conformance kit checks the driver keeps to it, and it is what a
+            face should plan heats with.
         sensor_groups: how many sensor groups a crossing can come from (1..3).
         flags: supported features.
     """
