@@ -208,12 +208,15 @@ class SlotraceApp(App[None]):
                 elif isinstance(event, LinkUp):
                     self.driver_problem = ""
                 self.post_message(RaceAdvanced(session.state, race_events, event))
+        except (SlotraceError, OSError) as exc:  # a driver's own error, never a crash of ours
+            stopped = f"the control unit driver failed: {exc}"
+        else:
+            stopped = "the control unit driver stopped"
         finally:
             self.connected = False
             await self.driver.close()
-        self.session.link = replace(self.session.link, up=False,
-                                    last_problem="the control unit driver stopped")
-        self.post_message(DriverStopped("the control unit driver stopped; r reconnects"))
+        self.session.link = replace(self.session.link, up=False, last_problem=stopped)
+        self.post_message(DriverStopped(f"{stopped}; r reconnects"))
 
     async def _connect(self) -> None:
         """Start the driver; after a failure wait 1, 2, 4, 8, then 15 s (r cuts a wait short)."""
@@ -222,7 +225,7 @@ class SlotraceApp(App[None]):
             try:
                 await self.driver.start()
                 return
-            except SlotraceError as exc:
+            except (SlotraceError, OSError) as exc:
                 attempt = self.connect_attempts
                 wait = CONNECT_RETRY_S[min(attempt, len(CONNECT_RETRY_S)) - 1]
                 problem = f"could not connect: {exc}"

@@ -154,3 +154,27 @@ async def test_80x24_keeps_every_key_and_the_banner_while_the_link_is_down(tmp_p
             assert "LINK DOWN" in link_line(app)
     finally:
         event_file.close()
+
+
+class BrokenDriver(FlakyDriver):
+    """Its events fail with the driver's own error after the link came up."""
+
+    async def events(self):  # type: ignore[override]
+        async for event in super().events():
+            yield event
+            raise TransportError("the USB adapter was unplugged")
+
+
+async def test_a_driver_that_fails_mid_heat_shows_why_and_r_reconnects() -> None:
+    app, _, _, _ = flaky_app(failures=0)
+    broken = BrokenDriver(failures=0)
+    app.driver = broken
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        shown = str(banner(app).render())
+        assert "the control unit driver failed: the USB adapter was unplugged" in shown
+        assert "r reconnects" in shown and "LINK DOWN" in link_line(app)
+        assert broken.closed
+        await pilot.press("r")
+        await pilot.pause()
+        assert broken.attempts == 2
