@@ -104,6 +104,8 @@ class SlotraceApp(App[None]):
         self.connect_attempts = 0
         self.connected = False
         """True while the driver is started and its events are being read."""
+        self.driver_started = False
+        """The driver has been started once (a later start is a restart)."""
         self._retry_now: asyncio.Event | None = None
         self._journal_failing = False
         self._use(heat)
@@ -224,11 +226,15 @@ class SlotraceApp(App[None]):
             self.connect_attempts += 1
             try:
                 await self.driver.start()
+                self.driver_started = True
                 return
-            except (SlotraceError, OSError) as exc:
+            except Exception as exc:  # a driver is foreign code: show it, retry, race on
                 attempt = self.connect_attempts
                 wait = CONNECT_RETRY_S[min(attempt, len(CONNECT_RETRY_S)) - 1]
                 problem = f"could not connect: {exc}"
+                if self.driver_started:  # some drivers cannot be started a second time
+                    problem += ("; if this persists, quit (q) and run slotrace open again: "
+                                "the heat resumes where it stopped")
                 self.session.link = replace(self.session.link, up=False, last_problem=problem)
                 self.post_message(DriverStopped(
                     f"{problem} (attempt {attempt}); retrying in {wait:g} s, r retries now",

@@ -178,3 +178,27 @@ async def test_a_driver_that_fails_mid_heat_shows_why_and_r_reconnects() -> None
         await pilot.press("r")
         await pilot.pause()
         assert broken.attempts == 2
+
+
+class StartsOnce(FlakyDriver):
+    """Like the Carrera session: a second start is refused with a plain RuntimeError."""
+
+    async def start(self) -> None:
+        if self.attempts:
+            self.attempts += 1
+            raise RuntimeError("PollSession.start() called twice")
+        await super().start()
+
+
+async def test_a_driver_that_cannot_restart_says_how_to_resume() -> None:
+    app, _, _, _ = flaky_app(failures=0)
+    app.driver = once = StartsOnce(failures=0)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await once.close()
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        shown = str(banner(app).render())
+        assert "could not connect: PollSession.start() called twice" in shown
+        assert "quit (q) and run slotrace open again: the heat resumes" in shown
