@@ -153,7 +153,8 @@ class ModelConfig:
 REORDER_WITHIN_MS = 1500
 """Out-of-order delivery swaps two queued crossings at most this far apart (device ms)."""
 
-_POLL_RATES = ("corrupt_rate", "drop_rate", "duplicate_rate", "repeat_rate", "garble_rate")
+_POLL_RATES = ("corrupt_rate", "drop_rate", "duplicate_rate", "repeat_rate")
+_OWN_RATES = ("reorder_rate", "garble_rate")
 _WIRE_RATES = ("unterminated_rate", "noise_rate")
 
 
@@ -165,9 +166,10 @@ class Faults:
     (``polls_only=False`` applies corrupt/drop to every reply). Per poll at most one of
     the poll faults happens: corrupted (checksum character changed), dropped (no reply),
     duplicated (the previous timer frame again; only right after an intact timer frame),
-    repeated (an intact timer frame from 2-4 replies back again: A, B, A) or garbled (a
-    timer frame whose timestamp is hours ahead in a high nibble, with a checksum that
-    matches: the host must quarantine it). Reordering is drawn per crossing: the CU
+    repeated (an intact timer frame from 2-4 replies back again: A, B, A). A timer reply
+    no poll fault hit may be garbled (drawn per timer reply): its timestamp is hours
+    ahead in a high nibble, with a checksum that matches, so the host must quarantine
+    it. Reordering is drawn per crossing: the CU
     reports it only after the next one, when that comes within `REORDER_WITHIN_MS` (a
     late report; the queue may look empty meanwhile). A garble
     is only sent once the current clock has delivered an intact timer frame: the first
@@ -193,7 +195,7 @@ class Faults:
         polls_only: restrict corrupt/drop to poll replies.
         repeat_rate: share of polls answered with an older intact timer frame again.
         reorder_rate: share of crossings reported after the next one (out of order).
-        garble_rate: share of polls answered with a checksum-valid impossible timestamp.
+        garble_rate: share of timer replies sent with a checksum-valid impossible timestamp.
         unterminated_rate: share of poll replies sent without their ``$`` (serial).
         noise_rate: share of poll replies preceded by a noise byte (serial).
         crossing_at_reset: a crossing stamped with the old clock is queued at each ``=``.
@@ -217,7 +219,7 @@ class Faults:
     outage_s: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in (*_POLL_RATES, *_WIRE_RATES, "reorder_rate"):
+        for name in (*_POLL_RATES, *_WIRE_RATES, *_OWN_RATES):
             rate = getattr(self, name)
             if not 0.0 <= rate <= 1.0:
                 raise SimulatorConfigError(f"fault {name} must be 0..1, got {rate}")
@@ -240,7 +242,7 @@ class Faults:
     def any(self) -> bool:
         """True when some fault is switched on."""
         return bool(
-            any(getattr(self, name) for name in (*_POLL_RATES, *_WIRE_RATES, "reorder_rate"))
+            any(getattr(self, name) for name in (*_POLL_RATES, *_WIRE_RATES, *_OWN_RATES))
             or self.crossing_at_reset
             or self.hangup_every_s
         )

@@ -64,8 +64,9 @@ UNKNOWN_COMMAND = b"#"
 _CLOCK_WRAP = 2**32
 REPEAT_FROM = 4
 """A non-consecutive repeat re-sends one of the last this many intact timer frames."""
-GARBLE_SHIFTS = (20, 24)
-"""A garbled timestamp gains 1..15 in one of these bit positions: 17 minutes or more."""
+GARBLE_AHEAD_MS = (2**20, 2**28)
+"""How far ahead a garbled timestamp lands (17 minutes to 3 days), drawn uniformly: two
+garbles in a row almost never agree with each other."""
 NOISE_BYTES = b"\x00\x7f\x80\xff"
 """Noise a serial line may carry (never ``$``, ``#`` or a nibble character)."""
 
@@ -316,6 +317,7 @@ class ControlUnitModel:
     def _poll(self) -> bytes | None:
         fault = self._draw_poll_fault()
         truth = self.truth
+        faults = self.faults
         if fault == "duplicate" and self._last_timer is not None:
             crossing, frame = self._last_timer
             crossing.duplicates += 1
@@ -338,7 +340,8 @@ class ControlUnitModel:
             frame = encode_reply(self.status())
             kind = ReplyKind.STATUS
         else:
-            if fault == "garble" and self._intact_on_clock:
+            garble = fault is None and self._intact_on_clock and faults.garble_rate > 0
+            if garble and self._fault_random.random() < faults.garble_rate:
                 truth.garbled += 1
                 truth.deliver(crossing, Fate.GARBLED)
                 return encode_reply(
@@ -374,7 +377,6 @@ class ControlUnitModel:
             ("drop", faults.drop_rate),
             ("duplicate", faults.duplicate_rate),
             ("repeat", faults.repeat_rate),
-            ("garble", faults.garble_rate),
         ):
             if roll < rate:
                 return name
@@ -382,9 +384,9 @@ class ControlUnitModel:
         return None
 
     def _garbled(self, device_ms: int) -> int:
-        """A timestamp hours ahead in a high nibble (17 minutes at least)."""
-        shift = self._fault_random.choice(GARBLE_SHIFTS)
-        return (device_ms + (self._fault_random.randrange(1, 16) << shift)) % _CLOCK_WRAP
+        """A timestamp 17 minutes to 3 days ahead (bits 20..27 hit), each one independent."""
+        low, high = GARBLE_AHEAD_MS
+        return (device_ms + self._fault_random.randrange(low, high)) % _CLOCK_WRAP
 
     def _with_faults(self, frame: bytes) -> bytes | None:
         """Faults on non-poll replies (only with ``polls_only=False``)."""

@@ -6,7 +6,9 @@ AppConnect write characteristic is decoded with ``DeviceConnection(Framing.BLE)`
 answered by the pure `ControlUnitModel` and sent back as one notification, exactly as the
 dongle does: version/poll replies without their leading letter and with a ``$``.
 The model's clock advances a fixed step per request, so runs are deterministic and
-nothing sleeps. `hang_up()` simulates the dongle dropping the link.
+nothing sleeps. `hang_up()` simulates the dongle dropping the link; with ``outage_ms``
+the control unit is power-cycled too and the dongle is not found until that much model
+time has passed (each failed connect attempt lets `OUTAGE_STEP_MS` pass).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from slotrace_carrera.simulator import ControlUnitModel
 
 MS_PER_REQUEST = 25
 """Model time that passes per request (roughly a BLE connection interval)."""
+OUTAGE_STEP_MS = 5000
+"""Model time that passes per failed connect attempt while the CU is away."""
 
 
 def fake_cu_backend(model: ControlUnitModel, ms_per_request: float = MS_PER_REQUEST) -> type:
@@ -37,6 +41,7 @@ def fake_cu_backend(model: ControlUnitModel, ms_per_request: float = MS_PER_REQU
     FakeCUClient.model = model
     FakeCUClient.ms_per_request = ms_per_request
     FakeCUClient.instances = []
+    FakeCUClient.away_until_ms = 0.0
     return FakeCUClient
 
 
@@ -44,6 +49,7 @@ class _FakeCUClientBase(BaseBleakClient):
     model: ControlUnitModel
     ms_per_request: float
     instances: list[_FakeCUClientBase]
+    away_until_ms: float
 
     def __init__(self, address_or_ble_device: Any, **kwargs: Any) -> None:
         super().__init__(
@@ -67,6 +73,10 @@ class _FakeCUClientBase(BaseBleakClient):
         return "Control_Unit"
 
     async def connect(self, pair: bool = False, **kwargs: Any) -> None:
+        model = self.model
+        if model.now_ms < type(self).away_until_ms:  # the power-cycled CU is not back yet
+            model.advance_to(model.now_ms + OUTAGE_STEP_MS)
+            raise BleakError(f"Device with address {self.address} was not found")
         services = BleakGATTServiceCollection()
         service = BleakGATTService(None, 1, SERVICE_UUID)
         services.add_service(service)
@@ -83,10 +93,14 @@ class _FakeCUClientBase(BaseBleakClient):
     async def disconnect(self) -> None:
         self._connected = False
 
-    def hang_up(self) -> None:
-        """The dongle drops the link (as AppConnect does on iOS every ~90 s)."""
+    def hang_up(self, outage_ms: float | None = None) -> None:
+        """The dongle drops the link (as AppConnect does on iOS every ~90 s); with
+        ``outage_ms`` the CU is power-cycled and away for that much model time."""
         self._connected = False
         self.model.record_hangup()
+        if outage_ms is not None:
+            self.model.power_cycle()
+            type(self).away_until_ms = self.model.now_ms + outage_ms
         if self._disconnected_callback is not None:
             asyncio.get_running_loop().call_soon(self._disconnected_callback)
 
