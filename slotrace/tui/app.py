@@ -106,6 +106,8 @@ class SlotraceApp(App[None]):
         """True while the driver is started and its events are being read."""
         self.driver_started = False
         """The driver has been started once (a later start is a restart)."""
+        self.connecting = False
+        """A `Driver.start` is under way (r waits for it instead of interrupting it)."""
         self._retry_now: asyncio.Event | None = None
         self._journal_failing = False
         self._use(heat)
@@ -224,6 +226,7 @@ class SlotraceApp(App[None]):
         """Start the driver; after a failure wait 1, 2, 4, 8, then 15 s (r cuts a wait short)."""
         while True:
             self.connect_attempts += 1
+            self.connecting = True
             try:
                 await self.driver.start()
                 self.driver_started = True
@@ -239,7 +242,9 @@ class SlotraceApp(App[None]):
                 self.post_message(DriverStopped(
                     f"{problem} (attempt {attempt}); retrying in {wait:g} s, r retries now",
                     toast=attempt == 1))
-                await self._wait_or_retry(wait)
+            finally:
+                self.connecting = False
+            await self._wait_or_retry(wait)
 
     async def _wait_or_retry(self, seconds: float) -> None:
         sleep = self._sleep or asyncio.sleep
@@ -255,7 +260,9 @@ class SlotraceApp(App[None]):
 
     def reconnect(self) -> None:
         """The reconnect key: retry now while connecting; reconnect a driver that stopped."""
-        if self._retry_now is not None:
+        if self.connecting:  # never interrupt a connection attempt half-way
+            self.notify("connecting to the control unit; one moment")
+        elif self._retry_now is not None:
             self.notify("connecting to the control unit again now")
             self._retry_now.set()
         elif not self.connected:

@@ -202,3 +202,31 @@ async def test_a_driver_that_cannot_restart_says_how_to_resume() -> None:
         shown = str(banner(app).render())
         assert "could not connect: PollSession.start() called twice" in shown
         assert "quit (q) and run slotrace open again: the heat resumes" in shown
+
+
+class SlowToAnswer(FlakyDriver):
+    """A connection attempt that takes until the test lets the control unit answer."""
+
+    def __init__(self) -> None:
+        super().__init__(failures=0)
+        self.answer: asyncio.Future[None] | None = None
+
+    async def start(self) -> None:
+        self.answer = asyncio.get_running_loop().create_future()
+        await self.answer
+        await super().start()
+
+
+async def test_r_never_interrupts_a_connection_attempt_half_way() -> None:
+    app, _, _, _ = flaky_app(failures=0)
+    app.driver = slow = SlowToAnswer()
+    said = record_notifications(app)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        assert "connecting to the control unit; one moment" in said
+        assert slow.answer is not None and not slow.answer.cancelled()
+        slow.answer.set_result(None)
+        await pilot.pause()
+        assert slow.attempts == 1 and "LINK UP" in link_line(app)
