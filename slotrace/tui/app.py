@@ -307,9 +307,9 @@ class SlotraceApp(App[None]):
         session = self.session
         if session.journal_problem:
             lost = session.lost_inputs
-            return ("EVENT FILE NOT WRITTEN", f"{session.journal_problem} · what was saved is "
-                    f"kept; {lost} input(s) not recorded; START refused; writing is retried "
-                    f"with every new input (free space or reconnect the medium)")
+            return ("EVENT FILE NOT WRITTEN", f"{session.journal_problem} · {lost} input(s) "
+                    "not recorded; START refused until a write succeeds (retried with every "
+                    "new input)")
         if self.driver_problem and not session.link.up:
             return "CONTROL UNIT NOT CONNECTED", self.driver_problem
         return "", ""

@@ -76,6 +76,7 @@ async def test_disk_full_mid_heat_shows_a_banner_refuses_start_and_recovers() ->
         shown = str(banner(app).render())
         assert banner(app).display
         assert "EVENT FILE NOT WRITTEN" in shown and "disk full while journaling heat 1" in shown
+        assert "1 input(s) not recorded; START refused until a write succeeds" in shown
         assert "LINK DOWN" in link_line(app) and "disk full" in link_line(app)
         assert any("cannot be written" in s and "disk full" in s for s in said)
         await pilot.press("y")  # a steward's command is not applied either
