@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any, ClassVar
+
+from helpers import lights_out
+from scripted_driver import ScriptedDriver
 
 from slotrace.drivers_api import (
     Capabilities,
     Capability,
+    CarPassed,
     ClockMark,
     Driver,
     DriverCommand,
     DriverEvent,
+    EpochStarted,
     LinkStats,
     Simulator,
 )
 from slotrace.engine import SessionConfig, SessionKind
 from slotrace.raceday import LiveHeat, MemoryJournal, OpenedHeat, continue_clock
+from slotrace.store import EventFile
+from slotrace.tui.demo_event import create_demo_event
+from slotrace.tui.launch import prepare_race_control
 from slotrace.tui.simulated_device import SimulatedDevice
 
 MARK = ClockMark(epoch=3, device_ms=50_000, wall_s=1_000.0)
@@ -132,3 +141,32 @@ async def test_the_carrera_simulator_device_declares_and_forwards_clock_continui
         assert inner.clock_mark == MARK
     finally:
         await device.close()
+
+
+async def test_race_control_resuming_a_demo_heat_hands_the_journal_mark_through(
+        tmp_path: Path) -> None:
+    path = tmp_path / "event.slotrace"
+    create_demo_event(path).close()
+    with EventFile.open(path) as event_file:  # first run: the heat starts, two crossings
+        app = prepare_race_control(event_file, ScriptedDriver(), author="steward")
+        app.session._clock = lambda: 0.0
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.press("s")
+            lights_out(app.driver)
+            app.driver.crossing(1, 41_000)
+            app.driver.crossing(2, 42_500)
+            await pilot.pause()
+        heat = app.heat_id
+    ContinuingDriver.made.clear()
+    with EventFile.open(path) as event_file:  # race control again: the heat is resumed
+        device = SimulatedDevice(ContinuingDriver)
+        app = prepare_race_control(event_file, device, author="steward")
+        assert app.heat_id == heat and "(resumed)" in app.heat_title
+        await device.start()
+        [inner] = ContinuingDriver.made
+        assert inner.calls == ["continue_clock epoch 0", "start"]
+        assert (inner.clock_mark.epoch, inner.clock_mark.device_ms) == (0, 42_500)
+        await device.close()
+        items = [row.item() for row in event_file.journal(heat)]
+        assert not any(isinstance(item, EpochStarted) for item in items)  # the driver decides
+        assert sum(isinstance(item, CarPassed) for item in items) == 2
