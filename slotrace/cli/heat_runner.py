@@ -19,10 +19,10 @@ from slotrace import engine
 from slotrace.drivers_api import (
     DeviceRefused,
     Driver,
+    LightPhase,
     LinkDown,
     LinkUp,
     Simulator,
-    StartLight,
     StatusReport,
     load_driver,
     open_device,
@@ -194,10 +194,18 @@ async def run_heat(
 
 
 def _try_start(live: LiveHeat, driver: Driver, author: str, say: Callable[[str], None]) -> bool:
-    """Start lights and countdown once the core allows START; True once pressed."""
+    """Start lights and countdown once the core allows START; True once pressed.
+
+    The control unit's lights decide how many presses are still needed: none while it counts
+    down, one when it is armed (START reached it once before a run was killed), two when off.
+    """
     if start_refusal(live) is not None:
         return False
-    if live.state.start_light is not StartLight.OFF:
+    lights = live.state.start_light.phase
+    if lights is LightPhase.ARMED:
+        press_start(live, driver, author)  # the countdown
+        return True
+    if lights is not LightPhase.OFF:
         return True  # the control unit is already running its lights
     press_start(live, driver, author)
     press_start(live, driver, author)

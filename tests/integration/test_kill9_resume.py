@@ -4,7 +4,7 @@ The control unit is the Carrera simulator served from the test process, one per 
 clock started ten minutes before (switched on before the heat); it keeps running while
 ``slotrace run`` is dead, as a real control unit does, and its ground truth (every crossing
 and its fate) stays readable. ``slotrace run EVENT --next --device carrera:socket://...
---sim-speedup N`` (4 planned heats of the reduced sample, 3 laps) is started, killed with
+--sim-speedup N`` (4 planned heats of the reduced sample, 5 laps) is started, killed with
 SIGKILL once the heat's journal holds a row count drawn from a seeded RNG (the test polls the
 event file read-only, with a timeout; no sleeping and hoping), started again, ...: 5 kills
 per heat, 20 in all, then a last run resumes the heat to its finish. Afterwards, for every heat:
@@ -18,8 +18,10 @@ per heat, 20 in all, then a last run resumes the heat to its finish. Afterwards,
 * the resumed run's standings (laps, total, best lap) are the simulator's truth for every car
   that lost no crossing that way, and every car completes the heat's laps.
 
-A second test kills ``slotrace run --device sim`` right after `StartSequence` is journaled:
-the resume journals `AbortStart`, starts again and nobody gets a false-start penalty.
+With ``--device sim`` (each run brings up its own simulator, whose clock starts again at 0)
+four kills show the other side: a new epoch at every restart and nowhere else. A last test
+kills ``slotrace run --device sim`` right after `StartSequence` is journaled: the resume
+journals `AbortStart`, finishes the heat, and nobody gets a false-start penalty.
 """
 
 from __future__ import annotations
@@ -46,14 +48,14 @@ from slotrace.store import EventFile, HeatStatus
 from slotrace.store.replay import replay_heat
 
 SEED = 9
-SPEEDUP = 10.0
-LAPS = 3
+SPEEDUP = 20.0
+LAPS = 5
 HEATS = 4
 KILLS_PER_HEAT = 5  # 4 heats x 5 = 20 kill -9 runs, each followed by a resume
 ROW_STEP = (1, 25)
 """A kill comes this many journal rows (drawn at random) after the run has started."""
 WAIT_S = 30.0
-"""Bound on every wait (a journal row count, a process exit); a heat takes ~3 s here."""
+"""Bound on every wait (a journal row count, a process exit); a heat takes ~2 s here."""
 MAX_IN_FLIGHT = 6
 """Crossings the control unit sent that a killed run never committed, at most, per kill: the
 one being journaled, one waiting in the driver's queue, and polls answered into the dead
@@ -71,12 +73,13 @@ def _python(*args: str | Path) -> list[str]:
     return [sys.executable, "-m", "slotrace", *map(str, args)]
 
 
-def _wait_for(what: str, condition: Callable[[], bool]) -> None:
+def _wait_for(what: str, condition: Callable[[], bool],
+              describe: Callable[[], str] = lambda: "") -> None:
     """Poll ``condition`` until it holds; fail after `WAIT_S` (a bounded wait, not a sleep)."""
     deadline = time.monotonic() + WAIT_S
     while not condition():
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {WAIT_S:g} s waiting for {what}")
+            pytest.fail(f"timed out after {WAIT_S:g} s waiting for {what}{describe()}")
         time.sleep(0.005)
 
 
@@ -161,6 +164,11 @@ def _crossings(records: list[dict[str, Any]]) -> list[CarPassed]:
             for r in records if r["type"] == "CarPassed"]
 
 
+def _not_crossings(journal: list[dict[str, Any]]) -> list[str]:
+    return [f"{r['type']}{'=' + str(r['start_light']) if 'start_light' in r else ''}"
+            for r in journal if r["type"] != "CarPassed"]
+
+
 def _first_crossings_after_restart(journal: list[dict[str, Any]]) -> set[int]:
     """Indexes (among the journal's crossings) of each restarted run's first crossing."""
     firsts: set[int] = set()
@@ -223,49 +231,26 @@ def _standings(state: Any) -> dict[int, tuple[int, Any, Any]]:
 
 
 def test_kill9_at_random_moments_loses_nothing_committed_and_counts_every_lap(
-    planned_event: Path, tmp_path: Path
+    planned_event: Path,
 ) -> None:
     rng = random.Random(SEED)
     journal = Journal(planned_event)
     with EventFile.open(planned_event, read_only=True) as event_file:
         planned = event_file.planned_heats()[:HEATS]
     kills = 0
-    lost_total = 0
+    lost_per_heat = []
     for heat in planned:
         unit = SimulatedControlUnit(tuple(sorted(heat.cars)), seed=heat.number)
         run = _python("run", planned_event, "--next", "--device", unit.device,
                       "--sim-speedup", SPEEDUP, "--laps", LAPS, "--timeout", WAIT_S)
-        snapshots: list[list[dict[str, Any]]] = []
-        stderrs: list[str] = []
-        heat_id: int | None = None
         try:
-            for _ in range(KILLS_PER_HEAT):
-                process = subprocess.Popen(run, stdout=subprocess.DEVNULL,
-                                           stderr=subprocess.PIPE, text=True)
-                start_rows = journal.rows(heat_id) if heat_id is not None else 0
-                target = start_rows + rng.randint(*ROW_STEP)
-
-                def reached(target: int = target, process: subprocess.Popen[str] = process) -> bool:
-                    nonlocal heat_id
-                    if heat_id is None:
-                        heat_id = journal.running_heat()
-                    return process.poll() is not None or (
-                        heat_id is not None and journal.rows(heat_id) >= target)
-
-                _wait_for(f"{target} journal rows of heat {heat.number}", reached)
-                process.kill()  # SIGKILL: no cleanup of any kind
-                _, stderr = process.communicate(timeout=WAIT_S)
-                assert process.returncode in (-signal.SIGKILL, 0), stderr
-                stderrs.append(stderr)
-                kills += process.returncode == -signal.SIGKILL
-                assert heat_id is not None
-                snapshots.append(journal.records(heat_id))
+            heat_id, snapshots = _run_killed_at_random_rows(run, journal, rng, KILLS_PER_HEAT)
+            kills += len(snapshots)
             done = subprocess.run(run, capture_output=True, text=True, timeout=WAIT_S * 2)
             assert done.returncode == 0, done.stderr
             truth = unit.truth()
         finally:
             unit.stop()
-        assert heat_id is not None
         final = journal.records(heat_id)
         for snapshot in snapshots:
             assert final[: len(snapshot)] == snapshot, f"heat {heat.number}: committed rows lost"
@@ -275,7 +260,7 @@ def test_kill9_at_random_moments_loses_nothing_committed_and_counts_every_lap(
             f"{_around_first_epoch_change(final)}")
         assert not [r for r in final if r["type"] == "EpochStarted"]
         lost = _lost_in_flight(final, truth)
-        lost_total += len(lost)
+        lost_per_heat.append(len(lost))
         with EventFile.open(planned_event, read_only=True) as event_file:
             stored = event_file.heat(heat_id)
             assert stored.status is HeatStatus.FINISHED
@@ -289,9 +274,8 @@ def test_kill9_at_random_moments_loses_nothing_committed_and_counts_every_lap(
         for car in config.cars:  # a car that lost no crossing has exactly the truth's laps
             if car not in {crossing.car for crossing in lost}:
                 assert result[car] == driven[car], f"heat {heat.number} car {car}"
-    assert kills >= HEATS * KILLS_PER_HEAT - HEATS, "most runs must have been killed mid-heat"
-    print(f"{kills} kill -9 runs; {lost_total} crossings read but not committed when killed")
-
+    assert kills == HEATS * KILLS_PER_HEAT
+    print(f"{kills} kill -9 runs; crossings sent to a killed run, per heat: {lost_per_heat}")
 
 
 def _around_first_epoch_change(journal: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -303,6 +287,69 @@ def _around_crossing(journal: list[dict[str, Any]], index: int) -> list[dict[str
     at = [n for n, r in enumerate(journal) if r["type"] == "CarPassed"][index]
     return journal[max(0, at - 8): at + 2]
 
+
+def _run_killed_at_random_rows(run: list[str], journal: Journal, rng: random.Random,
+                               kills: int) -> tuple[int, list[list[dict[str, Any]]]]:
+    """Start ``run`` ``kills`` times, each killed -9 a random number of journal rows in."""
+    snapshots: list[list[dict[str, Any]]] = []
+    heat_id: int | None = None
+    for _ in range(kills):
+        process = subprocess.Popen(run, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                   text=True)
+        target = (journal.rows(heat_id) if heat_id is not None else 0) + rng.randint(*ROW_STEP)
+
+        def reached(target: int = target, process: subprocess.Popen[str] = process) -> bool:
+            nonlocal heat_id
+            heat_id = heat_id or journal.running_heat()
+            return process.poll() is not None or (
+                heat_id is not None and journal.rows(heat_id) >= target)
+
+        def describe() -> str:
+            if heat_id is None:
+                return ": no heat running"
+            rows = journal.records(heat_id)
+            return f"; the heat's journal without crossings: {_not_crossings(rows)}"
+
+        _wait_for(f"{target} journal rows of {run[3:]}", reached, describe)
+        process.kill()
+        _, stderr = process.communicate(timeout=WAIT_S)
+        assert process.returncode == -signal.SIGKILL, (
+            f"the run ended (exit {process.returncode}) before it was killed: {stderr}")
+        assert heat_id is not None
+        snapshots.append(journal.records(heat_id))
+    assert heat_id is not None
+    return heat_id, snapshots
+
+
+def test_kill9_of_a_run_on_its_own_simulator_starts_a_new_epoch_at_each_restart_only(
+    planned_event: Path,
+) -> None:
+    """``--device sim``: each run brings up a new simulator whose clock starts again at 0, so
+    the clock really goes back at every restart, and only there."""
+    journal = Journal(planned_event)
+    run = _python("run", planned_event, "--next", "--device", "sim", "--speedup", 50,
+                  "--laps", LAPS, "--timeout", WAIT_S)
+    heat_id, snapshots = _run_killed_at_random_rows(run, journal, random.Random(SEED), 4)
+    done = subprocess.run(run, capture_output=True, text=True, timeout=WAIT_S * 2)
+    assert done.returncode == 0, done.stderr
+    final = journal.records(heat_id)
+    for snapshot in snapshots:
+        assert final[: len(snapshot)] == snapshot, "committed rows lost"
+    epochs = [r["epoch"] for r in final if r["type"] in ("CarPassed", "EpochStarted")]
+    assert epochs == sorted(epochs), "an epoch went back"
+    restarts = _first_crossings_after_restart(final)
+    crossings = _crossings(final)
+    for index in range(1, len(crossings)):
+        moved_on = crossings[index].epoch != crossings[index - 1].epoch
+        assert moved_on == (index in restarts), (
+            f"crossing {index}: epoch {crossings[index - 1].epoch} -> {crossings[index].epoch}"
+            f" {'at' if index in restarts else 'not at'} a restart")
+    with EventFile.open(planned_event, read_only=True) as event_file:
+        assert event_file.heat(heat_id).status is HeatStatus.FINISHED
+        result = _standings(replay_heat(event_file, heat_id))
+    printed = {int(car): int(laps) for _, car, laps in STANDING.findall(done.stdout)}
+    assert printed == {car: laps for car, (laps, _, _) in result.items()}
+    assert set(printed.values()) == {LAPS}
 
 def test_a_start_killed_right_after_start_sequence_resumes_without_false_starts(
     planned_event: Path,

@@ -216,3 +216,24 @@ def test_a_start_aborted_after_ready_waits_for_a_new_start_on_a_restarted_contro
         live.offer(LinkUp("cu"))
         live.offer(status(StartLight.OFF))
         assert live.state.phase is SessionPhase.GRID, "raced without a start sequence"
+
+
+@pytest.mark.parametrize(("light", "presses"), [
+    (StartLight.OFF, 2),  # lights on, then the countdown
+    (StartLight.READY, 1),  # armed by a run killed after its first press: the countdown
+    (StartLight.COUNT_3, 0),  # counting down already
+])
+def test_slotrace_run_presses_start_as_often_as_the_control_units_lights_still_need(
+    light: StartLight, presses: int,
+) -> None:
+    from slotrace.cli.heat_runner import _try_start
+    from slotrace.drivers_api import Button, PressButton
+    from slotrace.raceday import MemoryJournal
+
+    live = LiveHeat(CONFIG, MemoryJournal(), clock=lambda: 0.0)
+    live.feed(LinkUp("cu"))
+    live.feed(status(light))
+    driver = FakeDriver(True)
+    assert _try_start(live, driver, "rc", lambda line: None)  # type: ignore[arg-type]
+    assert driver.sent == [PressButton(Button.START_ENTER)] * presses
+    assert live.state.phase is SessionPhase.STARTING
