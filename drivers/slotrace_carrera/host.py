@@ -120,6 +120,7 @@ class HostLink:
         self._queue_empty = False
         self._refusals = 0
         self._pending: list[DriverEvent] = []
+        self._poll_wire: bytes | None = None
         self.version: str | None = None
         self.fatal = False
         self.answered = False
@@ -218,7 +219,12 @@ class HostLink:
         return request
 
     def wire(self, request: Request) -> bytes:
-        """The bytes that carry ``request`` on this link."""
+        """The bytes that carry ``request`` on this link (the poll's are built once)."""
+        if request is _POLL:
+            wire = self._poll_wire
+            if wire is None:
+                wire = self._poll_wire = self._framer.frame_request(POLL)
+            return wire
         return self._framer.frame_request(request.body)
 
     def receive_data(self, data: bytes, now: float) -> list[DriverEvent]:

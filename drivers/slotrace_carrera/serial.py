@@ -6,6 +6,12 @@ server). Runs on pyserial-asyncio-fast in the caller's event loop (no threads), 
 19200 baud 8N1, opened exclusively (a second program on the same port gets a clear
 error instead of stealing replies). pyserial and OS errors become `TransportError` with a
 message a club organiser can act on.
+
+The poll loop runs all day, so reading is a bare protocol callback (no StreamReader):
+received chunks wait in a list, a read that finds none parks one future, and
+`SerialTransport.read_before` bounds the wait with one long-lived timer that re-arms
+itself at the current deadline when it fires early, instead of a timeout context (or a
+timer handle created and cancelled) per request.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import asyncio
 import errno
 import logging
 import urllib.parse
+from typing import Any
 
 import serial
 import serial_asyncio_fast
@@ -73,6 +80,35 @@ def explain_open_error(url: str, exc: BaseException) -> str:
     return f"cannot open {url}: {text}"
 
 
+class _Receiver(asyncio.Protocol):
+    """Keeps what the port delivers until the session reads it."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.waiter: asyncio.Future[None] | None = None
+        self.lost: str | None = None
+        self.transport: asyncio.BaseTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.chunks.append(data)
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = f"{exc}" if exc is not None else ""
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def eof_received(self) -> bool:
+        self.connection_lost(None)
+        return False
+
+
 class SerialTransport(Transport):
     """A serial link (real port, pty, or pyserial URL) to one Control Unit.
 
@@ -86,8 +122,10 @@ class SerialTransport(Transport):
     def __init__(self, url: str, baudrate: int = BAUDRATE) -> None:
         self.url = url
         self.baudrate = baudrate
-        self._reader: asyncio.StreamReader | None = None
-        self._writer: asyncio.StreamWriter | None = None
+        self._transport: Any = None
+        self._receiver: _Receiver | None = None
+        self._deadline: float | None = None
+        self._timer: asyncio.TimerHandle | None = None
 
     @property
     def description(self) -> str:
@@ -96,46 +134,91 @@ class SerialTransport(Transport):
     async def open(self) -> None:
         """Open the port. Raises `TransportError` naming the port and what to check."""
         await self.close()
+        receiver = _Receiver()
+        loop = asyncio.get_running_loop()
         try:
-            self._reader, self._writer = await serial_asyncio_fast.open_serial_connection(
-                url=self.url, baudrate=self.baudrate, exclusive=True
+            self._transport, _ = await serial_asyncio_fast.create_serial_connection(
+                loop, lambda: receiver, url=self.url, baudrate=self.baudrate, exclusive=True
             )
         except (serial.SerialException, OSError, ValueError) as exc:
             raise TransportError(explain_open_error(self.url, exc)) from exc
+        self._receiver = receiver
         logger.debug("opened %s at %d baud", self.url, self.baudrate)
 
     async def close(self) -> None:
-        writer, self._writer, self._reader = self._writer, None, None
-        if writer is None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        transport, self._transport, self._receiver = self._transport, None, None
+        if transport is None:
             return
-        writer.close()
         try:
-            await asyncio.wait_for(writer.wait_closed(), timeout=1.0)
-        except (OSError, serial.SerialException, TimeoutError) as exc:
+            transport.close()
+        except (OSError, serial.SerialException) as exc:
             logger.debug("closing %s: %s", self.url, exc)
+        await asyncio.sleep(0)  # let the loop run the transport's connection_lost
 
     async def write(self, data: bytes) -> None:
-        writer = self._writer
-        if writer is None or writer.is_closing():
+        transport = self._transport
+        if transport is None or transport.is_closing():
             raise TransportError(f"{self.url} is not open (the link was lost)")
         try:
-            writer.write(data)
+            transport.write(data)
         except (serial.SerialException, OSError) as exc:
             raise TransportError(f"writing to {self.url} failed: {exc}") from exc
 
     async def read(self) -> bytes:
-        reader = self._reader
-        if reader is None:
+        data = await self.read_before(None)
+        assert data is not None
+        return data
+
+    async def read_before(self, deadline: float | None) -> bytes | None:
+        """What arrived, waiting until loop time ``deadline`` at most (None: no timeout).
+
+        Returns None at the deadline. Raises `TransportError` when the link is lost.
+        """
+        receiver = self._receiver
+        if receiver is None:
             raise TransportError(f"{self.url} is not open (the link was lost)")
-        try:
-            data = await reader.read(READ_CHUNK)
-        except (serial.SerialException, OSError) as exc:
-            raise TransportError(
-                f"lost the link on {self.url}: {exc} (cable unplugged or control unit off?)"
-            ) from exc
-        if not data:
+        if not receiver.chunks and receiver.lost is None:
+            loop = asyncio.get_running_loop()
+            self._deadline = deadline
+            timer = self._timer
+            if deadline is not None and (timer is None or timer.when() > deadline):
+                if timer is not None:
+                    timer.cancel()  # armed for a later deadline (the connect's)
+                self._timer = loop.call_at(deadline, self._on_timer, loop)
+            waiter = receiver.waiter = loop.create_future()
+            try:
+                await waiter
+            finally:
+                receiver.waiter = None
+        chunks = receiver.chunks
+        if chunks:
+            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            chunks.clear()
+            return data
+        if receiver.lost is not None:
+            if receiver.lost:
+                raise TransportError(
+                    f"lost the link on {self.url}: {receiver.lost} (cable unplugged or "
+                    "control unit off?)"
+                )
             raise TransportError(
                 f"{self.url} closed the link (cable unplugged, control unit off, or the "
                 "simulator hung up)"
             )
-        return data
+        return None
+
+    def _on_timer(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Wake a read whose deadline passed; re-arm at a later deadline set meanwhile."""
+        self._timer = None
+        receiver, deadline = self._receiver, self._deadline
+        if receiver is None or deadline is None:
+            return
+        if loop.time() < deadline:
+            self._timer = loop.call_at(deadline, self._on_timer, loop)
+            return
+        waiter = receiver.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)

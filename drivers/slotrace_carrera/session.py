@@ -277,17 +277,20 @@ class PollSession:
             self._lost()
             host.requeue(request)
             raise _LinkLost(str(exc)) from None
+        deadline = asyncio.get_running_loop().time() + timeout
+        emit = self._emit
         try:
-            async with asyncio.timeout(timeout):
-                while host.awaiting is not None:
-                    data = await transport.read()
-                    for event in host.receive_data(data, clock()):
-                        self._emit(event)
-        except TimeoutError:
-            for event in host.timed_out(clock()):
-                self._emit(event)
-            logger.debug("%s: no reply to %r within %g s", self.description, request, timeout)
-            return False
+            while host.awaiting is not None:
+                data = await transport.read_before(deadline)
+                if data is None:
+                    for event in host.timed_out(clock()):
+                        emit(event)
+                    logger.debug(
+                        "%s: no reply to %r within %g s", self.description, request, timeout
+                    )
+                    return False
+                for event in host.receive_data(data, clock()):
+                    emit(event)
         except TransportError as exc:
             self._lost()
             raise _LinkLost(str(exc)) from None
