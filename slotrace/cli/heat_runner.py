@@ -17,6 +17,7 @@ from typing import Any
 
 from slotrace import engine
 from slotrace.drivers_api import (
+    Capability,
     DeviceRefused,
     Driver,
     LightPhase,
@@ -159,6 +160,10 @@ async def run_heat(
         if opened.resumed:
             say(f"  resuming heat {heat_id} ({live.state.phase.name.lower()})")
         starting = live.state.phase is SessionPhase.GRID
+        # a control unit with start lights is started once its status shows them; a driver
+        # without them (race control's own lights-out) as soon as its link is up
+        lightless = Capability.START_LIGHTS not in driver.capabilities.flags
+        start_on = (StatusReport, LinkUp) if lightless else (StatusReport,)
         try:
             async with asyncio.timeout(options.timeout_s):
                 async for event in driver.events():
@@ -173,7 +178,7 @@ async def run_heat(
                         say("  link up again")
                     elif isinstance(event, DeviceRefused):
                         say(f"  control unit refused {event.what}: {event.reason}")
-                    if starting and isinstance(event, StatusReport):
+                    if starting and isinstance(event, start_on):
                         starting = not _try_start(live, driver, options.author, say)
                     if live.finished:
                         break

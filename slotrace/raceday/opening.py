@@ -21,7 +21,7 @@ from slotrace.drivers_api import (
     EpochStarted,
     PressButton,
 )
-from slotrace.engine import AbortStart, SessionConfig, SessionPhase, StartSequence
+from slotrace.engine import AbortStart, LightsOut, SessionConfig, SessionPhase, StartSequence
 from slotrace.errors import SlotraceError
 from slotrace.raceday.live import Clock, LiveHeat
 from slotrace.raceday.plan import NextHeat, choose_next_heat
@@ -141,10 +141,22 @@ def start_refusal(live: LiveHeat) -> str | None:
 
 def press_start(live: LiveHeat, driver: Driver, author: str) -> None:
     """Race control presses START: the first press journals the start sequence (lights on),
-    the next one runs the countdown. Raises `StartRefusedError` with the reason."""
+    the next one runs the countdown. Raises `StartRefusedError` with the reason.
+
+    A control unit with start lights (`Capability.START_LIGHTS`) gets START pressed each time
+    and its own lights-out starts the race. A driver without them is never sent START: the
+    second press is race control's own lights-out (`LightsOut` journaled), after the
+    countdown race control gave (a flag, a voice, a light of its own).
+    """
     refusal = start_refusal(live)
     if refusal is not None:
         raise StartRefusedError(f"START refused: {refusal}")
+    has_lights = Capability.START_LIGHTS in driver.capabilities.flags
     if live.state.phase is SessionPhase.GRID:
         live.command(StartSequence(reason="start sequence", author=author))
+        if not has_lights:
+            return
+    elif not has_lights:
+        live.command(LightsOut(reason="race control's lights-out", author=author))
+        return
     driver.send(PressButton(Button.START_ENTER))

@@ -47,12 +47,6 @@ def test_sim_arc_runs_the_arc_simulator_and_leaves_an_unfinished_heat_resumable(
     assert isinstance(first, LinkUp) and first.description.startswith("arc on BLE socket://")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the event core cannot start a race on a driver without Capability.START_LIGHTS "
-    "yet: raceday.press_start must journal LightsOut instead of pressing START, and "
-    "cli/heat_runner must try the start on LinkUp for such drivers (docs/arc.md, 'Status')",
-)
 def test_a_heat_of_the_sample_event_runs_to_the_finish_on_the_arc_simulator(
     planned_event: Path,
 ) -> None:

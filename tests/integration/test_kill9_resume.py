@@ -381,11 +381,9 @@ def test_a_start_killed_right_after_start_sequence_resumes_without_false_starts(
     assert final[: len(killed)] == killed
     types = [r["type"] for r in final]
     abort = types.index("AbortStart")
-    assert types.index("StartSequence") < abort < types.index("LinkUp", len(killed)), (
-        "the interrupted start is aborted before the resumed run connects")
-    # Whether the resumed run journals a second StartSequence depends on the light the killed
-    # run journaled last: after READY the engine takes the new control unit's OFF for lights
-    # out (tests/raceday/test_live_heat.py, the xfail test of AbortStart).
+    reconnected = types.index("LinkUp", len(killed))
+    assert types.index("StartSequence") < abort < reconnected < types.index(
+        "StartSequence", reconnected), "aborted before the resumed run connects, then restarted"
     with EventFile.open(planned_event, read_only=True) as event_file:
         assert event_file.heat(heat_id).status is HeatStatus.FINISHED
         state = replay_heat(event_file, heat_id)

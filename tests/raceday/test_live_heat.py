@@ -237,3 +237,21 @@ def test_slotrace_run_presses_start_as_often_as_the_control_units_lights_still_n
     assert _try_start(live, driver, "rc", lambda line: None)  # type: ignore[arg-type]
     assert driver.sent == [PressButton(Button.START_ENTER)] * presses
     assert live.state.phase is SessionPhase.STARTING
+
+
+def test_without_start_lights_the_second_start_press_is_race_controls_lights_out() -> None:
+    from slotrace.raceday import MemoryJournal
+
+    live = LiveHeat(CONFIG, MemoryJournal(), clock=lambda: 0.0)
+    live.feed(LinkUp("lap gate"))
+    driver = FakeDriver(True)
+    driver.capabilities = Capabilities(max_cars=6, sensor_groups=1, flags=Capability(0))
+    press_start(live, driver, "rc")  # type: ignore[arg-type]
+    assert live.state.phase is SessionPhase.STARTING
+    press_start(live, driver, "rc")  # type: ignore[arg-type]
+    assert live.state.phase is SessionPhase.RUNNING
+    assert driver.sent == []  # nothing to press on a device without start lights
+    from slotrace.engine import LightsOut
+
+    journaled = [type(item) for item in live.journal.items]  # type: ignore[attr-defined]
+    assert journaled[-2:] == [StartSequence, LightsOut]
