@@ -310,9 +310,11 @@ def _run_killed_at_random_rows(run: list[str], journal: Journal, rng: random.Ran
             rows = journal.records(heat_id)
             return f"; the heat's journal without crossings: {_not_crossings(rows)}"
 
-        _wait_for(f"{target} journal rows of {run[3:]}", reached, describe)
-        process.kill()
-        _, stderr = process.communicate(timeout=WAIT_S)
+        try:
+            _wait_for(f"{target} journal rows of {run[3:]}", reached, describe)
+        finally:
+            process.kill()  # SIGKILL: no cleanup of any kind
+            _, stderr = process.communicate(timeout=WAIT_S)
         assert process.returncode == -signal.SIGKILL, (
             f"the run ended (exit {process.returncode}) before it was killed: {stderr}")
         assert heat_id is not None
