@@ -3,13 +3,18 @@
 Every driver event and race-control command goes through `LiveHeat.feed`, which appends it
 to the journal *before* the engine folds it, so nothing shown can be missing after a crash.
 A journal write failure (disk full, medium gone) keeps what was committed, marks the link
-down with the store's message and is retried with the next input: the heat recovers by
-itself once the cause is fixed. Clocks are parameters; tests pass fakes.
+down with the store's message and keeps the driver's events that could not be written waiting
+in memory, in order (up to `MAX_WAITING`): they are journaled and applied, in that order, by
+the next write that succeeds (the next input, or `retry_journal`, which race control calls
+every second), so a heat recovers by itself, losing nothing, once the cause is fixed.
+Race-control commands are refused while anything waits. Clocks are parameters; tests pass
+fakes.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -17,6 +22,9 @@ from typing import Any, Protocol
 from slotrace.drivers_api import CarPassed, EpochStarted, LinkDown, LinkUp
 from slotrace.engine import RaceState, SessionConfig, SessionPhase, apply, initial_state
 from slotrace.store import EventFileError
+
+MAX_WAITING = 100_000
+"""Driver events kept in memory while the journal cannot be written (hours of a heat)."""
 
 Clock = Callable[[], float]
 """Seconds from a monotonic clock (only to *estimate* the control unit's clock)."""
@@ -83,7 +91,9 @@ class LiveHeat:
         self.driver_epoch_offset = 0
         """Added to the epochs of a driver that cannot continue the clock (set on resume)."""
         self.lost_inputs = 0
-        """Inputs not journaled (and so not applied) while the journal failed."""
+        """Inputs dropped: refused commands, and driver events beyond `MAX_WAITING`."""
+        self._waiting: deque[Any] = deque()
+        self._last_error: EventFileError | None = None
         self._device_ms: int | None = None
         self._epoch = 0
         self._seen_at = 0.0
@@ -100,29 +110,63 @@ class LiveHeat:
         """Device time of the latest crossing (None before any)."""
         return self._device_ms
 
+    @property
+    def waiting_inputs(self) -> int:
+        """Driver events not yet journaled (journaled and applied by the next good write)."""
+        return len(self._waiting)
+
     def feed(self, item: Any) -> tuple[Any, ...]:
         """Journal ``item``, then fold it; returns the race events the engine emitted.
 
-        Raises `EventFileError` if the journal refused it (nothing applied); the failure is
-        also kept in `journal_problem` and shows as the link being down.
+        Driver events still waiting are journaled first, in order. Raises `EventFileError`
+        if the journal refused ``item`` or a waiting event (then ``item`` is not applied); the
+        failure is also kept in `journal_problem` and shows as the link being down.
         """
+        race_events = self.retry_journal()
+        if self._waiting and self._last_error is not None:  # still failing: refuse ``item``
+            self.lost_inputs += 1
+            raise self._last_error
         try:
             _, stored = self.journal.append(item)
         except EventFileError as exc:
             self.lost_inputs += 1
-            self.journal_problem = str(exc)
+            self._failed(exc)
             raise
         self.journal_problem = ""
-        return self._fold(stored)
+        return race_events + self._fold(stored)
 
     def offer(self, item: Any) -> tuple[Any, ...]:
-        """`feed` for the driver's events: a journal failure is recorded, not raised."""
+        """`feed` for the driver's events: if the journal fails, the event waits (in order)
+        for the next good write instead of being lost; nothing is raised."""
         if self.driver_epoch_offset and isinstance(item, CarPassed | EpochStarted):
             item = replace(item, epoch=item.epoch + self.driver_epoch_offset)
-        try:
-            return self.feed(item)
-        except EventFileError:
-            return ()
+        if len(self._waiting) >= MAX_WAITING:
+            self.lost_inputs += 1
+            return self.retry_journal()
+        self._waiting.append(item)
+        return self.retry_journal()
+
+    def retry_journal(self) -> tuple[Any, ...]:
+        """Journal and apply the waiting driver events, oldest first, until one fails.
+
+        Returns the race events of those applied. Race control calls it every second, so a
+        quiet grid (no crossing, no status change) recovers once space is freed too.
+        """
+        race_events: list[Any] = []
+        while self._waiting:
+            try:
+                _, stored = self.journal.append(self._waiting[0])
+            except EventFileError as exc:
+                self._failed(exc)
+                break
+            self._waiting.popleft()
+            self.journal_problem = ""
+            race_events.extend(self._fold(stored))
+        return tuple(race_events)
+
+    def _failed(self, exc: EventFileError) -> None:
+        self.journal_problem = str(exc)
+        self._last_error = exc
 
     @property
     def link(self) -> LinkStatus:

@@ -306,13 +306,24 @@ class SlotraceApp(App[None]):
         """
         session = self.session
         if session.journal_problem:
-            lost = session.lost_inputs
-            return ("EVENT FILE NOT WRITTEN", f"{session.journal_problem} · {lost} input(s) "
-                    "not recorded; START refused until a write succeeds (retried with every "
-                    "new input)")
+            waiting, lost = session.waiting_inputs, session.lost_inputs
+            refused = f", {lost} refused" if lost else ""
+            return ("EVENT FILE NOT WRITTEN", f"{session.journal_problem} · {waiting} control "
+                    f"unit event(s) waiting to be written{refused}; START and steward commands "
+                    "refused until a write succeeds (retried every second)")
         if self.driver_problem and not session.link.up:
             return "CONTROL UNIT NOT CONNECTED", self.driver_problem
         return "", ""
+
+    def retry_journal(self) -> None:
+        """Every second while the event file cannot be written: write what waits, if it can
+        now (a quiet grid sends no new input to retry with)."""
+        session = self.session
+        if not session.journal_problem:
+            return
+        race_events = session.retry_journal()
+        if not session.journal_problem:
+            self.post_message(RaceAdvanced(session.state, race_events, "journal recovered"))
 
     def watch_journal(self) -> None:
         """Tell the organiser once when journaling fails and once when it works again."""

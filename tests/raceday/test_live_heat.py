@@ -168,10 +168,30 @@ def test_a_journal_write_failure_marks_the_link_down_and_recovers() -> None:
     assert not live.link.up and "the disk is full" in live.link.last_problem
     assert start_refusal(live) is not None and "cannot be written" in start_refusal(live)
     assert len(journal.items) == 1  # what was committed stays; nothing half-applied
+    assert live.waiting_inputs == 1  # kept in memory, in order, not lost
     journal.failing = ""
     live.offer(CarPassed(1, 1, 2000))
-    assert live.link.up and live.journal_problem == "" and live.lost_inputs == 1
-    assert live.inputs_applied == len(journal.items) == 2
+    assert live.link.up and live.journal_problem == "" and live.lost_inputs == 0
+    # the crossing that waited is journaled before the new one, and both are applied
+    assert journal.items[1:] == [CarPassed(1, 1, 1000), CarPassed(1, 1, 2000)]
+    assert live.inputs_applied == len(journal.items) == 3
+
+
+def test_a_quiet_grid_recovers_without_a_new_input_and_commands_wait_their_turn() -> None:
+    journal = _ListJournal()
+    live = LiveHeat(CONFIG, journal, clock=lambda: 0.0)
+    live.feed(LinkUp("cu"))
+    journal.failing = "the disk is full"
+    live.offer(CarPassed(1, 1, 1000))
+    with pytest.raises(EventFileError, match="the disk is full"):
+        live.command(StartSequence(reason="start", author="rc"))  # refused, not reordered
+    assert live.lost_inputs == 1 and live.waiting_inputs == 1
+    assert live.retry_journal() == () and live.journal_problem  # still full: still waiting
+    journal.failing = ""
+    live.retry_journal()  # race control's 1 s tick: no crossing needed
+    assert live.journal_problem == "" and live.waiting_inputs == 0 and live.link.up
+    assert journal.items[-1] == CarPassed(1, 1, 1000)
+    assert start_refusal(live) is None
 
 
 def test_a_real_disk_failure_in_the_event_file_is_reported(tmp_path: Path) -> None:

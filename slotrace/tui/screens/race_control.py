@@ -118,7 +118,9 @@ class RaceControlScreen(Screen[None]):
         self.set_interval(CLOCK_TICK_SECONDS, self.tick_clock)
 
     def tick_clock(self) -> None:
-        """Run the session clock on between events (estimated from the last crossing)."""
+        """Run the session clock on between events (estimated from the last crossing), and
+        retry writing the event file while it fails."""
+        self.app.retry_journal()
         header = self.query_one(SessionHeader)
         if header.state is not None and header.state.clock.running:
             header.clock_ms = self.app.session.live_elapsed_ms()
