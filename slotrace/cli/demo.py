@@ -55,6 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     from slotrace.cli.open import show_board_link, voice_note
+    from slotrace.raceday import opening_simulator_options
     from slotrace.tui.demo_event import create_demo_event
     from slotrace.tui.launch import prepare_race_control
     from slotrace.tui.simulated_device import SimulatedDevice
@@ -69,7 +70,10 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"spectator board (second terminal): slotrace board {path}")
     speaker = open_speaker(args.voice)
     try:
-        device = SimulatedDevice.for_driver("carrera", cars=6, pace=True)
+        # crews at the leg's regularity pace, each with its own consistency, past the
+        # track's three sensor groups: trials score and sectors show as at a real heat
+        device = SimulatedDevice.for_driver(
+            "carrera", pace=True, **opening_simulator_options(event_file, laps=args.laps))
         app = prepare_race_control(event_file, device, laps=args.laps, speaker=speaker)
         app.startup_message = voice_note(speaker, args.voice) + (
             f"Press s twice to start. Spectator board in a second terminal: slotrace board {path}"

@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 from slotrace import engine
 from slotrace.drivers_api import (
@@ -30,16 +29,15 @@ from slotrace.drivers_api import (
 )
 from slotrace.engine import LapCompleted, SessionPhase
 from slotrace.errors import SlotraceError
-from slotrace.raceday import LiveHeat, continue_clock, open_heat, press_start, start_refusal
+from slotrace.raceday import (
+    EventSimulation,
+    LiveHeat,
+    continue_clock,
+    open_heat,
+    press_start,
+    start_refusal,
+)
 from slotrace.store import EventFile, PlannedHeat
-
-SIM_BASE_LAP_S = 5.2
-SIM_LAP_STEP_S = 0.25
-"""Without a regularity pace, simulated cars lap in 5.2 s (address 1), 5.45 s (address 2), ...
-at full speed."""
-SIM_JITTER_S = (0.05, 0.10, 0.15, 0.25, 0.35, 0.50)
-"""Simulated regularity crews aim at the leg's pace; their lap-to-lap scatter (by controller
-address) makes some crews better than others, as at a real event."""
 
 
 class HeatTimeoutError(SlotraceError):
@@ -56,9 +54,8 @@ class RunOptions:
         laps: overrides the planned distance of heats started now (not of resumed heats).
         author: who gave race control's commands, for the stewards' log.
         timeout_s: give up (heat left resumable) if a heat runs longer than this.
-        sensor_fractions: simulator only: lap fractions of sensor groups 2 and 3.
-        pace_s_by_leg: simulator only: the regularity lap time each leg's trials ask for
-            (`slotrace.rules.legs.regularity_lap_s`), None where a leg has none.
+        simulation: simulator only: how simulated crews drive the event
+            (`slotrace.raceday.event_simulation`).
         sim_speedup: the device is a simulator in another process running this many times
             faster than wall time (the driver is told its clock rate).
     """
@@ -68,8 +65,7 @@ class RunOptions:
     laps: int | None = None
     author: str = "slotrace run"
     timeout_s: float | None = None
-    sensor_fractions: tuple[float, ...] | None = None
-    pace_s_by_leg: tuple[float | None, ...] = ()
+    simulation: EventSimulation = field(default_factory=EventSimulation)
     sim_speedup: float | None = None
 
 
@@ -77,35 +73,13 @@ def _is_sim(device: str) -> bool:
     return device == "sim" or device.startswith("sim:")
 
 
-def simulated_cars(config: engine.SessionConfig, pace_s: float | None) -> str:
-    """The simulator's ``cars`` option for a heat: regularity crews aiming at ``pace_s`` with
-    different consistency, or cars at full speed when the leg sets no pace."""
-    if pace_s is None:
-        return ",".join(
-            f"{car}:{SIM_BASE_LAP_S + SIM_LAP_STEP_S * (car - 1):.2f}" for car in config.cars
-        )
-    return ",".join(
-        f"{car}:{pace_s:.2f}:{SIM_JITTER_S[(car - 1) % len(SIM_JITTER_S)]:.2f}"
-        for car in config.cars
-    )
-
-
 def _simulator(
     options: RunOptions, config: engine.SessionConfig, seed: int, leg: int
 ) -> Simulator:
     driver_name = options.device.partition(":")[2] or "carrera"
     driver_class = load_driver(driver_name)
-    pace = options.pace_s_by_leg[leg] if 0 <= leg < len(options.pace_s_by_leg) else None
-    cars = simulated_cars(config, pace)
-    sim_options: dict[str, Any] = {
-        "cars": cars,
-        "sensor_groups": config.sensor_groups,
-        "speedup": options.speedup,
-        "seed": seed,
-    }
-    if options.sensor_fractions is not None and config.sensor_groups > 1:
-        sim_options["sensor_fractions"] = options.sensor_fractions[: config.sensor_groups - 1]
-    simulator = driver_class.simulator(**sim_options)
+    simulator = driver_class.simulator(
+        **options.simulation.options(config, leg, seed=seed, speedup=options.speedup))
     if simulator is None:
         raise SlotraceError(f"the {driver_name} driver has no simulator; give a real --device")
     return simulator

@@ -18,7 +18,8 @@ DEVICE is DRIVER:TARGET, or  sim  for the built-in simulator:
   carrera:COM3                      PC-Unit cable on Windows
   carrera:socket://127.0.0.1:7878   a simulator started with `slotrace simulate`
   carrera:ble:D4:8B:39:00:00:01     AppConnect over Bluetooth LE (a UUID on macOS)
-  sim                               start the Carrera simulator in-process
+  sim                               start the Carrera simulator in-process (sim:arc: ARC's);
+                                    its crews drive at the leg's regularity pace
 Run `slotrace devices` to see what is connected.
 
 examples:
@@ -63,6 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_open(args: argparse.Namespace) -> int:
     from slotrace.drivers_api import Driver, open_device
+    from slotrace.raceday import opening_simulator_options
     from slotrace.store import EventFile
     from slotrace.tui.launch import prepare_race_control
     from slotrace.tui.screens.web_board_dialog import web_board_link
@@ -72,13 +74,16 @@ def run_open(args: argparse.Namespace) -> int:
     if args.board_web is not None:
         web_board_link(args.board_web, args.file)  # a wrong HOST:PORT stops here, not later
     driver: Driver
-    if args.device == "sim":
-        driver = SimulatedDevice.for_driver("carrera", cars=6, pace=True)
-    else:
+    simulated = args.device == "sim" or args.device.startswith("sim:")
+    if not simulated:
         driver = open_device(args.device)
     speaker = open_speaker(args.voice)
     try:
         with EventFile.open(args.file, writer="slotrace open (race control)") as event_file:
+            if simulated:  # crews at the leg's regularity pace past the track's sensors
+                driver = SimulatedDevice.for_driver(
+                    args.device.partition(":")[2] or "carrera", pace=True,
+                    **opening_simulator_options(event_file, laps=args.laps))
             app = prepare_race_control(event_file, driver, laps=args.laps, author=args.author,
                                        speaker=speaker)
             app.startup_message = voice_note(speaker, args.voice) + (

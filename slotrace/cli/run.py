@@ -82,6 +82,7 @@ def _say(line: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from slotrace.cli.heat_runner import RunOptions
+    from slotrace.raceday import event_simulation
     from slotrace.store import EventFile
 
     if args.speedup != 1.0 and not (args.device == "sim" or args.device.startswith("sim:")):
@@ -97,8 +98,7 @@ def run(args: argparse.Namespace) -> int:
         options = RunOptions(device=args.device, speedup=args.speedup, laps=args.laps,
                              author=args.by, timeout_s=args.timeout,
                              sim_speedup=args.sim_speedup,
-                             sensor_fractions=_sensor_fractions(event_file),
-                             pace_s_by_leg=_regularity_paces(event_file))
+                             simulation=event_simulation(event_file))
         return asyncio.run(_run(event_file, args, options))
 
 
@@ -143,27 +143,3 @@ def _labels(event_file: Any) -> dict[int, str]:
         labels[entry["entry_no"]] = (f"{shown}{entry.get('entrant', '')} "
                                      f"({car.get('marque', '')} {car.get('model', '')})")
     return labels
-
-
-def _regularity_paces(event_file: Any) -> tuple[float | None, ...]:
-    """The lap time each leg's precision trials ask for (the simulator's crews aim at it)."""
-    from slotrace.rules.legs import regularity_lap_s
-    from slotrace.rules.model import Leg
-
-    legs = event_file.event_definition().get("legs") or []
-    paces = [regularity_lap_s(Leg.model_validate(leg)) for leg in legs]
-    known = sorted(p for p in paces if p is not None)
-    event_pace = known[len(known) // 2] if known else None  # for legs without a whole-lap PC
-    return tuple(event_pace if p is None else p for p in paces)
-
-
-def _sensor_fractions(event_file: Any) -> tuple[float, ...] | None:
-    """Where the event's track has sensor groups 2 and 3, as lap fractions (for the simulator)."""
-    if not event_file.event_definition().get("track"):
-        return None
-    track = event_file.track()  # the copy stored in the file
-    by_group = {p.sensor: p.distance_m / track.lap_length_m for p in track.places if p.sensor}
-    fractions = tuple(by_group[g] for g in (2, 3) if g in by_group)
-    # groups 2 and 3 must lie strictly inside the lap, in crossing order
-    ordered = all(a < b for a, b in zip((0.0, *fractions), (*fractions, 1.0), strict=True))
-    return fractions if fractions and ordered else None

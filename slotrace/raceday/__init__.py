@@ -23,10 +23,17 @@ from slotrace.raceday.plan import (
     planned_heats_done,
     saved_plan_specs,
 )
+from slotrace.raceday.simulation import (
+    EventSimulation,
+    event_simulation,
+    opening_simulator_options,
+    simulated_cars,
+)
 
 __all__ = [
     "Clock",
     "DayPlan",
+    "EventSimulation",
     "Journal",
     "LinkStatus",
     "LiveHeat",
@@ -38,10 +45,13 @@ __all__ = [
     "choose_next_heat",
     "continue_clock",
     "day_plan",
+    "event_simulation",
     "heat_settings",
     "open_heat",
+    "opening_simulator_options",
     "planned_heats_done",
     "press_start",
     "saved_plan_specs",
+    "simulated_cars",
     "start_refusal",
 ]

@@ -1,0 +1,111 @@
+"""Provides what a driver's simulator needs to stand in for a heat's control unit.
+
+One place for the dry runs of every face: race control on a simulator (``slotrace demo``,
+``slotrace open --device sim``) and ``slotrace run --device sim``. Simulated crews drive at
+the leg's regularity pace, each with its own consistency, and cross the event track's real
+sensor places, so precision trials score like a real heat (and sectors show) instead of
+every car lapping at full speed past one sensor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from slotrace.engine import SessionConfig
+from slotrace.raceday.plan import choose_next_heat
+from slotrace.rules.legs import regularity_lap_s
+from slotrace.rules.model import Heat, Leg
+from slotrace.store import EventFile
+
+SIM_BASE_LAP_S = 5.2
+SIM_LAP_STEP_S = 0.25
+"""Without a regularity pace, simulated cars lap in 5.2 s (address 1), 5.45 s (address 2), ...
+at full speed."""
+SIM_JITTER_S = (0.05, 0.10, 0.15, 0.25, 0.35, 0.50)
+"""Simulated regularity crews aim at the leg's pace; their lap-to-lap scatter (by controller
+address) makes some crews better than others, as at a real event."""
+
+
+def simulated_cars(config: SessionConfig, pace_s: float | None) -> str:
+    """The simulator's ``cars`` option for a heat: regularity crews aiming at ``pace_s`` with
+    different consistency, or cars at full speed when the leg sets no pace."""
+    if pace_s is None:
+        return ",".join(
+            f"{car}:{SIM_BASE_LAP_S + SIM_LAP_STEP_S * (car - 1):.2f}" for car in config.cars
+        )
+    return ",".join(
+        f"{car}:{pace_s:.2f}:{SIM_JITTER_S[(car - 1) % len(SIM_JITTER_S)]:.2f}"
+        for car in config.cars
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EventSimulation:
+    """How simulated crews drive an event.
+
+    Attributes:
+        pace_s_by_leg: the regularity lap time each leg's trials ask for
+            (`slotrace.rules.legs.regularity_lap_s`); a leg without a whole-lap trial gets the
+            event's median pace, None only if no leg has one.
+        sensor_fractions: where the track's sensor groups 2 and 3 lie, as lap fractions
+            (None: the track has no usable inner sensors).
+    """
+
+    pace_s_by_leg: tuple[float | None, ...] = ()
+    sensor_fractions: tuple[float, ...] | None = None
+
+    def pace_s(self, leg: int | None) -> float | None:
+        if leg is None or not 0 <= leg < len(self.pace_s_by_leg):
+            return None
+        return self.pace_s_by_leg[leg]
+
+    def options(self, config: SessionConfig, leg: int | None, *, seed: int = 0,
+                speedup: float = 1.0) -> dict[str, Any]:
+        """The keyword options of ``Driver.simulator(...)`` for a heat run with ``config``."""
+        options: dict[str, Any] = {
+            "cars": simulated_cars(config, self.pace_s(leg)),
+            "sensor_groups": config.sensor_groups,
+            "speedup": speedup,
+            "seed": seed,
+        }
+        if self.sensor_fractions is not None and config.sensor_groups > 1:
+            options["sensor_fractions"] = self.sensor_fractions[: config.sensor_groups - 1]
+        return options
+
+
+def event_simulation(event_file: EventFile) -> EventSimulation:
+    """The event's simulated pace per leg and sensor places (from the file's own track)."""
+    definition = event_file.event_definition() or {}
+    paces = [regularity_lap_s(Leg.model_validate(leg)) for leg in definition.get("legs") or []]
+    known = sorted(p for p in paces if p is not None)
+    event_pace = known[len(known) // 2] if known else None  # for legs without a whole-lap PC
+    return EventSimulation(
+        pace_s_by_leg=tuple(event_pace if p is None else p for p in paces),
+        sensor_fractions=_sensor_fractions(event_file) if definition.get("track") else None,
+    )
+
+
+def _sensor_fractions(event_file: EventFile) -> tuple[float, ...] | None:
+    track = event_file.track()  # the copy stored in the file
+    by_group = {p.sensor: p.distance_m / track.lap_length_m for p in track.places if p.sensor}
+    fractions = tuple(by_group[g] for g in (2, 3) if g in by_group)
+    # groups 2 and 3 must lie strictly inside the lap, in crossing order
+    ordered = all(a < b for a, b in zip((0.0, *fractions), (*fractions, 1.0), strict=True))
+    return fractions if fractions and ordered else None
+
+
+def opening_simulator_options(event_file: EventFile, *, laps: int | None = None,
+                              seed: int = 0, speedup: float = 1.0) -> dict[str, Any]:
+    """Simulator options for the heat `open_heat` opens now (the running heat, else the next
+    planned one); {} when there is none. Race control keeps one simulator for its session."""
+    running = event_file.heat_in_progress()
+    if running is not None:
+        config = SessionConfig.model_validate(running.config)
+        leg = Heat.model_validate(running.plan).leg if running.plan else None
+    else:
+        chosen = choose_next_heat(event_file, laps=laps)
+        if chosen is None:
+            return {}
+        config, leg = chosen.config, chosen.plan.leg if chosen.plan is not None else None
+    return event_simulation(event_file).options(config, leg, seed=seed, speedup=speedup)
