@@ -20,6 +20,7 @@ import asyncio
 import errno
 import logging
 import urllib.parse
+from collections.abc import Callable
 from typing import Any
 
 import serial
@@ -88,21 +89,32 @@ class _Receiver(asyncio.Protocol):
         self.waiter: asyncio.Future[None] | None = None
         self.lost: str | None = None
         self.transport: asyncio.BaseTransport | None = None
+        self.on_data: Callable[[bytes], None] | None = None
+        """Push mode: called with each chunk instead of keeping it."""
+        self.on_lost: Callable[[], None] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
+        on_data = self.on_data
+        if on_data is not None:
+            on_data(data)
+            return
         self.chunks.append(data)
         waiter = self.waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.lost = f"{exc}" if exc is not None else ""
+        if self.lost is None:
+            self.lost = f"{exc}" if exc is not None else ""
         waiter = self.waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+        on_lost = self.on_lost
+        if on_lost is not None:
+            on_lost()
 
     def eof_received(self) -> bool:
         self.connection_lost(None)
@@ -166,6 +178,43 @@ class SerialTransport(Transport):
             transport.write(data)
         except (serial.SerialException, OSError) as exc:
             raise TransportError(f"writing to {self.url} failed: {exc}") from exc
+
+    def write_now(self, data: bytes) -> None:
+        """`write` without the coroutine (for push mode). Raises `TransportError`."""
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            raise TransportError(f"{self.url} is not open (the link was lost)")
+        try:
+            transport.write(data)
+        except (serial.SerialException, OSError) as exc:
+            raise TransportError(f"writing to {self.url} failed: {exc}") from exc
+
+    def push(
+        self, on_data: Callable[[bytes], None] | None, on_lost: Callable[[], None] | None = None
+    ) -> None:
+        """Push mode: hand every received chunk to ``on_data`` as it arrives (from the event
+        loop's callback, no task switch), and call ``on_lost`` when the link goes; ``None``
+        returns to `read`. Chunks that arrived before are handed over first."""
+        receiver = self._receiver
+        if receiver is None:
+            raise TransportError(f"{self.url} is not open (the link was lost)")
+        receiver.on_data, receiver.on_lost = on_data, on_lost
+        if on_data is not None and receiver.chunks:
+            chunks = receiver.chunks[:]
+            receiver.chunks.clear()
+            for chunk in chunks:
+                on_data(chunk)
+
+    def lost_reason(self) -> str:
+        """Why the link is gone, for the organiser (after ``on_lost`` was called)."""
+        receiver = self._receiver
+        reason = receiver.lost if receiver is not None else None
+        if reason:
+            return f"lost the link on {self.url}: {reason} (cable unplugged or control unit off?)"
+        return (
+            f"{self.url} closed the link (cable unplugged, control unit off, or the "
+            "simulator hung up)"
+        )
 
     async def read(self) -> bytes:
         data = await self.read_before(None)

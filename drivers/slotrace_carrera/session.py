@@ -20,6 +20,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from slotrace.drivers_api import (
     ClockMark,
@@ -246,6 +247,9 @@ class PollSession:
                     )
 
     async def _poll_until_lost(self) -> None:
+        if hasattr(self._transport, "push"):
+            await self._poll_pushed()
+            return
         consecutive_timeouts = 0
         timeout = self._settings.request_timeout
         while True:
@@ -262,6 +266,97 @@ class PollSession:
                     f"({consecutive_timeouts} requests in a row got no reply within "
                     f"{timeout:g} s)"
                 )
+
+    async def _poll_pushed(self) -> None:
+        """The poll loop without a task switch per poll (transports with ``push``).
+
+        Each reply is handled in the transport's receive callback, which writes the next
+        request at once; timeouts come from one timer that re-arms itself at the current
+        deadline. Returns (raises `_LinkLost`) when the link is lost.
+        """
+        transport: Any = self._transport
+        host, clock, emit = self.host, self._clock, self._emit
+        loop = asyncio.get_running_loop()
+        settings = self._settings
+        timeout = settings.request_timeout
+        stop: asyncio.Future[None] = loop.create_future()
+        watchdog: asyncio.TimerHandle | None = None
+        deadline = 0.0
+        timeouts = 0
+
+        def fail(exc: BaseException) -> None:
+            if not stop.done():
+                stop.set_exception(exc)
+
+        def send_next() -> None:
+            nonlocal watchdog, deadline
+            request = host.next_request(clock())
+            if request is None:  # a CU without firmware: nothing to ask until closed
+                return
+            try:
+                transport.write_now(host.wire(request))
+            except TransportError as exc:
+                self._lost()
+                host.requeue(request)
+                fail(_LinkLost(str(exc)))
+                return
+            deadline = loop.time() + timeout
+            if watchdog is None:
+                watchdog = loop.call_at(deadline, on_watchdog)
+
+        def on_watchdog() -> None:
+            nonlocal watchdog, timeouts
+            watchdog = None
+            if stop.done() or host.awaiting is None:
+                return
+            if loop.time() < deadline:
+                watchdog = loop.call_at(deadline, on_watchdog)
+                return
+            try:
+                for event in host.timed_out(clock()):
+                    emit(event)
+                timeouts += 1
+                if timeouts >= settings.max_consecutive_timeouts:
+                    self._lost()
+                    fail(
+                        _LinkLost(
+                            f"the control unit on {transport.description} stopped answering "
+                            f"({timeouts} requests in a row got no reply within {timeout:g} s)"
+                        )
+                    )
+                    return
+                send_next()
+            except Exception as exc:  # a bug: reported by _run, never a silent stall
+                fail(exc)
+
+        def on_data(data: bytes) -> None:
+            nonlocal timeouts
+            if stop.done():
+                return
+            try:
+                for event in host.receive_data(data, clock()):
+                    emit(event)
+                if host.awaiting is None:
+                    timeouts = 0
+                    send_next()
+            except Exception as exc:
+                fail(exc)
+
+        def on_lost() -> None:
+            if not stop.done():
+                self._lost()
+                fail(_LinkLost(transport.lost_reason()))
+
+        transport.push(on_data, on_lost)
+        try:
+            if host.awaiting is None and not stop.done():
+                send_next()
+            await stop
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+            with contextlib.suppress(TransportError):
+                transport.push(None)
 
     async def _round_trip(self, timeout: float) -> bool:
         """Write the next request and handle its reply; False if none came within ``timeout``."""

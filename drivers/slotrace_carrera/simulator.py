@@ -330,7 +330,7 @@ class ControlUnitModel:
                 crossing, frame = self._fault_random.choice(older)
                 crossing.duplicates += 1
                 truth.repeated += 1
-                self._last_timer = None
+                self._last_timer = (crossing, frame)  # the previous frame now
                 return frame
         queue = self._queue
         self._release_held_back(late=True)

@@ -452,3 +452,82 @@ def test_any_session_is_fully_accounted_for(operations, seed, rates) -> None:
     assert intact == truth.delivered_intact()
     assert model.pending_events == len(truth.with_fate(Fate.QUEUED))
     assert sum(len(truth.with_fate(fate)) for fate in Fate) == len(truth.crossings)
+
+
+# --- worse than hardware -------------------------------------------------------------
+
+
+def test_worse_than_hardware_faults_parse_from_the_command_line() -> None:
+    faults = parse_faults(
+        "repeat=0.02,reorder=0.1,garble=0.05,nodollar=0.02,noise=0.02,resetrace=1,"
+        "hangup=20,powercycle=2,outage=45"
+    )
+    assert faults == Faults(
+        hangup_every_s=20.0,
+        repeat_rate=0.02,
+        reorder_rate=0.1,
+        garble_rate=0.05,
+        unterminated_rate=0.02,
+        noise_rate=0.02,
+        crossing_at_reset=True,
+        power_cycle_every=2,
+        outage_s=45.0,
+    )
+    with pytest.raises(SimulatorConfigError, match="wire fault rates"):
+        Faults(unterminated_rate=0.6, noise_rate=0.6)
+
+
+def test_repeats_are_not_consecutive_and_counted() -> None:
+    model = ControlUnitModel(ModelConfig(cars=default_cars(4)), Faults(repeat_rate=0.3, seed=3))
+    model.advance_to(60_000)
+    seen = [poll(model) for _ in range(40)]
+    timers = [(r.address, r.timestamp_ms) for r in seen if isinstance(r, TimerReply)]
+    assert model.truth.repeated > 0
+    assert len(timers) - len(set(timers)) == model.truth.repeated
+    assert all(a != b for a, b in itertools.pairwise(timers))  # never the previous frame
+
+
+def test_garbled_timestamps_are_checksum_valid_far_ahead_and_never_first() -> None:
+    model = ControlUnitModel(ModelConfig(cars=default_cars(4)), Faults(garble_rate=1.0))
+    model.advance_to(30_000)
+    queued = [c.device_ms for c in model.truth.crossings]
+    first, *rest = [r for r in (poll(model) for _ in range(len(queued)))]
+    assert first.timestamp_ms == queued[0]  # the first crossing on a clock is never garbled
+    assert all(r.timestamp_ms >= q + 2**20 for r, q in zip(rest, queued[1:], strict=True))
+    assert model.truth.garbled == len(rest) and not model.truth.with_fate(Fate.INTACT)[1:]
+
+
+def test_reordered_crossings_are_reported_after_the_next_one() -> None:
+    model = ControlUnitModel(ModelConfig(cars=default_cars(8)), Faults(reorder_rate=0.5, seed=1))
+    model.advance_to(40_000)
+    timers = drain(model)
+    times = [t.timestamp_ms for t in timers]
+    assert model.truth.reordered > 0
+    assert sum(b < a for a, b in itertools.pairwise(times)) == model.truth.reordered
+    assert all(a - b <= 1500 for a, b in itertools.pairwise(times))
+
+
+def test_a_crossing_at_the_reset_keeps_the_old_clock() -> None:
+    model = ControlUnitModel(ModelConfig(cars=default_cars(2)), Faults(crossing_at_reset=True))
+    model.advance_to(20_000)
+    drain(model)
+    assert model.handle(ResetRequest()) is not None
+    (late,) = drain(model)
+    assert late.timestamp_ms == 20_000  # stamped by the clock before the reset
+    assert model.truth.crossings[-1].timer_epoch == 0 and model.timer_epoch == 1
+
+
+def test_a_power_cycle_restarts_the_clock_and_parks_the_cars_until_asked() -> None:
+    model = one_car(lap_ms=5000)
+    model.advance_to(22_000)
+    drain(model)
+    model.handle(PollRequest())
+    model.advance_to(23_000)
+    model.power_cycle()
+    model.advance_to(60_000)  # the link is down for 37 s: no crossing while the cars wait
+    assert model.pending_events == 0 and model.device_ms == 37_000
+    assert model.handle(VersionRequest()) is not None  # the host is back
+    model.advance_to(66_000)
+    (first,) = drain(model)
+    assert first.timestamp_ms > 37_000  # ahead of the last timestamp before the cycle
+    assert model.truth.power_cycles == 1 and model.timer_epoch == 1
