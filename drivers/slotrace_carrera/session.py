@@ -376,7 +376,7 @@ class PollSession:
         emit = self._emit
         try:
             while host.awaiting is not None:
-                data = await transport.read_before(deadline)
+                data = await _read_before(transport, deadline)
                 if data is None:
                     for event in host.timed_out(clock()):
                         emit(event)
@@ -401,3 +401,19 @@ class PollSession:
             self._events.put_nowait(event)
         else:  # during the handshake: emitted right after LinkUp
             self._handshake.append(event)
+
+
+async def _read_before(transport: Transport, deadline: float) -> bytes | None:
+    """What the transport delivers before loop time ``deadline``, or None after it.
+
+    Transports may offer a cheaper ``read_before`` (the serial one does); otherwise one
+    timeout context bounds `Transport.read`.
+    """
+    cheap = getattr(transport, "read_before", None)
+    if cheap is not None:
+        return await cheap(deadline)
+    try:
+        async with asyncio.timeout_at(deadline):
+            return await transport.read()
+    except TimeoutError:
+        return None

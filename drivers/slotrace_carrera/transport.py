@@ -7,7 +7,6 @@ pyserial / bleak / OS errors to `TransportError` with a message an organiser can
 from __future__ import annotations
 
 import abc
-import asyncio
 import enum
 
 
@@ -50,16 +49,3 @@ class Transport(abc.ABC):
 
         Raises `TransportError` when the link is lost.
         """
-
-    async def read_before(self, deadline: float | None) -> bytes | None:
-        """Like `read`, but returns None once the event loop's time reaches ``deadline``.
-
-        Transports may override this with something cheaper than a timeout context.
-        """
-        if deadline is None:
-            return await self.read()
-        try:
-            async with asyncio.timeout_at(deadline):
-                return await self.read()
-        except TimeoutError:
-            return None
