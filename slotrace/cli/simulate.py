@@ -37,7 +37,9 @@ Cars (--cars): a count, or CAR:LAP_SECONDS[:JITTER_SECONDS] items:
   --cars 1:5.2,2:5.4:0.3,7:6.5    car 2 jitters 0.3 s; 7 is the ghost car
 
 Faults (--faults): corrupt=RATE,drop=RATE,dup=RATE,hangup=SECONDS (any subset); rates are
-shares of poll replies (0.02 = 2%), hang-ups happen every SECONDS of race time.
+shares of poll replies (0.02 = 2%), hang-ups happen every SECONDS of race time. Carrera
+also takes repeat, reorder, garble, nodollar, noise (rates), resetrace=1, powercycle=N and
+outage=SECONDS: a simulator worse than hardware (see docs/carrera.md).
 
 examples:
   slotrace simulate
