@@ -28,6 +28,11 @@ the same command again to resume it (a heat still running is always resumed firs
 (`slotrace simulate --speedup X`) is a DRIVER:TARGET device given with --sim-speedup X.
 --laps shortens (or lengthens) heats started now, e.g. for a rehearsal; the planned distance
 is what the leg's trials need.
+
+--publish DIR keeps a static results site for remote entrants in DIR (overall, a page per
+class and per car with its stage sheet): written before the first heat and again after each
+finished heat, always as a whole, ready to copy to any web host. DIR must be a new or empty
+folder, or one slotrace published before.
 """
 
 
@@ -60,6 +65,8 @@ def register(subparsers: Any) -> None:
                         "(it stays resumable)")
     parser.add_argument("--by", default="race control", metavar="NAME",
                         help="who runs race control, for the stewards' log")
+    parser.add_argument("--publish", type=Path, metavar="DIR",
+                        help="rewrite the static results site in DIR after every heat")
     parser.set_defaults(handler=run)
 
 
@@ -108,6 +115,7 @@ async def _run(event_file: Any, args: argparse.Namespace, options: Any) -> int:
 
     labels = _labels(event_file)
     total = len(event_file.planned_heats())
+    _publish(event_file, args.publish, first=True)  # a refused folder stops before any heat
     while True:
         if args.heat is not None:
             planned = event_file.planned_heat(args.heat)
@@ -130,8 +138,26 @@ async def _run(event_file: Any, args: argparse.Namespace, options: Any) -> int:
         _say(f"finished {planned.name} (heat {live.heat_id}):")
         for line in standings_lines(live, planned, labels):
             _say(line)
+        _publish(event_file, args.publish)
         if not args.all:
             return 0
+
+
+def _publish(event_file: Any, folder: Path | None, *, first: bool = False) -> None:
+    """``--publish``: a refused folder stops the first call; later the heats go on."""
+    if folder is None:
+        return
+    from slotrace.store.publish import PublishError, publish_site
+
+    try:
+        site = publish_site(event_file, folder)
+    except PublishError as exc:
+        if first:
+            raise
+        print(f"warning: {exc}; the heats go on, the site is rewritten after the next heat",
+              file=sys.stderr)
+        return
+    _say(f"published the results site in {folder} ({len(site.pages)} pages)")
 
 
 def _labels(event_file: Any) -> dict[int, str]:

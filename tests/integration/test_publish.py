@@ -3,6 +3,7 @@ that a new publication replaces the old site as a whole (never half of one)."""
 
 from __future__ import annotations
 
+import html
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -163,3 +164,30 @@ def test_board_publish_needs_web_and_refuses_a_bad_folder_before_serving(
     assert "--publish goes with --web" in done.stderr
     done = slotrace("board", event, "--web", "127.0.0.1:1", "--publish", event.parent, expect=1)
     assert "holds the event file" in done.stderr and "web board:" not in done.stdout
+
+
+def test_run_publishes_before_the_first_heat_and_after_each_heat(tmp_path: Path) -> None:
+    path = tmp_path / "demo.slotrace"
+    create_demo_event(path).close()
+    site = tmp_path / "site"
+    out = slotrace("run", path, "--next", "--device", "sim", "--speedup", "100", "--laps", "2",
+                   "--timeout", "120", "--publish", site).stdout
+    assert out.count(f"published the results site in {site}") == 2  # before, and after
+    index = (site / "index.html").read_text("utf-8")
+    with EventFile.open(path, read_only=True) as ef:
+        [heat] = ef.heats()
+    assert html.escape(heat.name) in index  # the finished heat is on the published site
+
+
+def test_run_refuses_a_folder_it_may_not_publish_into_before_any_heat(tmp_path: Path) -> None:
+    path = tmp_path / "demo.slotrace"
+    create_demo_event(path).close()
+    stranger = tmp_path / "photos"
+    stranger.mkdir()
+    (stranger / "holiday.jpg").write_bytes(b"\xff\xd8")
+    done = slotrace("run", path, "--next", "--device", "sim", "--speedup", "100",
+                    "--publish", stranger, expect=1)
+    assert "photos" in done.stderr
+    assert (stranger / "holiday.jpg").read_bytes() == b"\xff\xd8"
+    with EventFile.open(path, read_only=True) as ef:
+        assert ef.heats() == []  # nothing ran
