@@ -15,6 +15,10 @@ Bounds it keeps (all in device milliseconds):
   ceiling advanced by the host time since, is implausible.
 * the *restart window*: after a link loss the CU may have been power-cycled; its clock
   then counts from 0 and can be at most the host time since the last reply before the loss.
+* the *backlog floor*: the lowest device time judged fitting since the last status. Every
+  crossing polled since that status happened after it (a late report at most
+  ``reorder_ms`` before it), so the clock at the status was at most floor + ``reorder_ms``;
+  this bounds the clock while crossings are held or before any was accepted.
 """
 
 from __future__ import annotations
@@ -83,6 +87,10 @@ class DeviceClock:
         """Host time since which the CU may have restarted (None: it cannot have)."""
         self._status_since_gap: float | None = None
         self._last_status: float | None = None
+        self._status_at: float | None = None
+        """Host time of the latest status (never consumed, unlike ``_last_status``)."""
+        self._floor: int | None = None
+        """Lowest fitting device time since that status (the backlog floor)."""
         self._last_reply: float | None = None
         self._held: list[Key] = []
         self._held_since = 0.0
@@ -101,6 +109,8 @@ class DeviceClock:
     def status(self, now: float) -> list[DriverEvent]:
         """A status reply arrived: the CU's timer queue was empty at ``now``."""
         self._last_reply = now
+        self._status_at = now
+        self._floor = None
         if self._reset is not None:
             started = self._start_reset_epoch()
             self._last_status = now
@@ -169,6 +179,9 @@ class DeviceClock:
         hi = self._hi
         ceiling = self._ceiling
         below_ceiling = ceiling is None or device_ms <= ceiling[0] + rules.most(now - ceiling[1])
+        floor, status_at = self._floor, self._status_at
+        if below_ceiling and floor is not None and status_at is not None:
+            below_ceiling = device_ms <= floor + rules.reorder_ms + rules.most(now - status_at)
         if self._reset is not None and device_ms <= rules.most(now - self._reset[0]):
             # the new clock explains it (preferred when the old one could too)
             events: list[DriverEvent] = [self._start_reset_epoch()]
@@ -193,6 +206,7 @@ class DeviceClock:
                 if not self._held:
                     self._held_since = now
                 self._held.append(key)
+                self._lower_floor(device_ms)
                 return []
             return self._restart(
                 f"cannot tell whether the control unit restarted during the link loss "
@@ -210,8 +224,13 @@ class DeviceClock:
             )
         return self._doubt(key, now)
 
+    def _lower_floor(self, device_ms: int) -> None:
+        if self._status_at is not None and (self._floor is None or device_ms < self._floor):
+            self._floor = device_ms
+
     def _accept(self, key: Key, now: float) -> list[DriverEvent]:
         car, sensor, device_ms = key
+        self._lower_floor(device_ms)
         if self._hi is None or device_ms > self._hi:
             self._hi = device_ms
         if self._last_status is not None:  # happened after that status: bounds the clock
@@ -244,6 +263,8 @@ class DeviceClock:
         self._window = None
         self._status_since_gap = None
         self._last_status = None
+        self._status_at = None
+        self._floor = None
         self._suspect = None
         # the recent crossings stay: a repeat can arrive after the epoch changed (the
         # same car, sensor and millisecond again is far likelier a repeat than a new

@@ -343,3 +343,19 @@ def test_unchanged_status_is_reported_once_and_costs_no_decode():
 def test_lap_counter_wraps_at_250_like_the_position_tower():
     assert encode_commands(SetLapCounter(251)) == encode_commands(SetLapCounter(1))
     assert encode_commands(SetLapCounter(250)) == encode_commands(SetLapCounter(0))
+
+
+def test_a_garbled_timestamp_while_crossings_are_held_after_a_reconnect_is_quarantined():
+    # no crossing before the loss, so nothing but the held crossing bounds the clock
+    steps = [
+        LinkLost(0.5),
+        Reconnect(5.0),
+        Reply(5.0, version()),
+        Reply(5.1, timer(1, 800)),  # held: a restarted CU or one that kept running?
+        Reply(5.2, b"?31000;41015$"),  # 16 796 417 ms: the held crossing says impossible
+        Reply(5.3, IDLE),
+        Reply(6.0, timer(1, 5_900)),
+    ]
+    link, events = run(steps)
+    assert [e.device_ms for e in events if isinstance(e, CarPassed)] == [800, 5_900]
+    assert link.stats.quarantined == 1
