@@ -10,6 +10,7 @@ from slotrace.drivers_api import (
     Driver,
     DriverEvent,
     LinkDown,
+    LinkUp,
     PressButton,
     load_driver,
 )
@@ -62,6 +63,16 @@ class CarreraSerialHarness(Harness):
         await self.sim.hang_up()
 
     async def settle(self, driver: Driver, events: list[DriverEvent]) -> None:
+        # a periodic hang-up may have just dropped the link: the final one must find it up
+        def link_up() -> bool:
+            links = [e for e in events if isinstance(e, LinkUp | LinkDown)]
+            return bool(links) and isinstance(links[-1], LinkUp)
+
+        await wait_for(
+            link_up,
+            self.timeout,
+            "the link to be up before the final hang-up",
+        )
         downs = sum(isinstance(e, LinkDown) for e in events)
         await self.sim.hang_up()
         await self.sim.stop()
