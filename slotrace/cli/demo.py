@@ -50,6 +50,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from slotrace.voice import VOICE_OPTION_HELP
 
     parser.add_argument("--voice", action="store_true", help=VOICE_OPTION_HELP)
+    parser.add_argument(
+        "--publish", type=Path, metavar="DIR",
+        help="keep a static results site for remote entrants in DIR (overall, per class, per "
+        "car with its stage sheet), rewritten after every finished heat; a new or empty "
+        "folder, or one slotrace published before",
+    )
     parser.set_defaults(handler=run_demo)
 
 
@@ -74,7 +80,8 @@ def run_demo(args: argparse.Namespace) -> int:
         # track's three sensor groups: trials score and sectors show as at a real heat
         device = SimulatedDevice.for_driver(
             "carrera", pace=True, **opening_simulator_options(event_file, laps=args.laps))
-        app = prepare_race_control(event_file, device, laps=args.laps, speaker=speaker)
+        app = prepare_race_control(event_file, device, laps=args.laps, speaker=speaker,
+                                     publish=args.publish)
         app.startup_message = voice_note(speaker, args.voice) + (
             f"Press s twice to start. Spectator board in a second terminal: slotrace board {path}"
         )

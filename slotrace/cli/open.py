@@ -59,6 +59,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from slotrace.voice import VOICE_OPTION_HELP
 
     parser.add_argument("--voice", action="store_true", help=VOICE_OPTION_HELP)
+    parser.add_argument(
+        "--publish", type=Path, metavar="DIR",
+        help="keep a static results site for remote entrants in DIR (overall, per class, per "
+        "car with its stage sheet), rewritten after every finished heat; a new or empty "
+        "folder, or one slotrace published before",
+    )
     parser.set_defaults(handler=run_open)
 
 
@@ -85,7 +91,8 @@ def run_open(args: argparse.Namespace) -> int:
                     args.device.partition(":")[2] or "carrera", pace=True,
                     **opening_simulator_options(event_file, laps=args.laps))
             app = prepare_race_control(event_file, driver, laps=args.laps, author=args.author,
-                                       speaker=speaker)
+                                       speaker=speaker,
+                                       publish=args.publish)
             app.startup_message = voice_note(speaker, args.voice) + (
                 f"Spectator board in a second terminal: slotrace board {args.file}")
             show_board_link(app, args.board_web, args.file)

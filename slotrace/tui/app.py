@@ -61,6 +61,8 @@ class SlotraceApp(App[None]):
         sleep: awaited between connection attempts (tests pass a fake).
         speaker: says the start, last lap, trial results, new best laps and yellow flags
             (``--voice``; `slotrace.voice.open_speaker`); silent when not given.
+        publish: rewrites the static results site (``--publish``) and returns what to tell
+            the organiser; run in a thread after every finished heat (None: no site).
     """
 
     CSS_PATH = "styles/app.tcss"
@@ -89,8 +91,10 @@ class SlotraceApp(App[None]):
         next_heat: Callable[[], HeatView | None] | None = None,
         sleep: Callable[[float], Any] | None = None,
         speaker: Speaker | None = None,
+        publish: Callable[[], str] | None = None,
     ) -> None:
         super().__init__()
+        self._publish = publish
         if heat is None:
             assert session is not None, "give heat= or session="
             heat = HeatView(session, roster or Roster(), heat_title, finish=on_heat_finished)
@@ -353,6 +357,21 @@ class SlotraceApp(App[None]):
             hook, self._on_heat_finished = self._on_heat_finished, None
             hook()
             self.notify("heat finished and saved; press n for the next heat")
+            self.publish_results()
+
+    def publish_results(self) -> None:
+        """``--publish``: rewrite the results site off the UI thread (the race goes on)."""
+        if self._publish is not None:
+            self.run_worker(self._publish_in_thread, thread=True, group="publish",
+                            exclusive=True, exit_on_error=False)
+
+    def _publish_in_thread(self) -> None:
+        assert self._publish is not None
+        try:
+            said, severity = self._publish(), "information"
+        except (SlotraceError, OSError) as exc:
+            said, severity = f"results site not published: {exc}", "error"
+        self.call_from_thread(self.notify, said, severity=severity)
 
     def on_driver_stopped(self, message: DriverStopped) -> None:
         self.driver_problem = message.reason

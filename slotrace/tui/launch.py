@@ -9,6 +9,7 @@ This module only turns the core's opened heat into what the app shows.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from slotrace.drivers_api import Driver
@@ -16,6 +17,7 @@ from slotrace.errors import SlotraceError
 from slotrace.raceday import OpenedHeat, continue_clock, day_plan, open_heat
 from slotrace.rules.live import heat_regularity
 from slotrace.store import EventFile
+from slotrace.store.publish import publish_site
 from slotrace.tui.app import HeatView, SlotraceApp
 from slotrace.tui.roster import roster_for_heat
 from slotrace.tui.screens.entries import EntriesScreen
@@ -46,11 +48,23 @@ def prepare_race_control(
     author: str = "race control",
     extra_screens: dict[str, Any] | None = None,
     speaker: Speaker | None = None,
+    publish: Path | None = None,
 ) -> SlotraceApp:
     """Resume the running heat or start the next one, and return the race-control app.
 
     ``speaker`` (``--voice``, `slotrace.voice.open_speaker`) announces the race; silent if None.
+    ``publish`` (``--publish DIR``) is written now (a refused folder raises before anything
+    runs) and rewritten after every finished heat.
     """
+    publish_now = None
+    if publish is not None:
+        folder = publish
+
+        def publish_now() -> str:
+            site = publish_site(event_file.path, folder)  # its own read-only connection
+            return f"results site rewritten in {folder} ({len(site.pages)} pages)"
+
+        publish_site(event_file, folder)
     opened = open_heat(event_file, laps=laps)
     if opened is None:
         raise SlotraceError(f"{event_file.path}: every planned heat has run; see the results: "
@@ -76,4 +90,5 @@ def prepare_race_control(
         extra_screens=screens,
         next_heat=next_heat,
         speaker=speaker,
+        publish=publish_now,
     )
