@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from helpers import lights_out
 from scripted_driver import ScriptedDriver
+from test_resume_and_board import make_event_file
 
 from slotrace.store import EventFile
 from slotrace.store.publish import PublishError
 from slotrace.tui.demo_event import create_demo_event
 from slotrace.tui.launch import prepare_race_control
-from test_resume_and_board import make_event_file
 
 
 def _heat_statuses(site: Path) -> list[str]:
