@@ -42,20 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="create the event file here instead of a temporary folder (must not exist)",
     )
-    parser.add_argument(
-        "--board-web", nargs="?", const="", default=None, metavar="HOST:PORT",
-        help="where `slotrace board FILE --web HOST:PORT` serves the web board (default "
-        "127.0.0.1:8080): the w key shows its URL and QR code for spectators' phones",
-    )
-    from slotrace.voice import VOICE_OPTION_HELP
+    from slotrace.cli.open import add_race_day_options
 
-    parser.add_argument("--voice", action="store_true", help=VOICE_OPTION_HELP)
-    parser.add_argument(
-        "--publish", type=Path, metavar="DIR",
-        help="keep a static results site for remote entrants in DIR (overall, per class, per "
-        "car with its stage sheet), rewritten after every finished heat; a new or empty "
-        "folder, or one slotrace published before",
-    )
+    add_race_day_options(parser)
     parser.set_defaults(handler=run_demo)
 
 

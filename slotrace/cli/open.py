@@ -51,13 +51,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--author", default="race control", help="name written to the stewards' log"
     )
+    add_race_day_options(parser)
+    parser.set_defaults(handler=run_open)
+
+
+def add_race_day_options(parser: argparse.ArgumentParser) -> None:
+    """--board-web, --voice and --publish: what race control offers on the day (open, demo)."""
+    from slotrace.voice import VOICE_OPTION_HELP
+
     parser.add_argument(
         "--board-web", nargs="?", const="", default=None, metavar="HOST:PORT",
         help="where `slotrace board FILE --web HOST:PORT` serves the web board (default "
         "127.0.0.1:8080): the w key shows its URL and QR code for spectators' phones",
     )
-    from slotrace.voice import VOICE_OPTION_HELP
-
     parser.add_argument("--voice", action="store_true", help=VOICE_OPTION_HELP)
     parser.add_argument(
         "--publish", type=Path, metavar="DIR",
@@ -65,7 +71,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "car with its stage sheet), rewritten after every finished heat; a new or empty "
         "folder, or one slotrace published before",
     )
-    parser.set_defaults(handler=run_open)
 
 
 def run_open(args: argparse.Namespace) -> int:
