@@ -39,10 +39,12 @@ async def test_a_finished_heat_is_published_without_restarting(tmp_path: Path) -
                 driver.crossing(car, 6000 + car)
             await pilot.pause()
             assert app.session.finished
-            for _ in range(500):  # bounded: the worker thread reports back when written
-                if any(s.startswith("results site") for s in said):
-                    break
-                await pilot.pause(0.02)
+            # the finish started the publishing worker; its thread reports back (and
+            # call_from_thread waits for the notification) before it completes, and a
+            # completed worker leaves the app's list: waiting for it is waiting for the site
+            publishing = [w for w in app.workers if w.group == "publish"]
+            if publishing:
+                await app.workers.wait_for_complete(publishing)
     assert _heat_statuses(site) == ["finished"]
     assert any(s.startswith(f"results site rewritten in {site}") for s in said)
 
