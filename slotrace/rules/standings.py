@@ -53,6 +53,29 @@ class RowStatus(StrEnum):
 
 RANKED = (RowStatus.CLASSIFIED, RowStatus.PROVISIONAL)
 
+_SHORT_STATUS = {RowStatus.NOT_STARTED: "NS", RowStatus.DISQUALIFIED: "DSQ",
+                 RowStatus.EXCLUDED: "EXC"}
+
+
+def position_text(position: int | None, status: str) -> str:
+    """What a classification row shows in its position column: its position, or NS, DSQ or
+    EXC for a car without one (every screen, board and export shows the same)."""
+    if position is not None:
+        return str(position)
+    return _SHORT_STATUS.get(RowStatus(status), "") if status in _STATUSES else ""
+
+
+def score_text(score: float | int | None, status: str) -> str:
+    """A classification row's score as shown: a dash for a car that has not started (it has
+    no score yet, and 0 would read as a perfect run); a coefficient-weighted score with two
+    decimals, whole points as they are."""
+    if status == RowStatus.NOT_STARTED or score is None:
+        return "–"
+    return f"{score:.2f}" if isinstance(score, float) else str(score)
+
+
+_STATUSES = {s.value for s in RowStatus}
+
 
 class SanctionKind(StrEnum):
     """Stewards' decisions that change a classification."""

@@ -14,6 +14,7 @@ import io
 import json
 from typing import Any
 
+from slotrace.rules.standings import position_text, score_text
 from slotrace.store.report_model import ResultsReport, info_line, report_data
 
 CSV_COLUMNS = (
@@ -237,9 +238,11 @@ def to_text(report: Report) -> str:
         lines += ["Not counted: " + line for line in report["excluded_heats"]] + [""]
     if report["overall"]:
         lines.append("Overall classification")
+        width = max(len(r["label"]) for r in report["overall"])
         for r in report["overall"]:
-            pos = r["position"] if r["position"] is not None else "-"
-            lines.append(f"{pos!s:>4}  {r['label']:<40} {r['score']!s:>10}  {r['status']}")
+            pos = position_text(r["position"], r["status"])
+            score = score_text(r["score"], r["status"])
+            lines.append(f"{pos:>4}  {r['label']:<{width}}  {score:>10}  {r['status']}")
         lines.append("")
     lines += charity_text_lines(report)
     return "\n".join(lines).rstrip() + "\n"

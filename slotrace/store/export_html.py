@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from slotrace.rules.standings import position_text, score_text
 from slotrace.store.report_model import ResultsReport, info_line, report_data
 
 CAR_COLOURS = ("#c0392b", "#2471a3", "#229954", "#d68910", "#7d3c98", "#17a589", "#555", "#000")
@@ -92,16 +93,15 @@ h3 { font-size: 11pt; margin: 10pt 0 2pt; } .sheet table { font-size: 9.5pt; }
 
 
 def _pos(row: dict[str, Any]) -> str:
-    if row["position"] is not None:
-        return str(row["position"])
-    return {"disqualified": "DSQ", "excluded": "EXC", "not started": "NS"}.get(row["status"], "")
+    return position_text(row["position"], row["status"])
 
 
 def _standings_table(rows: list[dict[str, Any]], raw: bool = False) -> str:
     return _table(
         ["Pos", "Entry", "Score", "Raw", "Coeff.", "Trials", "Other pen.", "Status"],
         [
-            [_pos(r), r["label"], r["raw"] if raw else r["score"], r["raw"], r["coefficient"],
+            [_pos(r), r["label"], score_text(r["raw"] if raw else r["score"], r["status"]),
+             score_text(r["raw"], r["status"]), r["coefficient"],
              r["trials_driven"], r["other_penalty"] or "", r["note"] or r["status"]]
             for r in rows
         ],

@@ -16,6 +16,7 @@ from typing import Any
 
 from slotrace.engine import RaceState, SessionConfig, apply, initial_state, standings
 from slotrace.rules.live import HeatRegularity, heat_regularity, signed_hundredths
+from slotrace.rules.standings import position_text
 from slotrace.store import EventFile, HeatInfo, HeatStatus
 from slotrace.tui import format as fmt
 from slotrace.tui.roster import Roster, entry_label, roster_for_heat
@@ -48,8 +49,7 @@ class BoardRow:
 
 def _status_word(result: dict[str, Any]) -> str:
     """What an unranked classification row shows instead of a position."""
-    status = str(result.get("status", ""))
-    return {"not started": "NS", "disqualified": "DSQ", "excluded": "EXC"}.get(status, "")
+    return position_text(None, str(result.get("status", "")))
 
 
 FLASH_SECONDS = 4.0

@@ -11,6 +11,7 @@ from slotrace.cli import main
 from slotrace.engine import SessionConfig, SessionKind
 from slotrace.rules.model import Heat, HeatSlot
 from slotrace.store import EventFile
+from slotrace.store.planned import PlannedHeatSpec
 from slotrace.store.export_formats import parse_csv
 
 from .race_stream import race_stream
@@ -119,3 +120,30 @@ def test_html_is_one_printable_page_with_a_chart_and_no_external_assets(
 def test_stage_filter_keeps_only_that_stages_heats(event_file: Path, tmp_path: Path) -> None:
     report = json.loads(_export(event_file, "json", tmp_path / "s2.json", "--stage", "2"))
     assert report["heats"] == [] and report["stewards_log"] == []
+
+
+def test_text_lists_a_car_not_started_with_a_dash_not_a_perfect_zero(
+    event_file: Path, tmp_path: Path
+) -> None:
+    with EventFile.open(event_file) as ef:  # a seventh entry, planned in a heat not run yet
+        ef.add_entries([{**ENTRY, "entry_no": 7, "race_number": 707, "entrant": "Late Entrant"}])
+        config = SessionConfig(kind=SessionKind.RACE_LAPS, laps=12)
+        ef.save_heat_plan([
+            PlannedHeatSpec("Heat 1", Heat(leg=0, number=1, slots=tuple(
+                HeatSlot(entry_no=n, address=n, recode=False) for n in range(1, 7))), config),
+            PlannedHeatSpec("Heat 2", Heat(leg=0, number=2, slots=(
+                HeatSlot(entry_no=7, address=1, recode=False),)), config),
+        ])
+    report = json.loads(_export(event_file, "json", tmp_path / "r.json"))
+    text = _export(event_file, "text", tmp_path / "r.txt")
+    lines = [line for line in text.splitlines() if "#70" in line]
+    late = next(line for line in lines if "Late Entrant" in line)
+    assert late.split()[0] == "NS" and " – " in late and "0.00" not in late
+    ranked = [r for r in report["overall"] if r["position"] is not None]
+    assert len(lines) == len(ranked) + 1
+    for row, line in zip(ranked, lines, strict=False):
+        assert line.split()[0] == str(row["position"]) and f"{row['score']:.2f}" in line
+    # one column for the scores, whatever the length of the crew's names
+    statuses = [r["status"] for r in report["overall"] if r["entry_no"] <= 7]
+    assert len({len(line) - len(status) for line, status in zip(lines, statuses,
+                                                                  strict=True)}) == 1

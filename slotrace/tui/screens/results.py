@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, Tab
 from textual.worker import Worker
 
 from slotrace.engine import standings
+from slotrace.rules.standings import position_text, score_text
 from slotrace.tui import format as fmt
 from slotrace.tui.widgets.lap_chart import LapChart
 
@@ -263,11 +264,9 @@ class ResultsScreen(Screen[None]):
 
     def _cells(self, row: dict[str, Any]) -> tuple[str, ...]:
         number = self.numbers.get(row.get("entry_no"))  # type: ignore[arg-type]
-        position = row.get("position")
-        shown = str(position) if position is not None else {
-            "not started": "NS", "disqualified": "DSQ", "excluded": "EXC"}.get(
-            str(row.get("status")), "")
-        return (shown, f"{number:03d}" if number is not None else "",
+        status = str(row.get("status", ""))
+        return (position_text(row.get("position"), status),
+                f"{number:03d}" if number is not None else "",
                 str(row.get("label", row.get("entry_no", ""))),
-                _score(row.get("score")), _score(row.get("raw")),
+                score_text(row.get("score"), status), score_text(row.get("raw"), status),
                 _score(row.get("coefficient")))
