@@ -91,7 +91,7 @@ class SetFuel:
 
 @dataclass(frozen=True, slots=True)
 class SetPosition:
-    """Show a car at a position (1, 2, ...) on the position tower."""
+    """Show a car at a position (1, 2, ...) on the position tower (that row shows the car)."""
 
     car: int
     position: int
@@ -109,13 +109,17 @@ class ClearPositions:
 
 @dataclass(frozen=True, slots=True)
 class SetLapCounter:
-    """Show a lap number 0..255 on the position tower's lap counter."""
+    """Show slotrace's lap count (any lap >= 0) on the position tower's lap counter.
+
+    The driver maps it onto what its display can show: a Carrera tower shows 0..249 and
+    wraps (lap 250 shows as 0, 251 as 1).
+    """
 
     lap: int
 
     def __post_init__(self) -> None:
-        if not 0 <= self.lap <= 255:
-            raise ValueError(f"lap must be 0..255, got {self.lap}")
+        if self.lap < 0:
+            raise ValueError(f"lap must be >= 0, got {self.lap}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,10 @@ the next write that succeeds (the next input, or `retry_journal`, which race con
 every second), so a heat recovers by itself, losing nothing, once the cause is fixed.
 Race-control commands are refused while anything waits. Clocks are parameters; tests pass
 fakes.
+
+A heat given a driver with `LiveHeat.drive_tower` also drives that driver's position tower
+from slotrace's standings after every input, once the control unit reports a tower
+(`slotrace.raceday.tower` decides what to send).
 """
 
 from __future__ import annotations
@@ -19,8 +23,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from slotrace.drivers_api import CarPassed, EpochStarted, LinkDown, LinkUp
+from slotrace.drivers_api import (
+    Capabilities,
+    Capability,
+    CarPassed,
+    DriverCommand,
+    DriverError,
+    EpochStarted,
+    LightPhase,
+    LinkDown,
+    LinkUp,
+    ModeFlags,
+    StatusReport,
+)
 from slotrace.engine import RaceState, SessionConfig, SessionPhase, apply, initial_state
+from slotrace.raceday.tower import UNKNOWN, TowerView, after_crossing, update_tower
 from slotrace.store import EventFileError
 
 MAX_WAITING = 100_000
@@ -36,6 +53,15 @@ class Journal(Protocol):
     def append(self, item: Any) -> tuple[int, Any]:
         """Store one input durably; returns ``(sequence number, item as stored)``."""
         ...
+
+
+class TowerDriver(Protocol):
+    """What driving a position tower needs of a driver (any `Driver` has it)."""
+
+    @property
+    def capabilities(self) -> Capabilities: ...
+
+    def send(self, command: DriverCommand) -> None: ...
 
 
 class MemoryJournal:
@@ -97,6 +123,14 @@ class LiveHeat:
         self._device_ms: int | None = None
         self._epoch = 0
         self._seen_at = 0.0
+        self._tower_driver: TowerDriver | None = None
+        self._tower: TowerView | None = UNKNOWN
+        self.tower_seats = 0
+        """Rows of the position tower the control unit reports (0: no tower reported)."""
+        self.tower_problem = ""
+        """Why the last tower command could not be sent ('' when it could)."""
+        self.last_status: StatusReport | None = None
+        """The latest status the control unit reported in this heat."""
         for item in replay:
             self._fold(item)
 
@@ -210,11 +244,71 @@ class LiveHeat:
     def finished(self) -> bool:
         return self.state.phase is SessionPhase.FINISHED
 
+    def drive_tower(self, driver: TowerDriver, follows: LiveHeat | None = None) -> None:
+        """Drive ``driver``'s position tower from this heat's standings from now on.
+
+        Only a driver with `Capability.POSITION_TOWER` is driven, and only while its control
+        unit reports a tower (`ModeFlags.LAP_COUNTER` in its status; the status's ``display``
+        is the tower's number of rows). The tower is cleared at the first update and then
+        gets only what changed. ``follows``: the heat before on the same connection (race
+        control's next heat), whose last status says whether a tower is connected.
+        """
+        if Capability.POSITION_TOWER not in driver.capabilities.flags:
+            return
+        self._tower_driver = driver
+        self._tower = UNKNOWN
+        status = self.last_status or (follows.last_status if follows is not None else None)
+        if status is not None:
+            self._see_tower(status)
+        self._update_tower()
+
+    @property
+    def tower(self) -> TowerView | None:
+        """What the position tower shows as far as slotrace knows (None: not known)."""
+        return self._tower
+
     def _fold(self, item: Any) -> tuple[Any, ...]:
         self._track(item)
         self.state, race_events = apply(self.state, item)
         self.inputs_applied += 1
+        if self._tower_driver is not None:
+            self._follow_tower(item)
         return tuple(race_events)
+
+    def _see_tower(self, status: StatusReport) -> None:
+        seats = status.display if ModeFlags.LAP_COUNTER in status.mode else 0
+        armed = status.start_light.phase is LightPhase.ARMED
+        was_armed = (self.last_status is not None
+                     and self.last_status.start_light.phase is LightPhase.ARMED)
+        if seats != self.tower_seats or (armed and not was_armed):
+            # a tower plugged in or out, or START pressed (the CU clears its tower itself)
+            self._tower = UNKNOWN
+        self.tower_seats = seats
+        self.last_status = status
+
+    def _follow_tower(self, item: Any) -> None:
+        if isinstance(item, StatusReport):
+            self._see_tower(item)
+        elif isinstance(item, LinkUp):
+            self._tower = UNKNOWN  # the control unit may have been restarted
+        elif isinstance(item, CarPassed) and item.sensor == 1:
+            self._tower = after_crossing(self._tower, item.car)
+        self._update_tower()
+
+    def _update_tower(self) -> None:
+        driver = self._tower_driver
+        if driver is None or not self.tower_seats:
+            return
+        wanted, commands = update_tower(self._tower, self.state, self.tower_seats)
+        try:
+            for command in commands:
+                driver.send(command)
+        except DriverError as exc:
+            self.tower_problem = f"position tower not updated: {exc}"
+            self._tower = UNKNOWN  # start again from a clear tower next time
+            return
+        self.tower_problem = ""
+        self._tower = wanted
 
     def _track(self, item: Any) -> None:
         if isinstance(item, CarPassed):
@@ -229,3 +323,5 @@ class LiveHeat:
             self._link = LinkStatus(True, item.description, item.reconnects)
         elif isinstance(item, LinkDown):
             self._link = replace(self._link, up=False, last_problem=item.reason)
+        elif isinstance(item, StatusReport) and self._tower_driver is None:
+            self.last_status = item

@@ -76,6 +76,13 @@ def test_lap_counter_is_two_words_high_nibble_first_on_address_7() -> None:
     assert low == WordRequest(word=18, address=7, value=0x7, repeat=1)
 
 
+@pytest.mark.parametrize(("lap", "shown"), [(0, 0), (249, 249), (250, 0), (251, 1), (300, 50),
+                                           (499, 249), (500, 0), (1234, 234)])
+def test_lap_counter_beyond_the_tower_wraps_at_250(lap: int, shown: int) -> None:
+    high, low = (decode_request(body) for body in encode_commands(SetLapCounter(lap)))
+    assert (high.value << 4 | low.value) == shown
+
+
 def test_lap_counter_through_encode_command_points_to_encode_commands() -> None:
     with pytest.raises(LocalProtocolError, match="encode_commands"):
         encode_command(SetLapCounter(3))
