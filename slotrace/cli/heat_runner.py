@@ -130,6 +130,7 @@ async def run_heat(
     driver, simulator = await _connect(options, config, seed=planned.number, leg=planned.leg,
                                        before_start=lambda d: continue_clock(
                                            opened, d, options.author))
+    live.drive_tower(driver)  # the position tower shows slotrace's standings, if there is one
     try:
         if opened.resumed:
             say(f"  resuming heat {heat_id} ({live.state.phase.name.lower()})")
@@ -183,11 +184,14 @@ def _try_start(live: LiveHeat, driver: Driver, author: str, say: Callable[[str],
     lights = live.state.start_light.phase
     if lights is LightPhase.ARMED:
         press_start(live, driver, author)  # the countdown
+        say("  START pressed (the lights were on already): countdown")
         return True
     if lights is not LightPhase.OFF:
-        return True  # the control unit is already running its lights
+        say("  the control unit is running its start lights already")
+        return True
     press_start(live, driver, author)
     press_start(live, driver, author)
+    say("  START pressed: lights on, countdown")
     return True
 
 
