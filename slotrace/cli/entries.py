@@ -161,11 +161,10 @@ def _check_car(event_file: Any, entry_no: int, car: dict[str, Any]) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from slotrace.rules.model import Entry
     from slotrace.store import EventFile
 
     with EventFile.open(args.event, read_only=True) as event_file:
-        entries = [Entry.model_validate(e) for e in event_file.entries()]
+        entries = event_file.entry_models()
     for e in entries:
         print(f"{e.entry_no:>4}  {e.label}  {e.nationality}  {e.car.replica_year}")
     print(f"{len(entries)} entries")

@@ -14,6 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
+from slotrace.rules.model import Entry, Event
 from slotrace.store.connection import sqlite_errors
 from slotrace.store.errors import EventFileError, ReadOnlyEventFileError
 
@@ -26,6 +29,15 @@ def _json_data(value: Any) -> Any:
     if dump is not None:
         return dump(mode="json")
     return value
+
+
+def _first_problem(exc: ValidationError) -> str:
+    """'car.displacement_cc: Input should be greater than 0' (and how many more)."""
+    errors = exc.errors()
+    first = errors[0]
+    where = ".".join(str(p) for p in first["loc"]) or "the record"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where}: {first['msg']}{more}"
 
 
 def _now() -> str:
@@ -82,7 +94,32 @@ class EventContents:
         rows = self._query("reading the event", "SELECT definition FROM event WHERE id = 1")
         return json.loads(rows[0][0])
 
+    def event_model(self) -> Event | None:
+        """The event definition as the rules' validated `Event` (None for a file made without
+        a template). `EventFileError` naming the field if the stored copy is not valid."""
+        definition = self.event_definition()
+        if not definition:
+            return None
+        try:
+            return Event.model_validate(definition)
+        except ValidationError as exc:
+            raise EventFileError(self.path, "the stored event definition is not valid: "
+                                 f"{_first_problem(exc)}") from None
+
     # -- entries and verdicts ----------------------------------------------------------
+
+    def entry_models(self) -> list[Entry]:
+        """Entries as the rules' validated `Entry` models, by entry_no. `EventFileError`
+        naming the entry and field if a stored entry is not valid (a file edited by hand)."""
+        models = []
+        for data in self.entries():
+            try:
+                models.append(Entry.model_validate(data))
+            except ValidationError as exc:
+                raise EventFileError(
+                    self.path, f"stored entry {data.get('entry_no', '?')} is not valid: "
+                    f"{_first_problem(exc)}") from None
+        return models
 
     def set_entries(self, entries: Sequence[Any]) -> None:
         """Replace the entry list (rules Entry models or their data); all or nothing.

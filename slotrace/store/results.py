@@ -43,11 +43,8 @@ from slotrace.store.report_model import (
 )
 
 
-def _entry_labels(entries: Sequence[model.Entry], raw: Sequence[dict]) -> dict[int, str]:
-    labels = {e.entry_no: e.label for e in entries}
-    for data in raw:
-        labels.setdefault(data["entry_no"], f"entry {data['entry_no']} {data.get('entrant', '')}")
-    return labels
+def _entry_labels(entries: Sequence[model.Entry]) -> dict[int, str]:
+    return {e.entry_no: e.label for e in entries}
 
 
 def _leg_of(heat: HeatInfo) -> int | None:
@@ -212,10 +209,9 @@ def _sanctions(heat: HeatInfo, state: Any) -> list[Sanction]:
 def _classification(event_file: EventFile, entries: list[model.Entry],
                     heats: list[tuple[HeatInfo, Any]], sanctions: list[Sanction]
                     ) -> tuple[classify.Classification | None, tuple[str, ...]]:
-    definition = event_file.event_definition()
-    if not definition or not entries:
+    event = event_file.event_model()
+    if event is None or not event.legs or not entries:
         return None, ()
-    event = model.Event.model_validate(definition)
     laps: dict[int, int] = {}  # the laps the classification counts (pledges per lap)
     driven: dict[int, list[DrivenLeg]] = {}
     track = None
@@ -256,20 +252,20 @@ def _classification(event_file: EventFile, entries: list[model.Entry],
 
 def _event_info(event_file: EventFile, heats: Sequence[HeatInfo]) -> EventInfo:
     """Charity, venue and date; the date is the template's, else the day the first heat ran."""
-    definition = event_file.event_definition() or {}
-    date = definition.get("date") or (min(h.started_at for h in heats)[:10] if heats else "")
-    return EventInfo(charity=definition.get("charity") or "", venue=definition.get("venue") or "",
-                     date=str(date) if date else "")
+    event = event_file.event_model()
+    date = (event.date.isoformat() if event and event.date else
+            min(h.started_at for h in heats)[:10] if heats else "")
+    return EventInfo(charity=event.charity if event else "",
+                     venue=event.venue if event else "", date=date)
 
 
 def build_results(event_file: EventFile, stage: int | None = None,
                   now: datetime | None = None) -> ResultsReport:
     """The whole results report (heats of ``stage`` only, and classified on those, if
     given). ``now`` stamps it (default: the wall clock)."""
-    raw_entries = event_file.entries()
-    entries = [model.Entry.model_validate(e) for e in raw_entries]
+    entries = event_file.entry_models()
     by_no = {e.entry_no: e for e in entries}
-    labels = _entry_labels(entries, raw_entries)
+    labels = _entry_labels(entries)
     replayed = [(heat, replay_heat(event_file, heat.id)) for heat in event_file.heats()]
     chosen = [(h, s) for h, s in replayed if stage is None or h.stage == stage]
     heat_decisions = event_file.heat_decisions()
@@ -277,8 +273,8 @@ def build_results(event_file: EventFile, stage: int | None = None,
     counted = [(h, s) for h, s in chosen if not excluded[h.id]]  # void heats do not count
     sanctions = [x for heat, state in counted for x in _sanctions(heat, state)]
     classification, unplanned = _classification(event_file, entries, counted, sanctions)
-    definition = event_file.event_definition() or {}
-    leg_names = [leg.get("name", "") for leg in definition.get("legs", ())]
+    event = event_file.event_model()
+    leg_names = [leg.name for leg in event.legs] if event else []
     stewards = [x for h, s in chosen
                 for x in _stewards(h, s, by_no, labels) + _heat_decision_entries(
                     h, heat_decisions)]

@@ -147,3 +147,18 @@ def test_text_lists_a_car_not_started_with_a_dash_not_a_perfect_zero(
     statuses = [r["status"] for r in report["overall"] if r["entry_no"] <= 7]
     assert len({len(line) - len(status) for line, status in zip(lines, statuses,
                                                                   strict=True)}) == 1
+
+
+def test_an_entry_damaged_by_hand_is_named_with_its_field(
+    event_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    with sqlite3.connect(event_file) as conn:  # someone "fixed" the file in a SQLite browser
+        conn.execute("UPDATE entries SET data = json_set(data, '$.car.displacement_cc', -5)"
+                     " WHERE entry_no = 3")
+    assert main(["results", str(event_file), "--format", "json",
+                 "-o", str(tmp_path / "r.json")]) != 0
+    err = capsys.readouterr().err
+    assert "stored entry 3 is not valid" in err and "car.displacement_cc" in err
+    assert not (tmp_path / "r.json").exists()
