@@ -51,6 +51,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--author", default="race control", help="name written to the stewards' log"
     )
+    parser.add_argument(
+        "--sim-speedup", type=float, default=None, metavar="X",
+        help="the device is a simulator in another process started with --speedup X "
+        "(`slotrace simulate`): its clock runs X times wall time, which the driver's "
+        "plausibility checks must allow for",
+    )
     add_race_day_options(parser)
     parser.set_defaults(handler=run_open)
 
@@ -75,6 +81,7 @@ def add_race_day_options(parser: argparse.ArgumentParser) -> None:
 
 def run_open(args: argparse.Namespace) -> int:
     from slotrace.drivers_api import Driver, open_device
+    from slotrace.errors import SlotraceError
     from slotrace.raceday import opening_simulator_options
     from slotrace.store import EventFile
     from slotrace.tui.launch import prepare_race_control
@@ -86,8 +93,12 @@ def run_open(args: argparse.Namespace) -> int:
         web_board_link(args.board_web, args.file)  # a wrong HOST:PORT stops here, not later
     driver: Driver
     simulated = args.device == "sim" or args.device.startswith("sim:")
+    if args.sim_speedup is not None and (simulated or args.sim_speedup <= 0):
+        raise SlotraceError("--sim-speedup X (X > 0) is for a simulator in another process; "
+                            "with --device sim the simulator runs in real time")
     if not simulated:
-        driver = open_device(args.device)
+        rate = {"clock_rate": 1000.0 * args.sim_speedup} if args.sim_speedup else {}
+        driver = open_device(args.device, **rate)
     speaker = open_speaker(args.voice)
     try:
         with EventFile.open(args.file, writer="slotrace open (race control)") as event_file:
