@@ -93,7 +93,7 @@ class ControlUnitWatch:
         requests: requests answered.
         start_presses: START presses received.
         light: the start-light nibble now (0 off, 1 all on, 2..6 counting, 7 go).
-        green: the lights went out at least once (the race started on the track).
+        greens: how often the lights went out (the race started on the track).
         delivered: crossings handed out by polls (the simulator injects no faults here).
         finish_crossings: car -> finish-line crossings handed out since the lights first
             came on (cars are held while they are on, so these are race crossings).
@@ -105,11 +105,11 @@ class ControlUnitWatch:
         self.requests = 0
         self.start_presses = 0
         self.light = 0
-        self.green = False
         self.delivered = 0
         self.finish_crossings: Counter[int] = Counter()
+        self.greens = 0
         self._lights_on_from: int | None = None
-        self._highest_light = 0
+        self._lights_on = False
         answer = model.handle
 
         def handle(request: Any) -> Any:
@@ -128,8 +128,9 @@ class ControlUnitWatch:
             light = self.light = model.start_light
             if light and self._lights_on_from is None:
                 self._lights_on_from = len(truth.crossings)
-            self._highest_light = max(self._highest_light, light if light <= 7 else 0)
-            self.green = self.green or light == 7 or (light == 0 and self._highest_light >= 2)
+            if light in (0, 7) and self._lights_on:
+                self.greens += 1  # lights out (7, or already back to 0 at this request)
+            self._lights_on = 1 <= light <= 6
             delivered = len(truth.crossings) - model.pending_events
             start = self._lights_on_from
             for crossing in truth.crossings[self.delivered:delivered]:
