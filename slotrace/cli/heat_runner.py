@@ -121,7 +121,8 @@ async def run_heat(
     connects the driver, feeds it and prints. Raises `HeatTimeoutError` (heat left running)
     when ``options.timeout_s`` runs out.
     """
-    opened = open_heat(event_file, laps=options.laps, number=planned.number)
+    # a heat reopened to be corrected is refused (it needs race control's stewards' keys)
+    opened = open_heat(event_file, laps=options.laps, number=planned.number, can_correct=False)
     if opened is None:
         raise SlotraceError(f"planned heat {planned.number} has already run")
     live = opened.live

@@ -23,8 +23,10 @@ and why. Race-control decisions inside a heat (flags, penalties) are in each hea
 void-heat N: heat N no longer counts (it is marked aborted); its journal is kept as it was
 and the heat stays listed. If it came from the saved heat plan, that planned heat is run again
 by the next `slotrace run EVENT --next` (or from race control) as a new heat.
-reopen-heat N: a finished heat is marked running again, so the next `slotrace open` or
-`slotrace run --next` resumes it from its journal to correct it (nothing is replaced).
+reopen-heat N: a finished heat is marked running again, so the next `slotrace open` resumes
+it from its journal for the stewards to correct it in race control (l lap fix, x penalty,
+v revoke; nothing is replaced). `slotrace run` cannot take corrections: it refuses such a
+heat (naming it and why it was reopened) instead of finishing it again unchanged.
 Heat numbers are the heat ids shown by `slotrace results` and `slotrace journal`.
 
 Both need --reason and write the event file, so they are refused while race control or
@@ -135,6 +137,6 @@ def run_heat_decision(args: argparse.Namespace) -> int:
         else:
             print("it is no longer counted in the results")
     else:
-        print(f"resume it to correct it: slotrace open {args.event} (or slotrace run "
-              f"{args.event} --next)")
+        print(f"correct it in race control: slotrace open {args.event} --device ... (l lap "
+              "fix, x penalty, v revoke); slotrace run refuses it until then")
     return 0

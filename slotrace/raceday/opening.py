@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from slotrace.drivers_api import (
     Button,
@@ -21,17 +22,28 @@ from slotrace.drivers_api import (
     EpochStarted,
     PressButton,
 )
-from slotrace.engine import AbortStart, LightsOut, SessionConfig, SessionPhase, StartSequence
+from slotrace.engine import (
+    AbortStart,
+    LightsOut,
+    SessionConfig,
+    SessionPhase,
+    StartSequence,
+    fold,
+)
 from slotrace.errors import SlotraceError
 from slotrace.raceday.live import Clock, LiveHeat
 from slotrace.raceday.plan import NextHeat, choose_next_heat
-from slotrace.store import EventFile, HeatInfo
+from slotrace.store import EventFile, HeatAction, HeatDecision, HeatInfo
 
 RESTART_REASON = "the start was interrupted (program stopped during the lights); run again"
 
 
 class StartRefusedError(SlotraceError):
     """START was refused by the event core; the message says why (shown by every face)."""
+
+
+class HeatNeedsCorrectionError(SlotraceError):
+    """The running heat was reopened to be corrected and the face cannot take corrections."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +57,9 @@ class OpenedHeat:
         resumed: True if it was running before (journal replayed).
         mark: the journal's last device time (resumed heats), for `Driver.continue_clock`.
         heat: the event file's heat row.
+        reopened: the stewards' decision that reopened this finished heat to be corrected
+            (``slotrace stewards reopen-heat``), if that is why it runs again: its journal
+            already finishes it, so only the stewards' corrections can change it.
     """
 
     live: LiveHeat
@@ -53,10 +68,30 @@ class OpenedHeat:
     resumed: bool
     mark: ClockMark | None
     heat: HeatInfo
+    reopened: HeatDecision | None = None
 
 
-def _resume(event_file: EventFile, running: HeatInfo, clock: Clock) -> OpenedHeat:
+def _reopened(event_file: EventFile, running: HeatInfo, items: list[Any]) -> HeatDecision | None:
+    """The stewards' reopening of ``running``, if its journal already finishes it."""
+    decisions = event_file.heat_decisions(running.id)
+    if not decisions or decisions[-1].action is not HeatAction.REOPEN:
+        return None
+    config = SessionConfig.model_validate(running.config)
+    return decisions[-1] if fold(config, items).phase is SessionPhase.FINISHED else None
+
+
+def _resume(event_file: EventFile, running: HeatInfo, clock: Clock,
+            can_correct: bool) -> OpenedHeat:
     rows = list(event_file.journal(running.id))
+    items = [row.item() for row in rows]
+    reopened = _reopened(event_file, running, items)
+    if reopened is not None and not can_correct:
+        raise HeatNeedsCorrectionError(
+            f"heat {running.id} ({running.name}) was reopened by {reopened.author} to be "
+            f"corrected ({reopened.reason!r}) and its journal already finishes it; only "
+            "race control can correct it: slotrace open "
+            f"{event_file.path} --device ... (l lap fix, x penalty, v revoke). Nothing was "
+            "changed")
     mark: ClockMark | None = None
     epoch = 0
     for row in rows:
@@ -71,8 +106,9 @@ def _resume(event_file: EventFile, running: HeatInfo, clock: Clock) -> OpenedHea
         mark = ClockMark(epoch, mark.device_ms if mark else 0, mark.wall_s if mark else 0.0)
     recorder = event_file.resume_heat(running.id)
     live = LiveHeat(SessionConfig.model_validate(running.config), recorder, clock=clock,
-                    replay=[row.item() for row in rows], heat_id=running.id)
-    return OpenedHeat(live, running.name, running.cars, True, mark, event_file.heat(running.id))
+                    replay=items, heat_id=running.id)
+    return OpenedHeat(live, running.name, running.cars, True, mark, event_file.heat(running.id),
+                      reopened)
 
 
 def _start(event_file: EventFile, chosen: NextHeat, clock: Clock) -> OpenedHeat:
@@ -91,15 +127,20 @@ def open_heat(
     laps: int | None = None,
     number: int | None = None,
     clock: Clock = time.monotonic,
+    can_correct: bool = True,
 ) -> OpenedHeat | None:
     """Resume the running heat, or start planned heat ``number`` / the next one.
 
     ``laps`` overrides the distance of a heat started now (never of a resumed heat). None
-    when every heat of the saved plan has finished.
+    when every heat of the saved plan has finished. A heat the stewards reopened to correct
+    it, whose journal already finishes it, is resumed only by a face that takes stewards'
+    corrections (``can_correct``, race control); for any other (``slotrace run``) it raises
+    `HeatNeedsCorrectionError` before anything is written, so the heat is never finished
+    again unchanged.
     """
     running = event_file.heat_in_progress()
     if running is not None:
-        return _resume(event_file, running, clock)
+        return _resume(event_file, running, clock, can_correct)
     chosen = choose_next_heat(event_file, laps=laps, number=number)
     return None if chosen is None else _start(event_file, chosen, clock)
 
