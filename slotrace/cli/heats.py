@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import itertools
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -27,8 +29,9 @@ changeovers between heats.
 trials need; `slotrace run EVENT --next` then runs them in order. Saving needs the recorded
 scrutineering (`slotrace scrutineer EVENT --record`: only passed cars are planned) and the
 saved start list (`slotrace startlist EVENT --save`: the race numbers the start order gave).
-Once a planned heat has run, saving a new plan needs --force; heats that ran and their
-journals are always kept.
+Once a planned heat has run, saving a new plan needs --force, which keeps the planned heats
+that finished as they ran (numbers, cars, journals, results) and re-plans only the rest: each
+car for the legs it has not run yet, numbered around the heats that ran.
 """
 
 
@@ -46,7 +49,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--save", action="store_true",
                         help="store the plan in the event file as planned heats")
     parser.add_argument("--force", action="store_true",
-                        help="with --save: replace a plan whose heats already started")
+                        help="with --save: re-plan the heats not yet run of a plan whose heats "
+                        "already started (the heats that ran are kept)")
     parser.set_defaults(handler=run)
 
 
@@ -57,7 +61,10 @@ def run(args: argparse.Namespace) -> int:
 
     data = load_input(args)
     start = make_start_list(data.entries, data.event, data.verdicts())
-    plan = plan_heats(start, data.event, args.capacity, left_out=_left_out(args))
+    ran = _planned_heats_that_ran(args) if args.save and args.force else []
+    plan = plan_heats(start, data.event, args.capacity, left_out=_left_out(args, ran))
+    if ran:  # the new heats take the numbers the heats that ran do not use
+        plan = _numbered_around(plan, {p.number for p in ran})
     number = {s.entry_no: s.race_number for s in start.slots}
     entries = {e.entry_no: e for e in data.entries}
     legs = data.event.legs
@@ -96,19 +103,59 @@ def run(args: argparse.Namespace) -> int:
     print(f"Estimated day: {hours} h {minutes:02d} min ({plan.heat_minutes:g} min per heat + "
           f"{plan.changeover_minutes:g} min changeover)")
     if args.save:
-        print(f"saved {len(plan.heats)} planned heats in {args.source}; "
+        kept = ""
+        if ran:
+            numbers = ", ".join(str(p.number) for p in ran)
+            kept = (f" (kept planned heat{'s' if len(ran) > 1 else ''} {numbers}, already run;"
+                    f" re-planned the {len(plan.heats)} not yet run)")
+        print(f"saved {len(plan.heats) + len(ran)} planned heats in {args.source}{kept}; "
               f"next: slotrace run {args.source} --next")
     return 0
 
 
-def _left_out(args: argparse.Namespace) -> list[Any]:
-    """The stewards' withdrawals and non-starters recorded in the event file (none for a CSV)."""
+def _planned_heats_that_ran(args: argparse.Namespace) -> list[Any]:
+    """The finished heats of the saved plan: ``--save --force`` keeps them as they ran."""
+    from slotrace.store import EventFile, PlannedHeatStatus
+
+    if args.source.suffix.lower() == ".csv":
+        return []
+    with EventFile.open(args.source, read_only=True) as event_file:
+        return [p for p in event_file.planned_heats() if p.status is PlannedHeatStatus.FINISHED]
+
+
+def _left_out(args: argparse.Namespace, ran: list[Any]) -> list[Any]:
+    """The stewards' withdrawals and non-starters recorded in the event file (none for a CSV),
+    and each car of a planned heat that ran for the leg it ran (it is not planned again)."""
+    from slotrace.rules.heats import LeftOut
     from slotrace.store import EventFile
 
     if args.source.suffix.lower() == ".csv":
         return []
     with EventFile.open(args.source, read_only=True) as event_file:
-        return event_file.left_out()
+        stewards = {out.entry_no: out for out in event_file.left_out()}
+    legs_run: dict[int, dict[int, int]] = {}  # entry_no -> leg -> planned heat number
+    for planned in ran:
+        for entry_no in planned.cars.values():
+            legs_run.setdefault(entry_no, {})[planned.leg] = planned.number
+    for entry_no, legs in legs_run.items():
+        why = "; ".join(f"already ran leg {leg + 1} in planned heat {number}"
+                        for leg, number in sorted(legs.items()))
+        decided = stewards.get(entry_no)
+        if decided is not None and decided.legs is None:
+            continue  # withdrawn from the whole event
+        if decided is not None:
+            stewards[entry_no] = LeftOut(entry_no, f"{decided.reason}; {why}",
+                                         decided.legs | frozenset(legs))
+        else:
+            stewards[entry_no] = LeftOut(entry_no, why, frozenset(legs))
+    return list(stewards.values())
+
+
+def _numbered_around(plan: HeatPlan, taken: set[int]) -> HeatPlan:
+    """``plan`` with its heats, in order, numbered 1, 2, ... skipping the numbers ``taken``."""
+    free = (n for n in itertools.count(1) if n not in taken)
+    heats = tuple(h.model_copy(update={"number": next(free)}) for h in plan.heats)
+    return dataclasses.replace(plan, heats=heats)
 
 
 def _save(args: argparse.Namespace, data: RulesInput, plan: HeatPlan) -> None:

@@ -14,7 +14,8 @@ the running heat and its journal::
         recorder = ef.start_planned_heat(planned.number)
 
 Re-planning never deletes a heat or its journal. It is refused once a planned heat has
-started (unless ``force=True``) and always while one is running.
+started (unless ``force=True``, which keeps the planned heats that finished and replaces only
+the others) and always while one is running.
 """
 
 from __future__ import annotations
@@ -197,12 +198,15 @@ class PlannedHeats:
         """Replace the saved heat plan with ``heats``; all or nothing.
 
         Refused (`HeatPlanLockedError`) while a planned heat is running, and once a planned
-        heat has started unless ``force``. Heats that ran keep their journal and their own
-        copy of the plan, so results still score them; they are only no longer linked.
+        heat has started unless ``force``. With ``force`` the planned heats that finished are
+        kept as they are (number, cars, settings and the heat that ran them); ``heats``
+        replaces the others (waiting, or voided to run again) and must not reuse a kept
+        number. Every heat keeps its journal.
         """
         self._writable("saving the heat plan")
         rows = self._validated(heats)
         started = [p for p in self.planned_heats() if p.heat_id is not None]
+        kept = {p.number: p for p in started if p.status is PlannedHeatStatus.FINISHED}
         running = [p for p in started if p.status is PlannedHeatStatus.RUNNING]
         if running:
             p = running[0]
@@ -216,10 +220,20 @@ class PlannedHeats:
             raise HeatPlanLockedError(
                 self.path,
                 f"planned heats {numbers} already ran; re-planning would change heats that "
-                "have results. Use --force to replace the plan anyway (their journals and "
-                "results are kept)",
+                "have results. Use --force to re-plan only the heats not yet run (the heats "
+                "that ran are kept with their journals and results)",
             )
-        statements: list[tuple[str, Sequence[Any]]] = [("DELETE FROM planned_heats", ())]
+        reused = sorted(kept.keys() & {row[0] for row in rows})
+        if reused:
+            p = kept[reused[0]]
+            raise HeatPlanLockedError(
+                self.path,
+                f"planned heat {p.number} ({p.name}) already ran as heat {p.heat_id} and is "
+                "kept; number the new heats around the heats that ran",
+            )
+        statements: list[tuple[str, Sequence[Any]]] = [(
+            "DELETE FROM planned_heats WHERE heat IS NULL"
+            " OR heat NOT IN (SELECT id FROM heats WHERE status = 'finished')", ())]
         statements += [
             (
                 "INSERT INTO planned_heats (number, leg, stage, name, plan, config)"

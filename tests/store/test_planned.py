@@ -100,8 +100,11 @@ def test_replanning_after_a_heat_ran_needs_force_and_keeps_the_journal(
     with pytest.raises(HeatPlanLockedError, match=r"planned heats 1 already ran.*--force"):
         event_file.save_heat_plan(PLAN[1:])
     assert [p.number for p in event_file.planned_heats()] == [1, 2, 3]  # unchanged
+    with pytest.raises(HeatPlanLockedError, match=r"planned heat 1 .* already ran as heat"):
+        event_file.save_heat_plan(PLAN, force=True)  # would reuse the number of a heat that ran
     event_file.save_heat_plan(PLAN[1:], force=True)
-    assert [p.number for p in event_file.planned_heats()] == [2, 3]
+    assert [p.number for p in event_file.planned_heats()] == [1, 2, 3]  # 1 kept as it ran
+    assert event_file.planned_heat(1).heat_id == recorder.heat
     assert [e.item() for e in event_file.journal(recorder.heat)] == [CarPassed(1, 1, 1000, 0)]
 
 
