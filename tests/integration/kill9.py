@@ -311,7 +311,9 @@ def check_heat(label: str, final: list[dict[str, Any]], snapshots: list[list[dic
     * no new epoch (the clock never went back);
     * every crossing journaled is one the control unit sent, once, in order, and every one
       it sent that is missing lies in a kill window (`lost_in_flight`);
-    * the stored standings are the truth's for every car that lost no crossing that way.
+    * the stored standings are the truth's (laps, best lap; totals up to the one offset a lost
+      first crossing after lights out gives every car's race clock) for every car that lost
+      no crossing that way.
 
     Returns the crossings lost in kill windows.
     """
@@ -324,7 +326,15 @@ def check_heat(label: str, final: list[dict[str, Any]], snapshots: list[list[dic
     assert not [r for r in final if r["type"] == "EpochStarted"]
     lost = lost_in_flight(final, truth)
     driven = truth_standings(config, items, truth, lost)
-    for car in config.cars:  # a car that lost no crossing has exactly the truth's laps
-        if car not in {crossing.car for crossing in lost}:
-            assert result[car] == driven[car], f"{label} car {car}"
+    unharmed = [car for car in config.cars if car not in {crossing.car for crossing in lost}]
+    for car in unharmed:  # a car that lost no crossing has exactly the truth's laps
+        assert result[car][::2] == driven[car][::2], (
+            f"{label} car {car}: (laps, best) {result[car][::2]} but the truth's are "
+            f"{driven[car][::2]}")
+    # The race clock starts at the first timed event after lights out: if that was a crossing
+    # lost in a kill window, every car's total moves by the same amount, and only then.
+    shifts = {result[car][1] - driven[car][1] for car in unharmed
+              if result[car][1] is not None and driven[car][1] is not None}
+    assert len(shifts) <= 1, f"{label}: totals differ from the truth's unevenly: {shifts}"
+    assert shifts <= {0} or lost, f"{label}: every total is off by {shifts} with nothing lost"
     return lost
