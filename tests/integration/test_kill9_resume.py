@@ -103,10 +103,11 @@ def test_kill9_at_random_moments_loses_nothing_committed_and_counts_every_lap(
             stored = event_file.heat(heat_id)
             assert stored.status is HeatStatus.FINISHED
             config = SessionConfig.model_validate(stored.config)
-            result = standings_of(replay_heat(event_file, heat_id))
+            state = replay_heat(event_file, heat_id)
+            result = standings_of(state)
             items = [row.item() for row in event_file.journal(heat_id)]
         lost = check_heat(f"heat {heat.number}", journal.records(heat_id), snapshots, truth,
-                          config, items, result)
+                          config, items, state)
         lost_per_heat.append(len(lost))
         printed = {int(car): int(laps) for _, car, laps in STANDING.findall(done.stdout)}
         assert printed == {car: laps for car, (laps, _, _) in result.items()}, done.stdout

@@ -28,6 +28,10 @@ ESCAPE = re.compile(
 """CSI, OSC, DCS/APC/PM strings and the short escapes (charset, keypad, cursor save)."""
 
 
+class TmuxError(Exception):
+    """A tmux command failed (its message has tmux's own)."""
+
+
 def tmux_available() -> bool:
     return shutil.which("tmux") is not None
 
@@ -96,7 +100,7 @@ class Pane:
     def screen(self) -> str:
         try:
             return self.server.tmux("capture-pane", "-p", "-t", self.name)
-        except subprocess.CalledProcessError:
+        except TmuxError:
             return "(the pane is gone)"
 
 
@@ -109,12 +113,15 @@ class TmuxServer:
         self.size = size
         self.socket = f"slotrace-test-{os.getpid()}-{id(self)}"
         self._launched = 0
+        # one server for every launch: without exit-empty off it would exit with the last
+        # pane, and a launch right then can reach the dying server and fail
+        self.tmux("start-server", ";", "set-option", "-g", "exit-empty", "off")
 
     def tmux(self, *args: str) -> str:
         done = subprocess.run(["tmux", "-L", self.socket, "-f", os.devnull, *args],
                               capture_output=True, text=True, timeout=self.timeout_s)
         if done.returncode:
-            raise subprocess.CalledProcessError(done.returncode, args, done.stdout, done.stderr)
+            raise TmuxError(f"tmux {' '.join(args)}: exit {done.returncode}: {done.stderr}")
         return done.stdout
 
     def launch(self, command: list[str], cwd: Path | None = None) -> Pane:
@@ -136,5 +143,5 @@ class TmuxServer:
         return pane
 
     def close(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired):
-            self.tmux("kill-server")  # fails if no session is left: the server exited already
+        with contextlib.suppress(TmuxError, subprocess.TimeoutExpired):
+            self.tmux("kill-server")
