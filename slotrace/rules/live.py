@@ -26,12 +26,12 @@ from slotrace.rules.model import (
     Event,
     Heat,
     Leg,
-    PassageControl,
     PrecisionTrial,
     SpeedTrial,
     TimeControl,
     Track,
     TrialKind,
+    trial_target,
 )
 from slotrace.rules.scoring import (
     CarRun,
@@ -101,20 +101,6 @@ def _signed_cs(score: TrialScore, trial: object) -> int | None:
     if isinstance(trial, TimeControl) and score.deviation_s is not None:
         return round(score.deviation_s * 100)
     return None
-
-
-def _target(trial: object) -> str:
-    if isinstance(trial, PrecisionTrial):
-        return f"{trial.target_s:.2f} s"
-    if isinstance(trial, AverageSpeedTrial):
-        return f"{trial.target_kmh:g} km/h"
-    if isinstance(trial, TimeControl):
-        return f"at {trial.allotted_s:.2f} s"
-    if isinstance(trial, SpeedTrial):
-        return f"{trial.laps} laps flat out"
-    if isinstance(trial, PassageControl):
-        return "stamps " + ", ".join(trial.places)
-    return ""
 
 
 def _running_cs(run: CarRun, track: Track, trial: object, start: int | None) -> int | None:
@@ -194,7 +180,7 @@ def live_car(entry_no: int, run: CarRun | None, track: Track, leg: Leg, scale: i
         entry_no=entry_no,
         trial=current.name if current is not None and start is not None else None,
         kind=current.kind if current is not None and start is not None else None,
-        target=_target(current) if current is not None else "",
+        target=trial_target(current) if current is not None else "",
         deviation_cs=deviation,
         points=sum(r.penalty for r in completed),
         completed=tuple(completed),

@@ -292,6 +292,22 @@ Trial = Annotated[
 ]
 
 
+def trial_target(trial: object) -> str:
+    """What a trial asks of a crew, as every screen, board and stage sheet shows it:
+    '25.00 s', '60 km/h', 'due at 50.00 s', 'stamps Bologna, Firenze', '5 laps flat out'."""
+    if isinstance(trial, PrecisionTrial):
+        return f"{trial.target_s:.2f} s"
+    if isinstance(trial, AverageSpeedTrial):
+        return f"{trial.target_kmh:g} km/h"
+    if isinstance(trial, TimeControl):
+        return f"due at {trial.allotted_s:.2f} s"
+    if isinstance(trial, PassageControl):
+        return "stamps " + ", ".join(trial.places)
+    if isinstance(trial, SpeedTrial):
+        return f"{trial.laps} laps flat out"
+    return ""
+
+
 class Leg(Frozen):
     """A stage of the event ('Brescia -> Cervia-Milano Marittima'): one run per car."""
 

@@ -28,10 +28,10 @@ from slotrace.rules.model import (
     Event,
     PassageControl,
     PrecisionTrial,
-    SpeedTrial,
     TimeControl,
     Trial,
     TrialKind,
+    trial_target,
 )
 from slotrace.rules.register import Register, load_register
 from slotrace.rules.scoring import TrialScore
@@ -189,19 +189,6 @@ def _trial_max(trial: Trial) -> int:
     return 0
 
 
-def _target(trial: Trial) -> str:
-    if isinstance(trial, PrecisionTrial):
-        return f"{trial.target_s:.2f} s"
-    if isinstance(trial, AverageSpeedTrial):
-        return f"{trial.target_kmh:g} km/h"
-    if isinstance(trial, TimeControl):
-        return f"{trial.allotted_s:.2f} s"
-    if isinstance(trial, PassageControl):
-        return " > ".join(trial.places)
-    assert isinstance(trial, SpeedTrial)
-    return f"{trial.laps} laps"
-
-
 def _measured(score: TrialScore) -> str:
     if score.missed and score.measured_s is None:
         return "missed"
@@ -312,7 +299,7 @@ def _row(entry: Entry, event: Event, coefficient: float, lines: Sequence[_Line],
     sheet = tuple(
         TrialLine(
             leg=x.leg, trial=x.score.trial, kind=x.kind,
-            target=_target(x.trial) if x.trial is not None else "",
+            target=trial_target(x.trial) if x.trial is not None else "",
             measured=_measured(x.score),
             deviation_cs=None if x.score.deviation_s is None else round(x.score.deviation_s * 100),
             penalty=x.penalty,

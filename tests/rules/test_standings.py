@@ -155,4 +155,4 @@ def test_stage_sheet_lines_carry_target_measured_deviation_and_coefficient():
     pc, co = row.trials
     assert pc == TrialLine(0, "PC 1", TrialKind.PC, "10.00 s", "10.40 s", 40, 40, None, 1.32,
                            True, "")
-    assert (co.target, co.coefficient) == ("20.00 s", 1.0)  # controls are not multiplied
+    assert (co.target, co.coefficient) == ("due at 20.00 s", 1.0)  # controls are not multiplied
