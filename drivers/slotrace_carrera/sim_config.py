@@ -87,6 +87,9 @@ class ModelConfig:
         mask_cleared_by_start: the first START clears the ignore mask (as openlap assumes).
         clock_start_ms: CU clock value at model time 0 (how long it was on already).
         queue_limit: timer events kept at most (oldest dropped beyond), or None.
+        tower_counts_laps: the CU writes its own count to the position tower at every
+            counted finish-line crossing (assumed of a real CU; what the PC sends overrides
+            it until the next crossing).
     """
 
     cars: tuple[CarSpec, ...] = field(default_factory=lambda: default_cars(4))
@@ -107,6 +110,7 @@ class ModelConfig:
     mask_cleared_by_start: bool = True
     clock_start_ms: int = 0
     queue_limit: int | None = None
+    tower_counts_laps: bool = True
 
     def __post_init__(self) -> None:
         addresses = [spec.car for spec in self.cars]

@@ -12,9 +12,11 @@ only when it is empty; the start-light sequence driven by START (1 = all lights 
 second START counts 2..6 on the model clock, then 7 "go", then 0), ESC at 1 = quick
 start, a configured car jumping the start (8, then 9), cars held while the lights are on;
 fuel burn and pit stops (fuel and pit bits reported only with the pit-lane bit 0x4); the
-ignore mask; J words (speed changes lap times a little, the position-tower state is
-kept); ``=`` restarting the clock from 0 and refuelling unless the lights are on;
-``#`` for unknown commands. Every queued crossing and its fate go to `TruthLog`.
+ignore mask; J words (speed changes lap times a little, the position tower keeps what it was
+told, and, as a CU is assumed to, writes its own count: at every finish-line crossing it
+counts, the car's row by its own ranking and its own leader's lap); ``=`` restarting the
+clock from 0 and refuelling unless the lights are on; ``#`` for unknown commands. Every
+queued crossing and its fate go to `TruthLog`.
 
 It can behave worse than a real CU is known to (`Faults`): corrupted, dropped,
 duplicated, repeated (A, B, A), reordered and garbled (checksum-valid) timer replies, a
@@ -73,10 +75,12 @@ NOISE_BYTES = b"\x00\x7f\x80\xff"
 
 @dataclass(frozen=True, slots=True)
 class TowerState:
-    """What the PC told the position tower.
+    """What the position tower shows (told by the PC, or written by the CU's own count).
+
+    A row shows one car and a car is in one row: setting a car's position moves it there.
 
     Attributes:
-        positions: car (1..8) -> position shown (1..8).
+        positions: (car 1..8, position shown 1..8) pairs, by car.
         lap: lap counter 0..255 (words 17 + 18).
         finished: cars flagged "race finished" (word 7).
     """
@@ -84,6 +88,10 @@ class TowerState:
     positions: tuple[tuple[int, int], ...] = ()
     lap: int = 0
     finished: frozenset[int] = frozenset()
+
+    def order(self) -> tuple[int, ...]:
+        """The cars shown, position 1 first."""
+        return tuple(car for car, _ in sorted(self.positions, key=lambda pair: pair[1]))
 
 
 class ControlUnitModel:
@@ -121,6 +129,8 @@ class ControlUnitModel:
         self._host_waiting_on_drop = False
         self._host_waiting_unterminated = False
         self._positions: dict[int, int] = {}
+        self._own_laps: dict[int, int] = {}
+        """The CU's own lap count per car since the tower was last cleared."""
         self._lap_high = 0
         self._lap_low = 0
         self._finished: set[int] = set()
@@ -195,6 +205,11 @@ class ControlUnitModel:
             self._lap_high << 4 | self._lap_low,
             frozenset(self._finished),
         )
+
+    @property
+    def own_laps(self) -> dict[int, int]:
+        """Laps the CU counted itself per car since its tower was last cleared (START)."""
+        return dict(self._own_laps)
 
     def speed_of(self, car: int) -> int:
         """Speed setting 0..15 of a car on the track."""
@@ -439,6 +454,8 @@ class ControlUnitModel:
                 Suppressed(crossing.car, crossing.sensor, device_ms, reason)
             )
             return
+        if crossing.sensor == 1 and self.config.tower_counts_laps:
+            self._count_on_tower(crossing.car)
         record = self.truth.queue(crossing.car, crossing.sensor, device_ms, self._timer_epoch)
         held = self._held_back
         if held is not None:
@@ -543,7 +560,7 @@ class ControlUnitModel:
             if request.address == 0 and request.value == CLEAR_POSITIONS:
                 self._clear_tower()
             elif 1 <= request.value <= 8:
-                self._positions[car] = request.value
+                self._show_at(car, request.value)
         elif request.word == WORD_FINISHED:
             self._finished.add(car)
         elif request.word == WORD_LAP_HIGH:
@@ -553,5 +570,26 @@ class ControlUnitModel:
 
     def _clear_tower(self) -> None:
         self._positions.clear()
+        self._own_laps.clear()
         self._finished.clear()
         self._lap_high = self._lap_low = 0
+
+    def _show_at(self, car: int, position: int) -> None:
+        """A row shows one car: whoever was in ``position`` leaves it; ``car`` moves there."""
+        for other in [c for c, p in self._positions.items() if p == position and c != car]:
+            del self._positions[other]
+        self._positions[car] = position
+
+    def _count_on_tower(self, car: int) -> None:
+        """The CU counts a finish-line crossing on its tower by itself (the first one after a
+        clear starts lap 1): the car's row by the CU's count, the counter its leader's lap."""
+        if car not in self._own_laps:
+            self._own_laps[car] = 0
+            return
+        laps = self._own_laps[car] = self._own_laps[car] + 1
+        position = 1 + sum(1 for other, other_laps in self._own_laps.items()
+                           if other != car and other_laps >= laps)
+        if position <= self.config.display:
+            self._show_at(car, position)
+        lap = max(self._own_laps.values()) % 250
+        self._lap_high, self._lap_low = lap >> 4, lap & 0x0F

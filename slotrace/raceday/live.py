@@ -36,8 +36,21 @@ from slotrace.drivers_api import (
     ModeFlags,
     StatusReport,
 )
-from slotrace.engine import RaceState, SessionConfig, SessionPhase, apply, initial_state
-from slotrace.raceday.tower import UNKNOWN, TowerView, after_crossing, update_tower
+from slotrace.engine import (
+    RaceState,
+    SessionConfig,
+    SessionPhase,
+    apply,
+    initial_state,
+    standings,
+)
+from slotrace.raceday.tower import (
+    UNKNOWN,
+    TowerView,
+    after_crossing,
+    counts_agree,
+    update_tower,
+)
 from slotrace.store import EventFileError
 
 MAX_WAITING = 100_000
@@ -131,6 +144,8 @@ class LiveHeat:
         """Why the last tower command could not be sent ('' when it could)."""
         self.last_status: StatusReport | None = None
         """The latest status the control unit reported in this heat."""
+        self._tower_crossings: dict[int, int] = {}
+        """Finish-line crossings per car since the tower was last cleared (the CU's count)."""
         for item in replay:
             self._fold(item)
 
@@ -280,8 +295,10 @@ class LiveHeat:
         armed = status.start_light.phase is LightPhase.ARMED
         was_armed = (self.last_status is not None
                      and self.last_status.start_light.phase is LightPhase.ARMED)
-        if seats != self.tower_seats or (armed and not was_armed):
-            # a tower plugged in or out, or START pressed (the CU clears its tower itself)
+        if armed and not was_armed:  # START pressed: the CU clears its tower and its count
+            self._tower = UNKNOWN
+            self._tower_crossings = {}
+        elif seats != self.tower_seats:  # a tower plugged in or out
             self._tower = UNKNOWN
         self.tower_seats = seats
         self.last_status = status
@@ -292,7 +309,10 @@ class LiveHeat:
         elif isinstance(item, LinkUp):
             self._tower = UNKNOWN  # the control unit may have been restarted
         elif isinstance(item, CarPassed) and item.sensor == 1:
-            self._tower = after_crossing(self._tower, item.car)
+            crossings = self._tower_crossings
+            crossings[item.car] = crossings.get(item.car, 0) + 1
+            agree = counts_agree(crossings, standings(self.state))
+            self._tower = after_crossing(self._tower, item.car, agree)
         self._update_tower()
 
     def _update_tower(self) -> None:

@@ -9,7 +9,8 @@ disqualified, as many as the tower has rows), the lap counter shows the most lap
 Everything here is pure: `wanted_tower` turns standings into a `TowerView`, `tower_commands`
 compares it with what the tower shows now and returns only the commands for what differs,
 and `after_crossing` / `UNKNOWN` say what slotrace no longer knows about the tower (the
-control unit counting a lap on its own, a reconnect, a START that clears it). The live heat
+control unit counting a lap on its own, a reconnect, a START that clears it); `counts_agree`
+says whether the control unit's own count can differ from slotrace's. The live heat
 (`slotrace.raceday.live`) keeps the `TowerView` and sends the commands.
 """
 
@@ -110,18 +111,32 @@ def tower_commands(shown: TowerView | None, wanted: TowerView) -> tuple[DriverCo
     return tuple(commands)
 
 
-def after_crossing(shown: TowerView | None, car: int) -> TowerView | None:
+def after_crossing(shown: TowerView | None, car: int, counts_agree: bool) -> TowerView | None:
     """What slotrace still knows about the tower after ``car`` crossed the finish line.
 
-    A control unit that drives its tower from its own count (the Carrera CU does) may have
-    rewritten that car's row and the lap counter with its count, which differs from slotrace's
-    after a yellow flag or a correction; both are resent on the next update.
+    A control unit that drives its tower from its own count (the Carrera CU is assumed to)
+    rewrites at each crossing that car's row, by its own ranking, and the lap counter. While
+    its count agrees with slotrace's (`counts_agree`) it writes what slotrace shows anyway, so
+    only that car's row and the counter are resent. Once they differ (a lap not counted under
+    a yellow flag, a correction, a lap the rules refused) the car may have been written into
+    any row, so every row and the counter are resent.
     """
     if shown is None:
         return None
+    if not counts_agree:
+        return replace(shown, rows={}, lap=None)
     rows = {position: shown_car for position, shown_car in shown.rows.items()
             if shown_car != car}
     return replace(shown, rows=rows, lap=None)
+
+
+def counts_agree(crossings: Mapping[int, int], rows: Iterable[Standing]) -> bool:
+    """Whether a control unit counting laps itself agrees with slotrace's standings.
+
+    ``crossings``: finish-line crossings per car since the tower was cleared (the first one
+    starts lap 1, so a car has one lap fewer than crossings).
+    """
+    return all(max(crossings.get(row.car, 0) - 1, 0) == row.laps for row in rows)
 
 
 def update_tower(

@@ -34,7 +34,7 @@ from slotrace_carrera.sim_config import (
     parse_faults,
 )
 from slotrace_carrera.sim_truth import Fate
-from slotrace_carrera.simulator import ControlUnitModel
+from slotrace_carrera.simulator import ControlUnitModel, TowerState
 
 START = ButtonRequest(2)
 ESC = ButtonRequest(1)
@@ -285,6 +285,20 @@ def test_position_tower_words_are_kept() -> None:
     assert tower.positions == ((6, 4),) and tower.finished == {3} and tower.lap == 0x12
     model.handle(WordRequest(6, 0, 9, 1))
     assert model.tower.positions == () and model.tower.lap == 0
+
+
+def test_the_cu_writes_its_own_count_on_the_tower_and_a_pc_row_moves_a_car() -> None:
+    model = ControlUnitModel(ModelConfig(cars=(CarSpec(1, 4000, 0), CarSpec(2, 5000, 0))))
+    model.advance_to(12_500)  # car 1: 3 crossings = 2 laps; car 2: 2 crossings = 1 lap
+    assert model.tower.order() == (1, 2) and model.tower.lap == 2
+    model.handle(WordRequest(6, 1, 1, 1))  # the PC shows car 2 first: it takes row 1
+    assert model.tower.order() == (2,) and model.tower.lap == 2
+    model.handle(WordRequest(6, 0, 9, 1))
+    model.advance_to(15_500)  # car 2 crosses: its first crossing since the clear, no lap
+    assert model.tower.positions == () and model.tower.lap == 0
+    quiet = ControlUnitModel(ModelConfig(cars=(CarSpec(1, 4000, 0),), tower_counts_laps=False))
+    quiet.advance_to(10_500)
+    assert quiet.tower == TowerState()
 
 
 def test_queue_limit_drops_the_oldest() -> None:

@@ -35,6 +35,7 @@ from slotrace.raceday.tower import (
     CLEARED,
     TowerView,
     after_crossing,
+    counts_agree,
     tower_commands,
     wanted_tower,
 )
@@ -90,9 +91,12 @@ COMMANDS: list[tuple[str, TowerView | None, TowerView, tuple[Any, ...]]] = [
      (SetRaceFinished(1),)),
     ("a revoked finish: only a clear stops the blinking", view(1, lap=10, finished=(1,)),
      view(1, lap=10), (ClearPositions(), SetPosition(1, 1), SetLapCounter(10))),
-    ("the CU counted a lap itself: that row and the counter are resent",
-     after_crossing(view(2, 1, 3, lap=4), 1), view(2, 1, 3, lap=4),
+    ("the CU counted a lap as slotrace did: that row and the counter are resent",
+     after_crossing(view(2, 1, 3, lap=4), 1, counts_agree=True), view(2, 1, 3, lap=4),
      (SetPosition(1, 2), SetLapCounter(4))),
+    ("the CU's count differs from slotrace's: every row and the counter are resent",
+     after_crossing(view(2, 1, 3, lap=4), 1, counts_agree=False), view(2, 1, 3, lap=4),
+     (SetPosition(2, 1), SetPosition(1, 2), SetPosition(3, 3), SetLapCounter(4))),
     ("after a clear the counter is 0 already", CLEARED, view(1, lap=0), (SetPosition(1, 1),)),
 ]
 
@@ -102,6 +106,21 @@ COMMANDS: list[tuple[str, TowerView | None, TowerView, tuple[Any, ...]]] = [
 def test_tower_commands(shown: TowerView | None, wanted: TowerView,
                         expected: tuple[Any, ...]) -> None:
     assert tower_commands(shown, wanted) == expected
+
+
+AGREE = [
+    ("before the first lap", {1: 1, 2: 1}, [row(1, 0), row(2, 0)], True),
+    ("the first crossing starts lap 1", {1: 3, 2: 2}, [row(1, 2), row(2, 1)], True),
+    ("a lap not counted under yellow", {1: 4, 2: 3}, [row(1, 2), row(2, 2)], False),
+    ("a lap added by a steward", {1: 2}, [row(1, 2)], False),
+    ("a car that never crossed", {}, [row(1, 0)], True),
+]
+
+
+@pytest.mark.parametrize(("crossings", "rows", "agree"), [case[1:] for case in AGREE],
+                         ids=[case[0] for case in AGREE])
+def test_counts_agree(crossings: dict[int, int], rows: list[Standing], agree: bool) -> None:
+    assert counts_agree(crossings, rows) is agree
 
 
 def test_commands_always_bring_the_tower_to_what_is_wanted() -> None:
