@@ -155,6 +155,10 @@ class CarreraDriver(Driver):
         return cls(transport, **options)
 
     async def start(self) -> None:
+        """Connect and start polling; after `close` (or a failed start) a fresh session
+        carries on the old one's clock, so race control's reconnect key works."""
+        if self._session.used:
+            self._session = self._session.restarted()
         await self._session.start()
 
     async def close(self) -> None:

@@ -138,6 +138,25 @@ class PollSession:
     def connected(self) -> bool:
         return self._connected
 
+    @property
+    def used(self) -> bool:
+        """True once started or closed: `start` cannot run again, use `restarted`."""
+        return self._task is not None or self._closed
+
+    def restarted(self) -> PollSession:
+        """A fresh session on the same transport that carries on this one's host state.
+
+        For a driver started again after `close` (race control's reconnect key): the epoch
+        judge sees the time in between as a link loss, so a CU restarted meanwhile starts a
+        new epoch and one that kept running keeps its laps; commands still queued go out.
+        """
+        fresh = PollSession(self._transport, settings=self._settings, sleep=self._sleep,
+                            clock=self._clock, wall=self._wall)
+        fresh.host = self.host
+        for event in self.host.link_lost(self._clock()):
+            fresh._events.put_nowait(event)
+        return fresh
+
     def continue_clock(self, mark: ClockMark) -> None:
         """Resume a journaled heat (call before `start`)."""
         self.host.continue_clock(mark, self._clock(), self._wall())
