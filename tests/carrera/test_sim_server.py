@@ -173,9 +173,15 @@ async def test_pty_hangup_unplugs_and_the_path_points_at_a_new_pty() -> None:
         before = os.readlink(path)
         reader = asyncio.create_task(asyncio.to_thread(_read_until_gone, path))
         await until(lambda: server.requests_answered > 0, TIMEOUT, "a request answered")
-        await server.hang_up()
-        assert "disconnected" in await asyncio.wait_for(reader, TIMEOUT)
-        assert os.readlink(path) != before, "re-pointed while the old pty is still held open"
+        # a client that has not noticed yet still holds the old pty open, so the kernel
+        # cannot hand its number out again: the link must point at another pty
+        held = os.open(before, os.O_RDWR | os.O_NOCTTY)
+        try:
+            await server.hang_up()
+            assert "disconnected" in await asyncio.wait_for(reader, TIMEOUT)
+            assert os.readlink(path) != before, "re-pointed while the old pty is still held open"
+        finally:
+            os.close(held)
         replies = await asyncio.to_thread(_pty_exchange, path, [b'"?$'] * 3)
         assert all(isinstance(decode_reply(r[:-1]), TimerReply | StatusReply) for r in replies)
         assert server.truth.hangups == 1
