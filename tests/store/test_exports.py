@@ -11,8 +11,8 @@ from slotrace.cli import main
 from slotrace.engine import SessionConfig, SessionKind
 from slotrace.rules.model import Heat, HeatSlot
 from slotrace.store import EventFile
-from slotrace.store.planned import PlannedHeatSpec
 from slotrace.store.export_formats import parse_csv
+from slotrace.store.planned import PlannedHeatSpec
 
 from .race_stream import race_stream
 
