@@ -34,8 +34,11 @@ HEAT_CHECK_POLLS = 10
 can finish without a journal row)."""
 
 
-def parse_bind(text: str | None) -> tuple[str, int]:
-    """``HOST:PORT``, ``HOST`` or ``:PORT`` -> (host, port); localhost unless a host is given."""
+def parse_bind(text: str | None, option: str = "--web") -> tuple[str, int]:
+    """``HOST:PORT``, ``HOST`` or ``:PORT`` -> (host, port); localhost unless a host is given.
+
+    ``option`` is the command-line option the text came from, named in the errors.
+    """
     if not text:
         return "127.0.0.1", DEFAULT_PORT
     host, _, port = text.rpartition(":") if ":" in text else (text, "", "")
@@ -43,9 +46,9 @@ def parse_bind(text: str | None) -> tuple[str, int]:
         number = int(port) if port else DEFAULT_PORT
     except ValueError:
         raise SlotraceError(
-            f"--web {text!r}: the port must be a number (e.g. 0.0.0.0:8080)") from None
+            f"{option} {text!r}: the port must be a number (e.g. 0.0.0.0:8080)") from None
     if not 0 < number < 65536:
-        raise SlotraceError(f"--web {text!r}: the port must be between 1 and 65535")
+        raise SlotraceError(f"{option} {text!r}: the port must be between 1 and 65535")
     return host or "127.0.0.1", number
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from slotrace.board_web.server import BoardServer, parse_bind
 from slotrace.drivers_api import CarPassed
+from slotrace.errors import SlotraceError
 from slotrace.store import EventFile
 from slotrace.tui.board_feed import BoardFeed
 
@@ -82,3 +84,10 @@ def test_bind_is_localhost_unless_an_address_is_given() -> None:
     assert parse_bind("") == ("127.0.0.1", 8080)
     assert parse_bind(":9000") == ("127.0.0.1", 9000)
     assert parse_bind("192.168.1.20:8080") == ("192.168.1.20", 8080)
+
+
+def test_bind_errors_name_the_option_the_organiser_typed() -> None:
+    with pytest.raises(SlotraceError, match=r"^--board-web ':80x'.*number"):
+        parse_bind(":80x", "--board-web")
+    with pytest.raises(SlotraceError, match=r"^--web ':70000'.*between 1 and 65535"):
+        parse_bind(":70000")

@@ -40,7 +40,7 @@ def web_board_link(bind: str | None, event_path: Path) -> WebBoardLink:
     from slotrace.board_web.qr import terminal_qr
     from slotrace.board_web.server import parse_bind
 
-    host, port = parse_bind(bind)
+    host, port = parse_bind(bind, "--board-web")
     command = f"slotrace board {event_path} --web {host}:{port}"
     if host in ANY_ADDRESS:  # no single address to encode: the phone needs the LAN address
         return WebBoardLink(f"http://<this laptop's address>:{port}/", "", command)
