@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Smoke test of `slotrace demo` in a real terminal (tmux): start the demo, run a short heat
-# with keystrokes and check the screen text. Exits 0 on success, 1 with the last screen on
-# failure. Usage: scripts/tmux-smoke.sh [path/to/slotrace]   (default: .venv/bin/slotrace)
+# Smoke test of `slotrace demo` in a real terminal (tmux): start the demo, run two short heats
+# back to back (n opens the next one) with keystrokes and check the screen text. Exits 0 on
+# success, 1 with the last screen on failure. Usage: scripts/tmux-smoke.sh [path/to/slotrace]   (default: .venv/bin/slotrace)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SLOTRACE="${1:-.venv/bin/slotrace}"
@@ -35,14 +35,23 @@ tmux send-keys -t "$SESSION" s
 wait_for "RUNNING" 20
 wait_for "Lap 1/2" 60
 wait_for "FINISHED" 90
+# The next heat is one key away: race control opens heat 2 without leaving the program.
+tmux send-keys -t "$SESSION" n
+wait_for "heat 2" 15
+wait_for "GRID" 10
+tmux send-keys -t "$SESSION" s
+wait_for "READY" 10
+tmux send-keys -t "$SESSION" s
+wait_for "RUNNING" 20
+wait_for "FINISHED" 120
 # Every screen opens: the event screen shows the plan's next heat and its car IDs, the
 # results screen the rules' classification and the charity total.
 tmux send-keys -t "$SESSION" F3
 wait_for "Mini Mille Miglia" 10
-wait_for "Next heat: Leg 1" 10
+wait_for "Next heat: Leg" 10
 tmux send-keys -t "$SESSION" F5
 wait_for "classification" 10
 wait_for "Charity total" 20
 tmux send-keys -t "$SESSION" q
 wait_for "the event file stays at" 15
-echo "smoke: OK (demo ran a 2-lap heat to the finish)"
+echo "smoke: OK (demo ran two 2-lap heats back to back to the finish)"
