@@ -3,32 +3,40 @@
 Every record says how much, from whom, what for, who recorded it and when; records are never
 changed or deleted: a mistake is revoked by a later record that names it and gives a reason,
 and both stay listed. `day_money` turns the ledger into the rules' `DayMoney` values that the
-classification's charity totals count (`slotrace.rules.charity`).
+classification's charity totals count (`slotrace.rules.charity`); every reader (results,
+exports, the board) goes through it.
 
-Storage: the schema has no charity table yet, so the ledger is kept append-only in the event
-file's ``meta`` table, one JSON row per record under the key ``charity/NNNNNN`` (the record
-id, increasing, never reused). A dedicated ``charity_records`` table would be a new schema
-migration (see the module docstring of `slotrace.store.schema`); the JSON rows carry exactly
-its columns, so such a migration can copy them over.
+Storage: the ``charity_records`` table (schema 5), amounts in whole cents so that no sum is
+ever off by a rounding. Version-4 files kept the ledger as JSON rows ``charity/NNNNNN`` in the
+``meta`` table; a writable open moves them into the table (`slotrace.store.schema.V5`), and a
+read-only open of a version-4 file (a reader never migrates) reads those rows as they are.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
 
 from slotrace.rules.charity import DayMoney, MoneyKind
+from slotrace.store.connection import sqlite_errors
 from slotrace.store.errors import EventFileError
 
 if TYPE_CHECKING:
     from slotrace.store.eventfile import EventFile
 
-KEY_PREFIX = "charity/"
+TABLE_SINCE = 5
+"""The schema version that holds the ledger in ``charity_records`` (before: meta rows)."""
+V4_KEY_PREFIX = "charity/"
+"""The meta keys of a version-4 file's ledger, ``charity/NNNNNN`` (the record id)."""
+MAX_AMOUNT = 1_000_000_000
+"""The largest amount one record takes (far above any day's money; stops a typing slip)."""
 Clock = Callable[[], datetime]
+
+_COLUMNS = "id, action, kind, amount_cents, who, note, revokes, reason, author, recorded_at"
 
 
 class CharityRecordError(EventFileError):
@@ -54,36 +62,73 @@ def _stamp(clock: Clock) -> str:
     return clock().astimezone(UTC).isoformat(timespec="seconds")
 
 
-def _append(event_file: EventFile, doing: str, record: dict) -> int:
-    """Store ``record`` under the next id in one transaction; returns the id."""
-    rowid = event_file._write(doing, [(
-        "INSERT INTO meta (key, value) "
-        "SELECT printf('charity/%06d', n), json_set(?, '$.id', n) FROM ("
-        " SELECT COALESCE(MAX(CAST(substr(key, ?) AS INTEGER)), 0) + 1 AS n"
-        " FROM meta WHERE key LIKE 'charity/%')",
-        (json.dumps(record), len(KEY_PREFIX) + 1),
+def _append(event_file: EventFile, doing: str, record: dict[str, Any]) -> int:
+    """Store ``record`` (columns of ``charity_records``) in one transaction; returns its id."""
+    columns = ", ".join(record)
+    marks = ", ".join("?" for _ in record)
+    return event_file._write(doing, [(
+        f"INSERT INTO charity_records ({columns}) VALUES ({marks})", tuple(record.values()),
     )])
-    rows = event_file._query(doing, "SELECT value FROM meta WHERE rowid = ?", (rowid,))
-    return int(json.loads(rows[0][0])["id"])
 
 
-def _rows(event_file: EventFile) -> list[dict]:
-    rows = event_file._query("reading the charity ledger",
-                             "SELECT value FROM meta WHERE key LIKE 'charity/%' ORDER BY key")
-    return [json.loads(r[0]) for r in rows]
+def _v4_row(value: str) -> dict[str, Any]:
+    """A version-4 meta row's JSON as a ``charity_records`` row."""
+    data = json.loads(value)
+    amount = data.get("amount")
+    return {
+        "id": int(data["id"]), "action": data["action"], "kind": data.get("kind"),
+        "amount_cents": None if amount is None else round(float(amount) * 100),
+        "who": data.get("who"), "note": data.get("note", ""), "revokes": data.get("revokes"),
+        "reason": data.get("reason", ""), "author": data["author"],
+        "recorded_at": data["recorded_at"],
+    }
+
+
+def _rows(event_file: EventFile) -> list[dict[str, Any]]:
+    """Every record in id order, from the table, or from the meta rows of a version-4 file.
+
+    The version and the rows are read in one read transaction, so a reader whose file is
+    migrated by a writer meanwhile sees either the old rows or the new table, never neither.
+    """
+    conn = event_file._conn
+    with sqlite_errors(event_file.path, "reading the charity ledger"):
+        own = not conn.in_transaction
+        if own:
+            conn.execute("BEGIN")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version >= TABLE_SINCE:
+                names = _COLUMNS.split(", ")
+                found = conn.execute(f"SELECT {_COLUMNS} FROM charity_records ORDER BY id")
+                return [dict(zip(names, row, strict=True)) for row in found.fetchall()]
+            found = conn.execute("SELECT value FROM meta WHERE key LIKE 'charity/%' ORDER BY key")
+            return [_v4_row(row[0]) for row in found.fetchall()]
+        finally:
+            if own:
+                conn.execute("COMMIT")
+
+
+def amount_cents(text: str | float) -> tuple[int, str]:
+    """An amount of money as typed ('150', '12.50', '12,50') in cents, and what is wrong ('')."""
+    typed = text.strip().replace(",", ".") if isinstance(text, str) else repr(float(text))
+    try:
+        value = Decimal(typed)
+    except InvalidOperation:
+        return 0, f"amount {text!r} is not a number like 150 or 12.50"
+    if not value.is_finite() or value <= 0:
+        return 0, f"amount {text!r} must be more than 0"
+    if value > MAX_AMOUNT:
+        return 0, f"amount {text!r} is more than {MAX_AMOUNT:,} (a typing slip?)"
+    cents = value * 100
+    if cents != cents.to_integral_value():
+        return 0, f"amount {text!r} has more than 2 decimals"
+    return int(cents), ""
 
 
 def amount_problem(text: str | float) -> tuple[float, str]:
     """An amount of money as typed ('150', '12.50', '12,50') and what is wrong with it ('')."""
-    try:
-        value = float(text.strip().replace(",", ".")) if isinstance(text, str) else float(text)
-    except ValueError:
-        return 0.0, f"amount {text!r} is not a number like 150 or 12.50"
-    if not math.isfinite(value) or value <= 0:
-        return 0.0, f"amount {text!r} must be more than 0"
-    if round(value, 2) != value:
-        return 0.0, f"amount {text!r} has more than 2 decimals"
-    return value, ""
+    cents, problem = amount_cents(text)
+    return cents / 100, problem
 
 
 def add_money(event_file: EventFile, kind: MoneyKind | str, amount: str | float, *, who: str,
@@ -101,16 +146,16 @@ def add_money(event_file: EventFile, kind: MoneyKind | str, amount: str | float,
     except ValueError:
         raise CharityRecordError(path, f"kind {kind!r} is not one of "
                                  + ", ".join(k.value for k in MoneyKind)) from None
-    value, problem = amount_problem(amount)
+    cents, problem = amount_cents(amount)
     if problem:
         raise CharityRecordError(path, f"{problem} (nothing recorded)")
     if not who.strip():
         raise CharityRecordError(path, f"a {kind} needs --who (the bidder, donor or bucket)")
     if not author.strip():
         raise CharityRecordError(path, "a charity record needs an author")
-    record = {"action": "add", "kind": str(kind), "amount": value, "who": who.strip(),
+    record = {"action": "add", "kind": str(kind), "amount_cents": cents, "who": who.strip(),
               "note": note.strip(), "author": author.strip(), "recorded_at": _stamp(clock)}
-    new_id = _append(event_file, f"recording a {kind} of {value:.2f}", record)
+    new_id = _append(event_file, f"recording a {kind} of {cents / 100:.2f}", record)
     return next(m for m in day_money(event_file) if m.id == new_id)
 
 
@@ -140,21 +185,21 @@ def revoke_money(event_file: EventFile, record_id: int, *, reason: str, author: 
 def revocations(event_file: EventFile) -> list[Revocation]:
     """Every revocation in the order recorded."""
     return [Revocation(r["id"], r["revokes"], r["reason"], r["author"], r["recorded_at"])
-            for r in _rows(event_file) if r.get("action") == "revoke"]
+            for r in _rows(event_file) if r["action"] == "revoke"]
 
 
 def day_money(event_file: EventFile) -> list[DayMoney]:
     """Every record of money raised on the day, in order, revoked ones marked (not counted)."""
     rows = _rows(event_file)
-    revoked = {r["revokes"]: r for r in rows if r.get("action") == "revoke"}
+    revoked = {r["revokes"]: r for r in rows if r["action"] == "revoke"}
     out = []
     for r in rows:
-        if r.get("action") != "add":
+        if r["action"] != "add":
             continue
         undo = revoked.get(r["id"], {})
         out.append(DayMoney(
-            id=r["id"], kind=MoneyKind(r["kind"]), amount=float(r["amount"]), who=r["who"],
-            note=r.get("note", ""), author=r["author"], recorded_at=r["recorded_at"],
+            id=r["id"], kind=MoneyKind(r["kind"]), amount=r["amount_cents"] / 100, who=r["who"],
+            note=r["note"], author=r["author"], recorded_at=r["recorded_at"],
             revoked_reason=undo.get("reason", ""), revoked_by=undo.get("author", ""),
             revoked_at=undo.get("recorded_at", ""),
         ))

@@ -150,8 +150,9 @@ def connect(
     """Open ``path`` as an event file and return an autocommit connection.
 
     CREATE makes a new, empty version-`SCHEMA_VERSION` file (the caller checks it does not
-    exist yet). READ_WRITE migrates older files forward. READ_ONLY refuses older files
-    (migrating would mean writing) with a message saying how to upgrade them.
+    exist yet). READ_WRITE migrates older files forward. READ_ONLY reads a file as it is
+    from `schema.OLDEST_READABLE` on and refuses older files (migrating would mean writing)
+    with a message saying how to upgrade them.
 
     Raises:
         EventFileError: (a subclass of it) naming the file and what is wrong.
@@ -176,7 +177,7 @@ def connect(
             else:
                 version = _check_header(conn, path)
             if mode is OpenMode.READ_ONLY:
-                if version < schema.SCHEMA_VERSION:
+                if version < schema.OLDEST_READABLE:
                     raise ReadOnlyEventFileError(
                         path,
                         f"uses the older event file schema {version}; open it once for "

@@ -168,8 +168,53 @@ V4 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3, V4)
+V5 = Migration(
+    version=5,
+    summary="the charity ledger (auctions, donations, buckets on the day and their revocations) "
+    "in its own table; the records kept until now as meta rows 'charity/NNNNNN' move into it "
+    "with their ids, the amounts as whole cents",
+    statements=(
+        """CREATE TABLE charity_records (
+            id           INTEGER PRIMARY KEY,  -- order of the records, never reused
+            action       TEXT NOT NULL CHECK (action IN ('add', 'revoke')),
+            kind         TEXT CHECK (kind IN ('auction', 'donation', 'bucket')),
+            amount_cents INTEGER CHECK (amount_cents > 0),  -- exact money: 12.50 is 1250
+            who          TEXT,                 -- the bidder, donor or bucket
+            note         TEXT NOT NULL DEFAULT '',
+            revokes      INTEGER REFERENCES charity_records(id),
+            reason       TEXT NOT NULL DEFAULT '',
+            author       TEXT NOT NULL,        -- who recorded it
+            recorded_at  TEXT NOT NULL,        -- ISO 8601 UTC, from the recorder's clock
+            CHECK (action = 'add' AND kind IS NOT NULL AND amount_cents IS NOT NULL
+                       AND who IS NOT NULL AND revokes IS NULL
+                   OR action = 'revoke' AND revokes IS NOT NULL AND kind IS NULL
+                       AND amount_cents IS NULL AND reason <> '')
+        )""",
+        # the V4 ledger: one JSON meta row per record (see slotrace.store.charity)
+        """INSERT INTO charity_records (id, action, kind, amount_cents, who, note, revokes,
+                                        reason, author, recorded_at)
+           SELECT CAST(substr(key, 9) AS INTEGER),
+                  json_extract(value, '$.action'),
+                  json_extract(value, '$.kind'),
+                  CAST(round(json_extract(value, '$.amount') * 100) AS INTEGER),
+                  json_extract(value, '$.who'),
+                  COALESCE(json_extract(value, '$.note'), ''),
+                  json_extract(value, '$.revokes'),
+                  COALESCE(json_extract(value, '$.reason'), ''),
+                  json_extract(value, '$.author'),
+                  json_extract(value, '$.recorded_at')
+           FROM meta WHERE key LIKE 'charity/%' ORDER BY key""",
+        "DELETE FROM meta WHERE key LIKE 'charity/%'",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3, V4, V5)
 SCHEMA_VERSION = MIGRATIONS[-1].version
+
+OLDEST_READABLE = 4
+"""The oldest schema a read-only open accepts as it is (a reader never migrates): version 5
+only moved the charity ledger, which `slotrace.store.charity` still reads from a version-4
+file's meta rows. Older files must be opened for writing once."""
 
 
 def migrate(conn: sqlite3.Connection, from_version: int, to_version: int = SCHEMA_VERSION) -> None:
