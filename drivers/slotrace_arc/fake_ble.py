@@ -1,5 +1,6 @@
 """Provides `fake_powerbase_backend`: a bleak client backend whose peripheral is a
-`PowerbaseModel`, for ``BleakClient(address, backend=...)`` (the seam bleak supports).
+`PowerbaseModel`, for ``BleakClient(address, backend=...)`` (the seam bleak supports), built
+on the driver API's shared `FakePeripheral`.
 
 A pump task moves the model's time while connected and delivers its notifications: in
 virtual time (one 300 ms packet step per event-loop turn, nothing sleeps) or in real time
@@ -11,15 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+from typing import ClassVar
 
-from bleak.backends.characteristic import BleakGATTCharacteristic
-from bleak.backends.client import BaseBleakClient
-from bleak.backends.descriptor import BleakGATTDescriptor
-from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakError
 
 from slotrace.drivers_api import LocalProtocolError
+from slotrace.drivers_api.support.fake_ble import FakePeripheral, fake_backend
 from slotrace_arc.protocol import (
     CAR_ID_UUID,
     COMMAND_UUID,
@@ -31,14 +29,8 @@ from slotrace_arc.protocol import (
 )
 from slotrace_arc.sim_model import PACKET_MS, PowerbaseModel
 
-_CHARACTERISTICS = (
-    (THROTTLE_UUID, ["notify"]),
-    (COMMAND_UUID, ["write"]),
-    (SLOT_UUID, ["notify", "read"]),
-    (TRACK_UUID, ["notify"]),
-    (CAR_ID_UUID, ["write"]),
-    *((uuid, ["write"]) for uuid in PROFILE_UUIDS),
-)
+VIRTUAL_TURNS = 8
+"""Event-loop turns per 300 ms packet step in virtual time."""
 
 
 def fake_powerbase_backend(model: PowerbaseModel, speedup: float | None = None) -> type:
@@ -48,86 +40,55 @@ def fake_powerbase_backend(model: PowerbaseModel, speedup: float | None = None) 
         model: the powerbase.
         speedup: ``None`` for virtual time, else model seconds per real second.
     """
-
-    class FakePowerbaseClient(_FakePowerbaseBase):
-        pass
-
-    FakePowerbaseClient.model = model
-    FakePowerbaseClient.speedup = speedup
-    FakePowerbaseClient.instances = []
-    return FakePowerbaseClient
+    return fake_backend(_FakePowerbase, model=model, speedup=speedup)
 
 
-VIRTUAL_TURNS = 8
-"""Event-loop turns per 300 ms packet step in virtual time."""
-
-
-class _FakePowerbaseBase(BaseBleakClient):
-    model: PowerbaseModel
-    speedup: float | None
+class _FakePowerbase(FakePeripheral):
+    service_uuid = SERVICE_UUID
+    characteristics = (
+        (THROTTLE_UUID, ("notify",)),
+        (COMMAND_UUID, ("write",)),
+        (SLOT_UUID, ("notify", "read")),
+        (TRACK_UUID, ("notify",)),
+        (CAR_ID_UUID, ("write",)),
+        *((uuid, ("write",)) for uuid in PROFILE_UUIDS),
+    )
+    advertised_name = "Scalextric ARC  "
+    model: ClassVar[PowerbaseModel]
+    speedup: ClassVar[float | None]
     paused: bool = False
     """Virtual time only: hold the model's clock (tests drain the driver, then look)."""
-    instances: list[_FakePowerbaseBase]
 
-    def __init__(self, address_or_ble_device: Any, **kwargs: Any) -> None:
-        super().__init__(
-            address_or_ble_device,
-            disconnected_callback=kwargs.get("disconnected_callback"),
-            timeout=kwargs.get("timeout", 10.0),
-        )
-        self._connected = False
-        self._callbacks: dict[str, Any] = {}
-        self._pump: asyncio.Task[None] | None = None
-        type(self).instances.append(self)
+    _pump: asyncio.Task[None] | None = None
 
-    @property
-    def mtu_size(self) -> int:
-        return 23
-
-    @property
-    def name(self) -> str:
-        return "Scalextric ARC  "
-
-    async def connect(self, pair: bool = False, **kwargs: Any) -> None:
+    def arrive(self) -> None:
         if self.model.connected:
             raise BleakError("the powerbase accepts one connection at a time")
-        services = BleakGATTServiceCollection()
-        service = BleakGATTService(None, 1, SERVICE_UUID)
-        services.add_service(service)
-        for handle, (uuid, properties) in enumerate(_CHARACTERISTICS, start=2):
-            services.add_characteristic(
-                BleakGATTCharacteristic(None, handle, uuid, properties, lambda: 20, service)
-            )
-        self.services = services
-        self._connected = True
+
+    def connected(self) -> None:
         self.model.connected = True
         self._pump = asyncio.get_running_loop().create_task(self._run())
 
-    async def disconnect(self) -> None:
-        self._drop(notify=False)
+    async def departed(self) -> None:
         pump, self._pump = self._pump, None
         if pump is not None and pump is not asyncio.current_task():
             pump.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await pump
 
+    def dropped(self) -> None:
+        self.model.connected = False
+
     def hang_up(self) -> None:
         """The powerbase drops the link (out of range, switched off)."""
         self.model.connected = False
         self.model.hangups += 1
-        self._drop(notify=True)
-
-    def _drop(self, notify: bool) -> None:
-        was = self._connected
-        self._connected = False
-        self.model.connected = False
-        if was and notify and self._disconnected_callback is not None:
-            asyncio.get_running_loop().call_soon(self._disconnected_callback)
+        super().hang_up()
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         started, base = loop.time(), self.model.now_ms
-        while self._connected:
+        while self.is_connected:
             if self.speedup is None:
                 for _turn in range(VIRTUAL_TURNS):  # let the driver keep up
                     await asyncio.sleep(0)
@@ -138,52 +99,18 @@ class _FakePowerbaseBase(BaseBleakClient):
                 await asyncio.sleep(PACKET_MS / 1000 / self.speedup)
                 now = base + (loop.time() - started) * 1000 * self.speedup
             for uuid, data in self.model.advance_to(now):
-                callback = self._callbacks.get(uuid)
-                if callback is not None and self._connected:
-                    callback(bytearray(data))
-            if self._connected and not self.model.connected:
+                self.notify(uuid, data)
+            if self.is_connected and not self.model.connected:
                 self._drop(notify=True)
 
-    @property
-    def is_connected(self) -> bool:
-        return self._connected
-
-    async def pair(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    async def unpair(self) -> None:
-        return None
-
-    async def start_notify(
-        self, characteristic: BleakGATTCharacteristic, callback: Any, **kwargs: Any
-    ) -> None:
-        self._callbacks[characteristic.uuid] = callback
-
-    async def stop_notify(self, characteristic: BleakGATTCharacteristic) -> None:
-        self._callbacks.pop(characteristic.uuid, None)
-
-    async def read_gatt_char(
-        self, characteristic: BleakGATTCharacteristic, **kwargs: Any
-    ) -> bytearray:
+    def read(self, uuid: str) -> bytes:
         try:
-            return bytearray(self.model.read(characteristic.uuid))
+            return self.model.read(uuid)
         except LocalProtocolError as exc:
             raise BleakError(str(exc)) from exc
 
-    async def read_gatt_descriptor(
-        self, descriptor: BleakGATTDescriptor, **kwargs: Any
-    ) -> bytearray:
-        raise BleakError("no descriptors in this fake")
-
-    async def write_gatt_descriptor(self, descriptor: BleakGATTDescriptor, data: Any) -> None:
-        raise BleakError("no descriptors in this fake")
-
-    async def write_gatt_char(
-        self, characteristic: BleakGATTCharacteristic, data: Any, response: bool
-    ) -> None:
-        if not self._connected:
-            raise BleakError("Not connected")
+    def written(self, uuid: str, data: bytes, response: bool) -> None:
         try:
-            self.model.write(characteristic.uuid, bytes(data))
+            self.model.write(uuid, data)
         except LocalProtocolError as exc:
             raise BleakError(f"write refused by the powerbase: {exc}") from exc

@@ -48,7 +48,7 @@ async def test_transport_writes_without_response_and_reads_one_notification_per_
     status = await asyncio.wait_for(transport.read(), DEADLINE_S)
     await transport.close()
     assert status.startswith(b":") and status.endswith(b"$") and len(status) == 16
-    assert backend.instances[0].writes == [(b"0", False), (b"?", False)]
+    assert backend.instances[0].writes == [(WRITE_UUID, b"0", False), (WRITE_UUID, b"?", False)]
     assert transport.description == f"BLE {ADDRESS}"
 
 

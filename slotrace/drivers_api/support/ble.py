@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,8 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 
 ClientFactory = Callable[..., Any]
 """``factory(address, disconnected_callback=..., timeout=...) -> BleakClient``-like object."""
+ScannerFactory = Callable[[float], Awaitable[list[tuple[Any, Any]]]]
+"""``factory(timeout) -> awaitable list of (BLEDevice, AdvertisementData)`` (tests)."""
 
 _LINK_LOST = object()
 
@@ -261,19 +263,26 @@ async def scan_ble(
     names: Callable[[str], bool] = lambda _name: False,
     service_uuid: str | None = None,
     backend: type | None = None,
+    scanner_factory: ScannerFactory | None = None,
     device: str = "device",
 ) -> list[tuple[str, str, int]]:
     """Peripherals advertising a matching name or service within ``timeout`` seconds.
 
-    Returns ``(address, name, rssi)`` tuples, strongest first.
+    Returns ``(address, name, rssi)`` tuples, strongest first. ``backend`` (a
+    ``BaseBleakScanner`` subclass) or ``scanner_factory`` replace the radio in tests.
 
     Raises:
         TransportError: Bluetooth is missing, off or not permitted (the message says which).
     """
     try:
-        kwargs = {"backend": backend} if backend is not None else {}
-        result = await _bleak().BleakScanner.discover(timeout=timeout, return_adv=True, **kwargs)
-        found = list(result.values())
+        if scanner_factory is not None:
+            found = list(await scanner_factory(timeout))
+        else:
+            kwargs = {"backend": backend} if backend is not None else {}
+            result = await _bleak().BleakScanner.discover(
+                timeout=timeout, return_adv=True, **kwargs
+            )
+            found = list(result.values())
     except mapped_errors() as exc:
         raise TransportError(explain_ble_error(f"scanning for {device}s", exc, device)) from exc
     units = []

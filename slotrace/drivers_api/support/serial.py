@@ -1,9 +1,16 @@
-"""Provides `SerialLink` (a serial port, pty or pyserial URL on pyserial-asyncio-fast) and the
-organiser-friendly wording of serial errors (`explain_serial_error`, `no_answer`).
+"""Provides `SerialLink` (a serial port, pty or pyserial URL on pyserial-asyncio-fast, opened
+exclusively) and the organiser-friendly wording of serial errors (`explain_serial_error`,
+`no_answer`).
 
 pyserial is imported only when a link is opened, so importing this module keeps the driver
 API pure. Accepts device paths (``/dev/ttyUSB0``), Windows ports (``COM3``) and pyserial URLs
 (``socket://127.0.0.1:7878`` reaches a simulator on any OS, ``rfc2217://host:port``).
+
+A poll loop may run all day, so reading is a bare protocol callback (no StreamReader):
+received chunks wait in a list, a read that finds none parks one future, and
+`SerialLink.read_before` bounds the wait with one long-lived timer that re-arms itself at the
+current deadline when it fires early, instead of a timeout context (or a timer handle
+created and cancelled) per request. `SerialLink.push` hands chunks over as they arrive.
 """
 
 from __future__ import annotations
@@ -12,13 +19,12 @@ import asyncio
 import errno
 import logging
 import urllib.parse
+from collections.abc import Callable
 from typing import Any
 
 from slotrace.drivers_api.errors import TransportError
 
 logger = logging.getLogger(__name__)
-
-READ_CHUNK = 4096
 
 
 def no_answer(url: str, seconds: float, device: str = "control unit") -> str:
@@ -29,8 +35,23 @@ def no_answer(url: str, seconds: float, device: str = "control unit") -> str:
     )
 
 
-def explain_serial_error(url: str, exc: BaseException, device: str = "control unit") -> str:
-    """A one-line explanation of why ``url`` could not be opened, with what to check."""
+def explain_serial_error(
+    url: str,
+    exc: BaseException,
+    device: str = "control unit",
+    *,
+    cable: str | None = None,
+    other_programs: str = "",
+) -> str:
+    """A one-line explanation of why ``url`` could not be opened, with what to check.
+
+    Args:
+        url: the port or pyserial URL.
+        exc: what pyserial or the OS raised.
+        device: what is at the other end (``"control unit"``).
+        cable: what connects it, for "is the X plugged in?" (default: the device's cable).
+        other_programs: programs that may hold the port, named when it is busy.
+    """
     text = str(exc)
     number = getattr(exc, "errno", None)
     inner = exc.__cause__ or exc.__context__
@@ -46,23 +67,31 @@ def explain_serial_error(url: str, exc: BaseException, device: str = "control un
             return f"no answer from {where} ({url}): the host is unreachable or down"
         return f"cannot connect to {url}: {text}"
     lowered = text.lower()
-    if number == errno.ENOENT or "no such file" in lowered or "cannot find the file" in lowered:
+    if (
+        number == errno.ENOENT
+        or "filenotfounderror" in lowered
+        or "no such file" in lowered
+        or "cannot find the file" in lowered
+    ):
+        what = cable or f"{device}'s cable"
         return (
-            f"{url} does not exist — is the {device}'s cable plugged in? "
+            f"{url} does not exist — is the {what} plugged in? "
             "(see `slotrace devices` for the ports on this machine)"
         )
     if (
         number in (errno.EACCES, errno.EPERM)
+        or "permissionerror" in lowered
         or "permission denied" in lowered
-        or ("access is denied" in lowered)
+        or "access is denied" in lowered
     ):
         return (
             f"permission denied on {url} — add your user to the dialout group "
             "(Linux: `sudo usermod -aG dialout $USER`, then log in again) or close the other "
             "program using the port (Windows)"
         )
-    if number == errno.EBUSY or "busy" in lowered:
-        return f"{url} is in use by another program — close it and try again"
+    if number in (errno.EBUSY, errno.EAGAIN) or "busy" in lowered or "exclusively" in lowered:
+        others = f" ({other_programs})" if other_programs else ""
+        return f"{url} is in use by another program — close it{others} and try again"
     if "could not open port" not in lowered and isinstance(exc, ValueError):
         return f"{url} is not a serial port or pyserial URL pyserial understands: {text}"
     return f"cannot open {url}: {text}"
@@ -75,6 +104,42 @@ def _serial_modules() -> tuple[Any, Any]:
     return serial, serial_asyncio_fast
 
 
+class _Receiver(asyncio.Protocol):
+    """Keeps what the port delivers until the link reads it."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.waiter: asyncio.Future[None] | None = None
+        self.lost: str | None = None
+        self.on_data: Callable[[bytes], None] | None = None
+        """Push mode: called with each chunk instead of keeping it."""
+        self.on_lost: Callable[[], None] | None = None
+
+    def data_received(self, data: bytes) -> None:
+        on_data = self.on_data
+        if on_data is not None:
+            on_data(data)
+            return
+        self.chunks.append(data)
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.lost is None:
+            self.lost = f"{exc}" if exc is not None else ""
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        on_lost = self.on_lost
+        if on_lost is not None:
+            on_lost()
+
+    def eof_received(self) -> bool:
+        self.connection_lost(None)
+        return False
+
+
 class SerialLink:
     """A byte link over a serial port or pyserial URL, in the caller's event loop.
 
@@ -82,14 +147,32 @@ class SerialLink:
         url: a device path, ``COMn``, or a pyserial URL such as ``socket://127.0.0.1:7878``.
         baudrate: line speed.
         device: what is at the other end, for messages (``"control unit"``).
+        cable: what connects it, for messages (``"PC-Unit cable"``).
+        other_programs: programs that may hold the port, for the "in use" message.
+        exclusive: lock the port (POSIX), so a second program gets a clear error instead of
+            stealing replies.
     """
 
-    def __init__(self, url: str, baudrate: int = 19200, device: str = "control unit") -> None:
+    def __init__(
+        self,
+        url: str,
+        baudrate: int = 19200,
+        device: str = "control unit",
+        *,
+        cable: str | None = None,
+        other_programs: str = "",
+        exclusive: bool = True,
+    ) -> None:
         self.url = url
         self.baudrate = baudrate
         self.device = device
-        self._reader: asyncio.StreamReader | None = None
-        self._writer: asyncio.StreamWriter | None = None
+        self.cable = cable
+        self.other_programs = other_programs
+        self.exclusive = exclusive
+        self._transport: Any = None
+        self._receiver: _Receiver | None = None
+        self._deadline: float | None = None
+        self._timer: asyncio.TimerHandle | None = None
 
     @property
     def description(self) -> str:
@@ -99,55 +182,129 @@ class SerialLink:
         """Open the port. Raises `TransportError` naming the port and what to check."""
         await self.close()
         serial, serial_asyncio_fast = _serial_modules()
+        receiver = _Receiver()
+        loop = asyncio.get_running_loop()
+        options: dict[str, Any] = {"exclusive": True} if self.exclusive else {}
         try:
-            self._reader, self._writer = await serial_asyncio_fast.open_serial_connection(
-                url=self.url, baudrate=self.baudrate
+            self._transport, _ = await serial_asyncio_fast.create_serial_connection(
+                loop, lambda: receiver, url=self.url, baudrate=self.baudrate, **options
             )
         except (serial.SerialException, OSError, ValueError) as exc:
-            raise TransportError(explain_serial_error(self.url, exc, self.device)) from exc
+            raise TransportError(
+                explain_serial_error(
+                    self.url,
+                    exc,
+                    self.device,
+                    cable=self.cable,
+                    other_programs=self.other_programs,
+                )
+            ) from exc
+        self._receiver = receiver
         logger.debug("opened %s at %d baud", self.url, self.baudrate)
 
     async def close(self) -> None:
         """Close the port; safe to call twice or after a failed open."""
-        writer, self._writer, self._reader = self._writer, None, None
-        if writer is None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        transport, self._transport, self._receiver = self._transport, None, None
+        if transport is None:
             return
-        serial, _ = _serial_modules()
-        writer.close()
         try:
-            await asyncio.wait_for(writer.wait_closed(), timeout=1.0)
-        except (OSError, serial.SerialException, TimeoutError) as exc:
+            transport.close()
+        except OSError as exc:  # pyserial's SerialException is one
             logger.debug("closing %s: %s", self.url, exc)
+        await asyncio.sleep(0)  # let the loop run the transport's connection_lost
 
     async def write(self, data: bytes) -> None:
-        writer = self._writer
-        if writer is None or writer.is_closing():
+        """Send bytes. Raises `TransportError` if the link is down."""
+        self.write_now(data)
+
+    def write_now(self, data: bytes) -> None:
+        """`write` without the coroutine (for push mode). Raises `TransportError`."""
+        transport = self._transport
+        if transport is None or transport.is_closing():
             raise TransportError(f"{self.url} is not open (the link was lost)")
-        serial, _ = _serial_modules()
         try:
-            writer.write(data)
-        except (serial.SerialException, OSError) as exc:
+            transport.write(data)
+        except OSError as exc:  # pyserial's SerialException is one
             raise TransportError(f"writing to {self.url} failed: {exc}") from exc
+
+    def push(
+        self, on_data: Callable[[bytes], None] | None, on_lost: Callable[[], None] | None = None
+    ) -> None:
+        """Push mode: hand every received chunk to ``on_data`` as it arrives (from the event
+        loop's callback, no task switch), and call ``on_lost`` when the link goes; ``None``
+        returns to `read`. Chunks that arrived before are handed over first."""
+        receiver = self._receiver
+        if receiver is None:
+            raise TransportError(f"{self.url} is not open (the link was lost)")
+        receiver.on_data, receiver.on_lost = on_data, on_lost
+        if on_data is not None and receiver.chunks:
+            chunks = receiver.chunks[:]
+            receiver.chunks.clear()
+            for chunk in chunks:
+                on_data(chunk)
+
+    def lost_reason(self) -> str:
+        """Why the link is gone, for the organiser (after a read failed or ``on_lost``)."""
+        receiver = self._receiver
+        reason = receiver.lost if receiver is not None else None
+        if reason:
+            return f"lost the link on {self.url}: {reason} (cable unplugged or {self.device} off?)"
+        return (
+            f"{self.url} closed the link (cable unplugged, {self.device} off, or the "
+            "simulator hung up)"
+        )
 
     async def read(self, timeout: float | None = None) -> bytes:
         """Whatever bytes arrived next; `TransportError` on a lost link or ``timeout`` s of
         silence (worded as `no_answer`)."""
-        reader = self._reader
-        if reader is None:
-            raise TransportError(f"{self.url} is not open (the link was lost)")
-        serial, _ = _serial_modules()
-        try:
-            async with asyncio.timeout(timeout):
-                data = await reader.read(READ_CHUNK)
-        except TimeoutError:
-            raise TransportError(no_answer(self.url, timeout or 0, self.device)) from None
-        except (serial.SerialException, OSError) as exc:
-            raise TransportError(
-                f"lost the link on {self.url}: {exc} (cable unplugged or {self.device} off?)"
-            ) from exc
-        if not data:
-            raise TransportError(
-                f"{self.url} closed the link (cable unplugged, {self.device} off, or the "
-                "simulator hung up)"
-            )
+        deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
+        data = await self.read_before(deadline)
+        if data is None:
+            raise TransportError(no_answer(self.url, timeout or 0, self.device))
         return data
+
+    async def read_before(self, deadline: float | None) -> bytes | None:
+        """What arrived, waiting until loop time ``deadline`` at most (None: no timeout).
+
+        Returns None at the deadline. Raises `TransportError` when the link is lost.
+        """
+        receiver = self._receiver
+        if receiver is None:
+            raise TransportError(f"{self.url} is not open (the link was lost)")
+        if not receiver.chunks and receiver.lost is None:
+            loop = asyncio.get_running_loop()
+            self._deadline = deadline
+            timer = self._timer
+            if deadline is not None and (timer is None or timer.when() > deadline):
+                if timer is not None:
+                    timer.cancel()  # armed for a later deadline
+                self._timer = loop.call_at(deadline, self._on_timer, loop)
+            waiter = receiver.waiter = loop.create_future()
+            try:
+                await waiter
+            finally:
+                receiver.waiter = None
+        chunks = receiver.chunks
+        if chunks:
+            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            chunks.clear()
+            return data
+        if receiver.lost is not None:
+            raise TransportError(self.lost_reason())
+        return None
+
+    def _on_timer(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Wake a read whose deadline passed; re-arm at a later deadline set meanwhile."""
+        self._timer = None
+        receiver, deadline = self._receiver, self._deadline
+        if receiver is None or deadline is None:
+            return
+        if loop.time() < deadline:
+            self._timer = loop.call_at(deadline, self._on_timer, loop)
+            return
+        waiter = receiver.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
