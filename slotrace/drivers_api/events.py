@@ -19,8 +19,8 @@ really runs is its own declaration, `Capabilities.max_cars`, which the conforman
 against what the driver reports and refuses."""
 
 MAX_CAR = 8
-"""Carrera's address range (1-6 controllers, 7 ghost, 8 pace car). The driver API no longer
-caps car numbers at it; the engine's `SessionConfig` still does (see docs/writing-a-driver.md)."""
+"""Carrera's address range (1-6 controllers, 7 ghost, 8 pace car). Neither the driver API nor
+the engine caps car numbers at it (both take 1..`CAR_LIMIT`); only the Carrera driver uses it."""
 
 START_LIGHT_COUNT = 5
 """How many red lights a `StartLight` countdown has (the F1-style gantry every face draws)."""

@@ -6,7 +6,7 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from slotrace.drivers_api.events import MAX_CAR
+from slotrace.drivers_api.events import CAR_LIMIT
 
 
 class SessionKind(Enum):
@@ -85,7 +85,9 @@ class SessionConfig(BaseModel):
         missed_lap_policy: what to do when check lanes show a lap without a finish crossing.
         false_start_penalty: penalty for a crossing before lights-out.
         pause_clock_when_suspended: stop the session clock while the race is suspended.
-        cars: car numbers taking part; crossings of other cars are kept but not scored.
+        cars: car numbers taking part (1..`CAR_LIMIT`); crossings of other cars are kept but
+            not scored. How many cars a device runs is its driver's `Capabilities.max_cars`,
+            which refuses commands for other cars; the engine does not know any device's range.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -118,6 +120,6 @@ class SessionConfig(BaseModel):
         if len(set(self.cars)) != len(self.cars):
             raise ValueError(f"cars must not repeat a car number, got {self.cars}")
         for car in self.cars:
-            if not 1 <= car <= MAX_CAR:
-                raise ValueError(f"cars: car numbers are 1..{MAX_CAR}, got {car}")
+            if not 1 <= car <= CAR_LIMIT:
+                raise ValueError(f"cars: car numbers are 1..{CAR_LIMIT}, got {car}")
         return self

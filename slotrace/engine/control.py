@@ -13,7 +13,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
-from slotrace.drivers_api.events import MAX_CAR, DriverEvent
+from slotrace.drivers_api.events import CAR_LIMIT, DriverEvent
 from slotrace.drivers_api.records import event_from_record, from_record
 from slotrace.drivers_api.records import to_record as driver_to_record
 
@@ -35,8 +35,8 @@ class _CarDecision(_Command):
     car: int
 
     def __post_init__(self) -> None:
-        if not 1 <= self.car <= MAX_CAR:
-            raise ValueError(f"car must be 1..{MAX_CAR}, got {self.car}")
+        if not 1 <= self.car <= CAR_LIMIT:
+            raise ValueError(f"{type(self).__name__}: car must be 1..{CAR_LIMIT}, got {self.car}")
         if not self.reason.strip():
             raise ValueError(f"{type(self).__name__} needs a reason for the stewards' log")
         if not self.author.strip():
