@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import signal
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -210,13 +208,8 @@ def _report(args: argparse.Namespace, simulator: Simulator) -> None:
 
 def _write_atomically(path: Path, lines: Any) -> None:
     """Write all lines to a temporary file beside ``path``, then rename it into place."""
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            for line in lines:
-                out.write(line + "\n")
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    from slotrace.store.outputs import atomic_output
+
+    with atomic_output(path) as out:
+        for line in lines:
+            out.write(line + "\n")

@@ -80,6 +80,30 @@ def check_target(
     return resolved
 
 
+def _output_mode(path: Path) -> int:
+    """The permission bits a new output at ``path`` gets: those of the file it replaces, else
+    0666 less the process umask (what ``open(path, "w")`` would create)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the system tells it (Linux): setting
+    it to read it back would briefly change it for every thread (race control publishes in one)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_output(
     path: str | os.PathLike[str],
@@ -102,6 +126,9 @@ def atomic_output(
         raise OutputError(f"cannot write {target}: {exc.strerror}") from exc
     temp = Path(temp_name)
     try:
+        # mkstemp makes the file private (0600); an export is for sharing (a web host, a USB
+        # stick), so it gets the mode a plain open() would give: the old file's, or umask's.
+        os.fchmod(handle, _output_mode(resolved))
         with os.fdopen(handle, "w", encoding=encoding, newline="") as stream:
             yield stream
             stream.flush()

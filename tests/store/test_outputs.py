@@ -93,3 +93,19 @@ def test_a_failed_write_leaves_the_old_file(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
     with pytest.raises(OutputError, match="is the event file"):
         write_output(tmp_path / "x", "", protected=[tmp_path / "x"])
+
+
+def test_an_export_is_readable_like_any_file_the_organiser_writes(tmp_path: Path) -> None:
+    """A results page copied to a web host must be readable by the web server: a new export
+    gets the umask's mode (not the temporary file's private 0600), a replaced one keeps its."""
+    previous = os.umask(0o022)
+    try:
+        fresh = write_output(tmp_path / "results.html", "<html></html>")
+        assert fresh.stat().st_mode & 0o777 == 0o644
+        kept = tmp_path / "private.csv"
+        kept.write_text("old", encoding="utf-8")
+        kept.chmod(0o640)
+        write_output(kept, "new")
+        assert kept.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(previous)
