@@ -204,3 +204,37 @@ def day_money(event_file: EventFile) -> list[DayMoney]:
             revoked_at=undo.get("recorded_at", ""),
         ))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class DayRaised:
+    """The money raised on the day that counts (revoked records left out), summed exactly."""
+
+    auctions: float
+    donations: float
+    buckets: float
+    records: int
+    """How many records count."""
+
+    @property
+    def total(self) -> float:
+        return round(self.auctions + self.donations + self.buckets, 2)
+
+
+def raised_on_the_day(event_file: EventFile) -> DayRaised:
+    """The day's auctions, donations and buckets that count (the classification adds fees,
+    pledges and the template's auctions to them: `slotrace.rules.charity.charity_totals`)."""
+    counted = [m for m in day_money(event_file) if m.counted]
+
+    def cents(kind: MoneyKind) -> int:
+        return sum(round(m.amount * 100) for m in counted if m.kind is kind)
+
+    return DayRaised(auctions=cents(MoneyKind.AUCTION) / 100,
+                     donations=cents(MoneyKind.DONATION) / 100,
+                     buckets=cents(MoneyKind.BUCKET) / 100, records=len(counted))
+
+
+def raised_line(raised: DayRaised) -> str:
+    """'Raised on the day: 270.90 (auctions 150.00 · donations 37.50 · buckets 83.40)'."""
+    return (f"Raised on the day: {raised.total:,.2f} (auctions {raised.auctions:,.2f} · "
+            f"donations {raised.donations:,.2f} · buckets {raised.buckets:,.2f})")

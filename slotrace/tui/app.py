@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen
 
 from slotrace.drivers_api import DeviceRefused, Driver, DriverCommand, DriverError, LinkUp
 from slotrace.engine import SessionPhase
@@ -74,6 +75,7 @@ class SlotraceApp(App[None]):
         Binding("f3", "show('event')", "Event"),
         Binding("f4", "show('entries')", "Entries"),
         Binding("f5", "show('results')", "Results"),
+        Binding("m", "record_money", "Money"),
         Binding("q", "quit_race_control", "Quit"),
     ]
 
@@ -119,6 +121,8 @@ class SlotraceApp(App[None]):
         """Shown as a notification once the app is up (e.g. how to open the board)."""
         self.board_link: Any = None
         """The web board's `WebBoardLink` (``--board-web``): w shows its URL and QR code."""
+        self.charity: Any = None
+        """The `CharityDesk` (the open event file): m records money raised for the charity."""
 
     def on_mount(self) -> None:
         self.install_screen(RaceControlScreen(), "race")
@@ -196,6 +200,15 @@ class SlotraceApp(App[None]):
             self.notify(f"the {name} screen needs an event file", severity="warning")
             return
         self.switch_screen(name)
+
+    def action_record_money(self) -> None:
+        """m on any screen: record an auction, donation or bucket in the event file."""
+        from slotrace.tui.screens.charity_dialog import CharityDialog
+
+        if self.charity is None:
+            self.notify("no event file: charity money is recorded in one", severity="warning")
+        elif not isinstance(self.screen, ModalScreen):  # not on top of another dialog
+            self.push_screen(CharityDialog(self.charity, self.author))
 
     def action_quit_race_control(self) -> None:
         """q on any screen: quits at once between heats, asks first mid-heat."""

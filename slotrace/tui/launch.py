@@ -20,6 +20,7 @@ from slotrace.store import EventFile
 from slotrace.store.publish import publish_site
 from slotrace.tui.app import HeatView, SlotraceApp
 from slotrace.tui.roster import roster_for_heat
+from slotrace.tui.screens.charity_dialog import CharityDesk
 from slotrace.tui.screens.entries import EntriesScreen
 from slotrace.tui.screens.event_overview import EventScreen
 from slotrace.tui.screens.results import ResultsScreen
@@ -83,7 +84,7 @@ def prepare_race_control(
         following = open_heat(event_file, laps=laps)
         return None if following is None else _view(event_file, following, numbers)
 
-    return SlotraceApp(
+    app = SlotraceApp(
         driver=driver,
         heat=_view(event_file, opened, numbers),
         author=author,
@@ -92,3 +93,5 @@ def prepare_race_control(
         speaker=speaker,
         publish=publish_now,
     )
+    app.charity = CharityDesk(event_file)  # m: money for the charity, into this file
+    return app
