@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from slotrace.rules.charity import MoneyKind
-from slotrace.store import EventFile
-from slotrace.store.charity import add_money, revoke_money
+from slotrace.store import EventFile, EventFileError, EventFileLockedError
+from slotrace.store.charity import add_money, raised_line, raised_on_the_day, revoke_money
 from slotrace.store.export_formats import charity_text_lines
 from slotrace.store.report_model import info_line
 from slotrace.store.results import build_report
@@ -25,8 +25,12 @@ Every record keeps who gave the money, who recorded it and when. Nothing is ever
 mistake is revoked with a reason and stays listed, no longer counted. The totals (entry fees,
 pledges per lap, auctions, donations, buckets) are the same as in `slotrace results`.
 Recording needs the event file's writer lock: while race control has the file open, record
-the money after the heat, or on the race-control laptop.
+the money in race control (press m, Money, on any of its screens), or wait until race
+control is closed.
 """
+
+RACE_CONTROL_MONEY_KEY = "m"
+"""Race control's key for the charity dialog (`slotrace.tui.app.SlotraceApp`)."""
 
 
 def register(subparsers: Any) -> None:
@@ -59,19 +63,40 @@ def register(subparsers: Any) -> None:
     listing.set_defaults(handler=run_list)
 
 
+def _open_for_writing(path: Path, doing: str) -> EventFile:
+    """The event file opened for writing; while race control holds it, says what to do."""
+    try:
+        return EventFile.open(path, writer="slotrace charity")
+    except EventFileLockedError as exc:
+        holder = exc.holder
+        if holder is None or "race control" not in holder.program:
+            raise
+        instead = (f"record the money in race control: press {RACE_CONTROL_MONEY_KEY} (Money) "
+                   "on any of its screens, or wait until race control is closed and run this "
+                   "again" if doing == "record" else
+                   "wait until race control is closed and run this again (race control's "
+                   f"{RACE_CONTROL_MONEY_KEY} key records money, it does not revoke)")
+        done = "recorded" if doing == "record" else "revoked"
+        raise EventFileError(
+            path, f"race control has this event file open ({holder.describe()}), so nothing "
+            f"was {done} here. To go on, {instead}") from exc
+
+
 def run_add(args: argparse.Namespace) -> int:
     kind, amount = next((k, getattr(args, k.value)) for k in MoneyKind
                         if getattr(args, k.value) is not None)
-    with EventFile.open(args.file, writer="slotrace charity") as event_file:
+    with _open_for_writing(args.file, "record") as event_file:
         money = add_money(event_file, kind, amount, who=args.who, note=args.note,
                           author=args.by)
+        raised = raised_on_the_day(event_file)
     print(f"recorded #{money.id}: {money.kind} {money.amount:,.2f} from {money.who} "
           f"({money.recorded_at}, by {money.author})")
+    print(raised_line(raised))
     return 0
 
 
 def run_revoke(args: argparse.Namespace) -> int:
-    with EventFile.open(args.file, writer="slotrace charity") as event_file:
+    with _open_for_writing(args.file, "revoke") as event_file:
         revocation = revoke_money(event_file, args.id, reason=args.reason, author=args.by)
     print(f"revoked #{revocation.revokes} ({revocation.reason}; record #{revocation.id}, "
           f"by {revocation.author})")
