@@ -14,7 +14,6 @@ time has passed (each failed connect attempt lets `OUTAGE_STEP_MS` pass).
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, ClassVar
 
 from bleak.exc import BleakError
@@ -75,8 +74,7 @@ class _FakeAppConnect(FakePeripheral):
             raise BleakError(f"characteristic {uuid} is not writable")
         model = self.model
         model.advance_to(model.now_ms + self.ms_per_request)
-        loop = asyncio.get_running_loop()
         for item in self._device.receive_data(data):
             reply = model.handle_bad_frame() if isinstance(item, BadFrame) else model.handle(item)
             if reply is not None:
-                loop.call_soon(self.notify, NOTIFY_UUID, self._device.frame_reply(reply))
+                self.notify(NOTIFY_UUID, self._device.frame_reply(reply), soon=True)

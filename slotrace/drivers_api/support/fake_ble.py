@@ -92,10 +92,18 @@ def _define_fake_peripheral() -> type:
             raise BleakError(f"characteristic {uuid} is not readable")
 
         # --- for a simulator ---
-        def notify(self, uuid: str, data: bytes) -> None:
-            """Deliver one notification now, if the driver subscribed to ``uuid``."""
+        def notify(self, uuid: str, data: bytes, *, soon: bool = False) -> None:
+            """Send one notification, if the driver subscribed to ``uuid``.
+
+            With ``soon`` it arrives on the next event-loop turn, as from a radio: one sent
+            just before a hang-up still reaches the driver.
+            """
             callback = self._callbacks.get(uuid)
-            if callback is not None and self._connected:
+            if callback is None or not self._connected:
+                return
+            if soon:
+                asyncio.get_running_loop().call_soon(callback, bytearray(data))
+            else:
                 callback(bytearray(data))
 
         def hang_up(self) -> None:
