@@ -117,8 +117,8 @@ def load_entries_csv(path: Path, register: Register | None = None) -> EntriesImp
     result = read_entries_csv(decoded.text, str(path), register)
     if decoded.encoding in ("UTF-8", "UTF-16"):
         return EntriesImport(result.entries, result.warnings, result.delimiter, decoded.encoding)
-    note = Problem("file", f"not UTF-8; read as {decoded.encoding} (Excel's plain 'CSV'); check "
-                           "accented names, or save as 'CSV UTF-8'")
+    note = Problem(path.name, f"not UTF-8; read as {decoded.encoding} (Excel's plain 'CSV'); "
+                              "check accented names, or save as 'CSV UTF-8'")
     return EntriesImport(result.entries, (note, *result.warnings), result.delimiter,
                          decoded.encoding)
 

@@ -107,7 +107,7 @@ def test_windows_1252_file_reads_with_a_warning(tmp_path):
                       "\n").encode("cp1252"))
     read = load_entries_csv(path)
     assert read.entries[0].entrant == "Jörg Müller" and read.encoding == "Windows-1252"
-    assert str(read.warnings[0]).startswith("file: not UTF-8; read as Windows-1252")
+    assert str(read.warnings[0]).startswith("ansi.csv: not UTF-8; read as Windows-1252")
 
 
 @pytest.mark.parametrize(("text", "whole", "decimal_comma", "expected"), [
