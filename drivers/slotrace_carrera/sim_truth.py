@@ -2,7 +2,10 @@
 
 End-to-end tests compare a driver's output with this log programmatically: every crossing
 in `TruthLog.delivered_intact` must appear exactly once in the driver's events, and the
-reply fault counters must match the driver's bad-frame and timeout counters.
+reply fault counters must match the driver's bad-frame and timeout counters. The log keeps
+the order in which the CU really handed crossings out (`TruthLog.handed_out`, reordered
+ones where they went out), so every crossing is accounted for exactly: handed out once,
+lost by the CU (overflow, power cycle), or still waiting in the CU's queue.
 """
 
 from __future__ import annotations
@@ -15,6 +18,11 @@ from dataclasses import asdict, dataclass, field
 
 class Fate(enum.Enum):
     """What happened to one queued crossing (its first delivery)."""
+
+    @property
+    def handed_out(self) -> bool:
+        """The CU took it off its queue and answered a poll with it (in any shape)."""
+        return self in _HANDED_OUT
 
     QUEUED = "queued"
     """Still waiting in the CU's timer queue (never polled out)."""
@@ -31,6 +39,9 @@ class Fate(enum.Enum):
     quarantine it (the CU will not resend it)."""
     POWER_CYCLED = "power cycled"
     """Still queued when the CU was power-cycled: the CU lost it."""
+
+
+_HANDED_OUT = frozenset({Fate.INTACT, Fate.CORRUPTED, Fate.DROPPED, Fate.GARBLED})
 
 
 class ReplyKind(enum.Enum):
@@ -121,12 +132,11 @@ class TruthLog:
     repeated: int = 0
     reordered: int = 0
     garbled: int = 0
-    unterminated: dict[ReplyKind, int] = field(
-        default_factory=lambda: dict.fromkeys(ReplyKind, 0)
-    )
+    unterminated: dict[ReplyKind, int] = field(default_factory=lambda: dict.fromkeys(ReplyKind, 0))
     unterminated_then_hung_up: int = 0
     noise: int = 0
     power_cycles: int = 0
+    _handout_order: list[int] = field(default_factory=list)
     _delivery_order: list[int] = field(default_factory=list)
 
     # --- recording (used by the model and the server) ---
@@ -136,7 +146,12 @@ class TruthLog:
         return crossing
 
     def deliver(self, crossing: Crossing, fate: Fate) -> None:
+        """Record ``crossing``'s fate as it leaves the queue (handed out or lost)."""
+        if crossing.fate is not Fate.QUEUED:
+            raise ValueError(f"crossing {crossing.seq} already left the queue ({crossing.fate})")
         crossing.fate = fate
+        if fate.handed_out:
+            self._handout_order.append(crossing.seq)
         if fate is Fate.INTACT:
             self._delivery_order.append(crossing.seq)
 
@@ -156,6 +171,11 @@ class TruthLog:
         reports exactly this sequence (per timer epoch).
         """
         return [self.crossings[seq].key for seq in self._delivery_order]
+
+    def handed_out(self) -> list[Crossing]:
+        """Every crossing the CU answered a poll with (intact, corrupted, dropped or
+        garbled), in the order it did so: a reordered crossing stands where it went out."""
+        return [self.crossings[seq] for seq in self._handout_order]
 
     def with_fate(self, fate: Fate) -> list[Crossing]:
         return [crossing for crossing in self.crossings if crossing.fate is fate]

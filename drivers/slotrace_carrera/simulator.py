@@ -190,8 +190,14 @@ class ControlUnitModel:
 
     @property
     def pending_events(self) -> int:
-        """Timer events waiting in the queue."""
-        return len(self._queue)
+        """Timer events waiting in the queue (a crossing held back to be reported late too)."""
+        return len(self._queue) + (self._held_back is not None)
+
+    def queued(self) -> list[Crossing]:
+        """The crossings waiting in the CU, in the order it will hand them out (a crossing
+        held back to be reported late comes last)."""
+        held = [self._held_back] if self._held_back is not None else []
+        return [*self._queue, *held]
 
     @property
     def timer_epoch(self) -> int:
@@ -310,6 +316,7 @@ class ControlUnitModel:
             self.truth.noise += 1
             return bytes((self._wire_random.choice(NOISE_BYTES),)) + wire
         return wire
+
     def _answer(self, request: Request) -> bytes:
         if isinstance(request, VersionRequest):
             return encode_reply(VersionReply(self.config.version))
@@ -587,8 +594,9 @@ class ControlUnitModel:
             self._own_laps[car] = 0
             return
         laps = self._own_laps[car] = self._own_laps[car] + 1
-        position = 1 + sum(1 for other, other_laps in self._own_laps.items()
-                           if other != car and other_laps >= laps)
+        position = 1 + sum(
+            1 for other, other_laps in self._own_laps.items() if other != car and other_laps >= laps
+        )
         if position <= self.config.display:
             self._show_at(car, position)
         lap = max(self._own_laps.values()) % 250

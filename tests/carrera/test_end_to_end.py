@@ -11,7 +11,8 @@ driver's output is compared with the simulator's ground truth programmatically: 
 timer frame delivered intact appears exactly once, in order and in the right clock epoch
 (none lost, doubled or invented), every garbled one is quarantined, bad-frame, duplicate
 and timeout counts match the truth exactly (a dropped reply whose wait a hang-up cut
-short is a lost link, not a timeout), and hang-ups lose nothing still queued. The same
+short is a lost link, not a timeout), and every crossing is accounted for: handed out
+once, lost in the power cycle, or exactly one of those still queued in the simulated CU. The same
 faults (those a BLE notification can carry) run over the fake AppConnect backend.
 """
 
@@ -37,7 +38,7 @@ from slotrace_carrera.ble import BleTransport
 from slotrace_carrera.clock import ClockRules
 from slotrace_carrera.session import PollSession, SessionSettings
 from slotrace_carrera.sim_config import Faults, ModelConfig, default_cars
-from slotrace_carrera.sim_truth import Fate, TruthLog
+from slotrace_carrera.sim_truth import Crossing, Fate, TruthLog
 from slotrace_carrera.simulator import ControlUnitModel
 
 from .fake_ble import fake_cu_backend
@@ -136,7 +137,9 @@ async def test_faulty_race_reaches_the_driver_exactly_as_the_simulator_delivered
     await asyncio.wait_for(collector, 5)
 
     stats = driver.stats
-    assert_exactly_as_delivered(events, truth, restarts=sim.model.timer_epoch)
+    assert_exactly_as_delivered(
+        events, truth, restarts=sim.model.timer_epoch, still_in_cu=sim.model.queued()
+    )
 
     # the faults really happened, and the race really ran
     assert truth.hangups >= 3, truth.summary()
@@ -160,9 +163,12 @@ async def test_faulty_race_reaches_the_driver_exactly_as_the_simulator_delivered
     assert sum(isinstance(e, LinkUp) for e in events) == truth.hangups
 
 
-def assert_exactly_as_delivered(events: list[DriverEvent], truth: TruthLog, restarts: int) -> None:
+def assert_exactly_as_delivered(
+    events: list[DriverEvent], truth: TruthLog, restarts: int, still_in_cu: list[Crossing]
+) -> None:
     """None lost, doubled or invented, in the order and the clock epoch delivered;
-    ``restarts`` = how often the CU clock restarted (``=``, power cycles)."""
+    ``restarts`` = how often the CU clock restarted (``=``, power cycles), ``still_in_cu``
+    = the crossings the simulated CU still holds at the end."""
     passed = [(e.car, e.sensor, e.device_ms) for e in events if isinstance(e, CarPassed)]
     assert passed == truth.delivered_intact(), truth.summary()
     # epochs: a new one exactly where the CU clock restarted (reset, power cycle)
@@ -177,24 +183,17 @@ def assert_exactly_as_delivered(events: list[DriverEvent], truth: TruthLog, rest
     # the crossing queued at the reset (old clock) is in the truth; if it arrived intact,
     # the comparisons above placed it in the epoch before the reset
     assert [c for c in truth.crossings if c.timer_epoch == restarts - 1]
-    # hang-ups lose nothing still queued: every crossing was delivered (intact, corrupted,
-    # garbled or dropped on purpose), lost by the CU in its power cycle, or is still
-    # waiting; none vanished or overflowed
+    # every crossing is accounted for exactly: handed out by the CU once (intact ones
+    # reached the driver exactly once, above), lost by the CU in its power cycle, or still
+    # waiting in the CU's queue; hang-ups lost nothing still queued and nothing overflowed
     assert not truth.with_fate(Fate.OVERFLOWED)
-    delivered_or_cu_lost = (
-        Fate.INTACT,
-        Fate.CORRUPTED,
-        Fate.GARBLED,
-        Fate.DROPPED,
-        Fate.POWER_CYCLED,
-        Fate.QUEUED,
-    )
-    assert all(c.fate in delivered_or_cu_lost for c in truth.crossings), truth.summary()
-    # and the driver kept up: only crossings after the last poll are still queued (a reordered
-    # pair can leave one a step or two older than the last delivered one in the CU)
-    queued = truth.with_fate(Fate.QUEUED)
-    last = max(d.seq for d in truth.with_fate(Fate.INTACT))
-    assert all(c.seq > last - 3 for c in queued), truth.summary()
+    handed_out = [c.seq for c in truth.handed_out()]
+    assert len(set(handed_out)) == len(handed_out), "a crossing was handed out twice"
+    lost_by_cu = [c.seq for c in truth.with_fate(Fate.POWER_CYCLED)]
+    waiting = [c.seq for c in still_in_cu]
+    assert sorted(handed_out + lost_by_cu + waiting) == list(range(len(truth.crossings)))
+    # the ones not delivered yet are exactly those still queued in the simulated CU
+    assert sorted(waiting) == [c.seq for c in truth.with_fate(Fate.QUEUED)], truth.summary()
 
 
 BLE_MS_PER_REQUEST = 100
@@ -260,7 +259,7 @@ async def test_faulty_race_over_the_fake_ble_backend_matches_the_truth():
     await asyncio.wait_for(collector, 5)
 
     truth = cu.truth
-    assert_exactly_as_delivered(events, truth, restarts=cu.timer_epoch)
+    assert_exactly_as_delivered(events, truth, restarts=cu.timer_epoch, still_in_cu=cu.queued())
     stats = session.stats
     assert stats.bad_frames == truth.corrupted_replies
     assert stats.duplicates_dropped == truth.duplicated + truth.repeated

@@ -429,8 +429,9 @@ _OPERATIONS = st.one_of(
 )
 @settings(max_examples=40)
 def test_any_session_is_fully_accounted_for(operations, seed, rates) -> None:
-    """Whatever a host does, every crossing has one fate and intact ones arrive once, in order."""
-    faults = Faults(*rates, seed=seed)
+    """Whatever a host does, every crossing has one fate and intact ones arrive once, in order;
+    the ones never handed out are exactly those the CU still holds."""
+    faults = Faults(*rates, reorder_rate=rates[0], seed=seed)
     config = ModelConfig(
         cars=default_cars(3),
         sensor_groups=3,
@@ -466,6 +467,8 @@ def test_any_session_is_fully_accounted_for(operations, seed, rates) -> None:
     assert intact == truth.delivered_intact()
     assert model.pending_events == len(truth.with_fate(Fate.QUEUED))
     assert sum(len(truth.with_fate(fate)) for fate in Fate) == len(truth.crossings)
+    assert [c.key for c in truth.handed_out() if c.fate is Fate.INTACT] == intact
+    assert sorted(c.seq for c in model.queued()) == [c.seq for c in truth.with_fate(Fate.QUEUED)]
 
 
 # --- worse than hardware -------------------------------------------------------------
@@ -519,6 +522,29 @@ def test_reordered_crossings_are_reported_after_the_next_one() -> None:
     assert model.truth.reordered > 0
     assert sum(b < a for a, b in itertools.pairwise(times)) == model.truth.reordered
     assert all(a - b <= 1500 for a, b in itertools.pairwise(times))
+
+
+def test_the_truth_records_reordered_crossings_where_they_were_handed_out() -> None:
+    model = ControlUnitModel(ModelConfig(cars=default_cars(8)), Faults(reorder_rate=0.5, seed=1))
+    model.advance_to(40_000)
+    timers = drain(model)
+    handed_out = model.truth.handed_out()
+    assert [(c.car, c.sensor, c.device_ms) for c in handed_out] == [
+        (t.address, t.sector, t.timestamp_ms) for t in timers
+    ]
+    assert [c.seq for c in handed_out] != sorted(c.seq for c in handed_out)  # reordered
+
+
+def test_a_crossing_held_back_to_be_reported_late_is_still_queued_in_the_cu() -> None:
+    model = ControlUnitModel(ModelConfig(cars=default_cars(1)), Faults(reorder_rate=1.0, seed=1))
+    for now in range(100, 20_000, 100):  # a host polling the queue empty every 100 ms
+        model.advance_to(now)
+        drain(model)
+        if model.queued():  # a crossing waits for a later one to overtake it
+            break
+    (held,) = model.queued()
+    assert model.truth.with_fate(Fate.QUEUED) == [held]
+    assert model.pending_events == 1
 
 
 def test_a_crossing_at_the_reset_keeps_the_old_clock() -> None:
