@@ -17,7 +17,7 @@ crossings so far in, `LiveCar` values out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -157,15 +157,21 @@ def _pm_running_cs(run: CarRun, track: Track, trial: AverageSpeedTrial, start: i
     return found
 
 
-def live_car(entry_no: int, run: CarRun | None, track: Track, leg: Leg, scale: int) -> LiveCar:
-    """The regularity of one car so far (rank left at 0; `live_heat` ranks)."""
+def live_car(entry_no: int, run: CarRun | None, track: Track, leg: Leg, scale: int,
+             *, done: bool = False) -> LiveCar:
+    """The regularity of one car so far (rank left at 0; `live_heat` ranks).
+
+    ``done``: the car's heat is over for it (it took the flag, or the heat finished): no trial
+    is in progress any more, and a trial it did not complete is a missed one, scored as the
+    classification scores it.
+    """
     run = run or CarRun(())
     scores = score_run(run, track, leg, scale)
     start = leg_start_index(run, track, leg)
     completed: list[TrialResult] = []
     current = None
     for trial, score in zip(leg.trials, scores, strict=True):
-        if _completed(score) and current is None:
+        if (done or _completed(score)) and current is None:
             completed.append(TrialResult(score.trial, score.kind, score.penalty,
                                          _signed_cs(score, trial), score.detail))
         elif current is None:
@@ -188,9 +194,10 @@ def live_car(entry_no: int, run: CarRun | None, track: Track, leg: Leg, scale: i
 
 
 def live_heat(runs: Mapping[int, CarRun], entry_nos: Sequence[int], track: Track, leg: Leg,
-              scale: int) -> dict[int, LiveCar]:
-    """Every car of the heat, entry_no -> `LiveCar`, with its provisional rank."""
-    cars = [live_car(n, runs.get(n), track, leg, scale) for n in entry_nos]
+              scale: int, done: Collection[int] = ()) -> dict[int, LiveCar]:
+    """Every car of the heat, entry_no -> `LiveCar`, with its provisional rank (``done``: the
+    entries whose heat is over, see `live_car`)."""
+    cars = [live_car(n, runs.get(n), track, leg, scale, done=n in done) for n in entry_nos]
     order = sorted(cars, key=lambda car: (car.points, -len(car.completed),
                                            abs(car.deviation_cs or 0), car.entry_no))
     return {car.entry_no: replace(car, rank=rank) for rank, car in enumerate(order, start=1)}
@@ -215,8 +222,13 @@ class HeatRegularity:
     def by_address(self, state: Any) -> dict[int, LiveCar]:
         """Controller address -> `LiveCar`, from an engine `RaceState` of this heat."""
         runs = runs_from_race_state(state, self.heat)
+        from slotrace.engine import SessionPhase
+
+        over = state.phase is SessionPhase.FINISHED
+        done = {s.entry_no for s in self.heat.slots
+                if over or getattr(state.cars.get(s.address), "finished", False)}
         cars = live_heat(runs, [s.entry_no for s in self.heat.slots], self.track, self.leg,
-                         self.scale)
+                         self.scale, done)
         return {s.address: cars[s.entry_no] for s in self.heat.slots}
 
 

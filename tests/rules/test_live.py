@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slotrace.rules.live import is_regularity_leg, live_heat, signed_hundredths
 from slotrace.rules.model import Leg, PrecisionTrial, TrialKind
-from slotrace.rules.scoring import CarRun
+from slotrace.rules.scoring import CarRun, score_run
 
 START, GATE = 1, 2
 
@@ -66,3 +66,18 @@ def test_signed_hundredths_reads_plus_minus():
     assert signed_hundredths(-7) == "-7"
     assert signed_hundredths(0) == "0"
     assert signed_hundredths(None) == ""
+
+
+def test_a_car_whose_heat_is_over_has_no_trial_in_progress_and_its_missed_trials_count(
+        track, event):
+    """Flagged after one PC of the leg: the racer must not read 'PC 2 in progress' for ever,
+    and the points shown are those the classification will give (the missed trials at the cap)."""
+    leg = event.legs[0]
+    one_pc = CarRun.of([(START, 0), (GATE, 7510)])
+    running = live_heat({1: one_pc}, [1], track, leg, event.scale)[1]
+    assert running.trial == "PC 2 Sirmione" and running.points == 1
+    over = live_heat({1: one_pc}, [1], track, leg, event.scale, done={1})[1]
+    assert over.trial is None and over.target == ""
+    assert [r.trial for r in over.completed] == [t.name for t in leg.trials]
+    assert over.points == sum(s.penalty for s in score_run(one_pc, track, leg, event.scale))
+    assert over.points > running.points
