@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from slotrace.drivers_api.events import StartLight
 from slotrace.engine import clock as session_clock
 from slotrace.engine.config import FalseStartPenaltyKind
 from slotrace.engine.control import (
@@ -35,9 +34,11 @@ from slotrace.engine.race_events import (
     SessionStarted,
 )
 from slotrace.engine.state import (
+    NO_LIGHTS,
     Alert,
     AlertKind,
     CarState,
+    LightsKnown,
     RaceState,
     SessionPhase,
     StewardDecision,
@@ -56,7 +57,13 @@ def _log(state: RaceState, command: RaceControl, out: Out) -> RaceState:
 
 
 def _alert(state: RaceState, kind: AlertKind, car: int | None, message: str) -> RaceState:
-    alert = Alert(kind, car, message, state.last_device_ms, state.epoch)
+    return _alert_at(state, kind, car, message, state.last_device_ms)
+
+
+def _alert_at(
+    state: RaceState, kind: AlertKind, car: int | None, message: str, device_ms: int | None
+) -> RaceState:
+    alert = Alert(kind, car, message, device_ms, state.epoch)
     return state._replace(alerts=(*state.alerts, alert))
 
 
@@ -174,16 +181,14 @@ def on_control(state: RaceState, command: RaceControl, out: Out) -> RaceState:
         return state
     if isinstance(command, LightsOut):
         if phase in (SessionPhase.GRID, SessionPhase.STARTING):
-            if out is not None:
-                out.append(SessionStarted())
-            return state._replace(phase=SessionPhase.RUNNING, clock=session_clock.start_pending())
+            return lights_out(state, out)
         return state
     if isinstance(command, AbortStart):
         if phase is not SessionPhase.STARTING:
             return state
         # The interrupted start's light is forgotten: a control unit that reports no lights
         # next (restarted, or its start cancelled) has not given lights-out (READY -> OFF).
-        return state._replace(phase=SessionPhase.GRID, start_light=StartLight.OFF)
+        return state._replace(phase=SessionPhase.GRID, start_light=NO_LIGHTS)
     if isinstance(command, YellowFlag):
         return state._replace(yellow=command.on)
     if isinstance(command, PaceCar):
@@ -198,8 +203,52 @@ def on_control(state: RaceState, command: RaceControl, out: Out) -> RaceState:
 
 
 def begin_start(state: RaceState) -> RaceState:
+    """The start sequence begins (race control's `StartSequence`, or the device's lights):
+    crossings are false starts from now on, and the device's lights are followed afresh."""
     cars = {n: c._replace(false_started=False) for n, c in state.cars.items()}
-    return state._replace(phase=SessionPhase.STARTING, cars=MappingProxyType(cars))
+    lights = LightsKnown.FOLLOWED if state.lights is LightsKnown.MISSED else state.lights
+    return state._replace(phase=SessionPhase.STARTING, cars=MappingProxyType(cars), lights=lights)
+
+
+def lights_out(state: RaceState, out: Out) -> RaceState:
+    """The race starts; the session clock's zero is the next timed event (lights carry no time)."""
+    if out is not None:
+        out.append(SessionStarted())
+    return state._replace(phase=SessionPhase.RUNNING, clock=session_clock.start_pending())
+
+
+def start_not_seen(state: RaceState, out: Out, evidence: str, device_ms: int | None) -> RaceState:
+    """Lights-out happened while the link was broken during the start: start the race now.
+
+    Called when, after the link to the device broke in STARTING (`LightsKnown.MISSED`), the
+    device's first word shows the lights are out: a status with no lights (GO was never
+    seen), or a crossing before any status. The device reports nothing more precise, so the
+    race's time zero is the earliest timed evidence: that crossing, or for a status (which
+    carries no time) the next crossing, exactly as after a GO that was seen. The true
+    lights-out was earlier, somewhere between the sequence and this evidence; laps driven in
+    between were never reported and are not counted, and a timed race runs its full length
+    from this zero. An alert tells the steward the start was taken from the device.
+    """
+    state = lights_out(state, out)
+    message = (
+        "lights-out was not seen (the link to the control unit was interrupted during the "
+        f"start); the start was taken from the control unit: {evidence}"
+    )
+    return _alert_at(state, AlertKind.START_NOT_SEEN, None, message, device_ms)
+
+
+def start_interrupted(state: RaceState, reason: str) -> RaceState:
+    """The device clock restarted while the link was broken during the start: whatever start
+    the device was running is gone (switched off, reset), so the heat goes back to the grid,
+    nobody penalised, and the start is run again."""
+    state = state._replace(
+        phase=SessionPhase.GRID, start_light=NO_LIGHTS, lights=LightsKnown.FOLLOWED
+    )
+    message = (
+        f"the control unit's clock restarted during the start ({reason}) while the link was "
+        "interrupted: back on the grid, run the start again"
+    )
+    return _alert_at(state, AlertKind.START_INTERRUPTED, None, message, None)
 
 
 def suspend(state: RaceState, device_ms: int | None, epoch: int) -> RaceState:

@@ -16,22 +16,40 @@ from slotrace.drivers_api.events import (
     DeviceRefused,
     EpochStarted,
     FirmwareVersion,
+    LightPhase,
     LinkDown,
     LinkUp,
     ModeFlags,
     StartLight,
     StatusReport,
 )
-from slotrace.engine import clock as session_clock
 from slotrace.engine.config import SessionConfig
 from slotrace.engine.control import RACE_CONTROL_TYPES, EngineInput
-from slotrace.engine.decisions import begin_start, on_control, resume, suspend
-from slotrace.engine.race_events import FalseStart, PitEntered, RaceEvent, SessionStarted
-from slotrace.engine.state import Alert, AlertKind, CarState, RaceState, SessionPhase
+from slotrace.engine.decisions import (
+    begin_start,
+    lights_out,
+    on_control,
+    resume,
+    start_interrupted,
+    start_not_seen,
+    suspend,
+)
+from slotrace.engine.race_events import FalseStart, PitEntered, RaceEvent
+from slotrace.engine.state import (
+    FUEL_STEPS,
+    Alert,
+    AlertKind,
+    CarState,
+    LightsKnown,
+    RaceState,
+    SessionPhase,
+)
 from slotrace.engine.timing import Out, on_crossing
 
-_LIGHTS_ON = frozenset(StartLight(v) for v in range(1, 7))
-"""READY and the countdown: cars are held, a crossing is a false start."""
+_OFF, _ARMED, _COUNTDOWN = LightPhase.OFF, LightPhase.ARMED, LightPhase.COUNTDOWN
+_GO, _FALSE_START = LightPhase.GO, LightPhase.FALSE_START
+_HELD = (_ARMED, _COUNTDOWN)
+"""Lights on (armed or counting down): cars are held, a crossing is a false start."""
 
 
 def initial_state(config: SessionConfig) -> RaceState:
@@ -40,18 +58,20 @@ def initial_state(config: SessionConfig) -> RaceState:
     return RaceState(config=config, cars=cars)
 
 
-def _lights_out(state: RaceState, out: Out) -> RaceState:
-    if out is not None:
-        out.append(SessionStarted())
-    return state._replace(phase=SessionPhase.RUNNING, clock=session_clock.start_pending())
+def _on_start_light(state: RaceState, light: StartLight, out: Out, missed: bool) -> RaceState:
+    """Follow the device's start light by its neutral phase (`StartLight.phase`).
 
-
-def _on_start_light(state: RaceState, light: StartLight, out: Out) -> RaceState:
-    previous = state.start_light
+    ``missed``: the link broke during the start, so the lights in between are unknown; a
+    device then showing no lights has given lights-out unseen (`decisions.start_not_seen`).
+    """
+    previous = state.start_light.phase
     state = state._replace(start_light=light)
+    now = light.phase
     phase = state.phase
-    if light.is_false_start:
-        if previous.is_false_start:
+    if missed and now is _OFF and phase is SessionPhase.STARTING:
+        return start_not_seen(state, out, "it now reports no lights", state.last_device_ms)
+    if now is _FALSE_START:
+        if previous is _FALSE_START:
             return state
         if out is not None:
             out.append(FalseStart(None))
@@ -61,37 +81,49 @@ def _on_start_light(state: RaceState, light: StartLight, out: Out) -> RaceState:
         if phase is SessionPhase.STARTING:
             state = state._replace(phase=SessionPhase.GRID)
         return state
-    lights_out = light is StartLight.GO or (
-        light is StartLight.OFF and previous in (StartLight.READY, StartLight.GO)
-    )
-    if lights_out:
+    if now is _GO or (now is _OFF and (previous is _ARMED or previous is _GO)):
         if phase in (SessionPhase.GRID, SessionPhase.STARTING):
-            return _lights_out(state, out)
+            return lights_out(state, out)
         if phase is SessionPhase.SUSPENDED:
             return resume(state, None, state.epoch)
         return state
-    if light in _LIGHTS_ON:
+    if now in _HELD:
         if phase is SessionPhase.GRID:
             return begin_start(state)
-        if phase in (SessionPhase.RUNNING, SessionPhase.FINISHING) and light is StartLight.READY:
+        if phase in (SessionPhase.RUNNING, SessionPhase.FINISHING) and now is _ARMED:
             return suspend(state, None, state.epoch)  # START pressed on the control unit
         return state
-    if light is StartLight.OFF and phase is SessionPhase.STARTING:
+    if now is _OFF and phase is SessionPhase.STARTING:
         return state._replace(phase=SessionPhase.GRID)  # countdown aborted
     return state
 
 
+def _reports_fuel(report: StatusReport) -> bool:
+    """Whether a status's fuel levels are readings (`StatusReport.fuel_fraction` reads them).
+
+    A device without fuel sends no levels. One that always sends the field fills it with zeros
+    while it has nothing to report (Carrera without its pit-lane adapter, as `StatusReport`
+    documents): a field of nothing but zeros is read only when the device says a pit lane is
+    connected, so an idle field never shows every car with an empty tank.
+    """
+    return bool(report.fuel) and (any(report.fuel) or ModeFlags.PIT_LANE in report.mode)
+
+
 def _on_status(state: RaceState, event: StatusReport, out: Out) -> RaceState:
-    if event.start_light is not state.start_light:
-        state = _on_start_light(state, event.start_light, out)
-    has_fuel = bool(event.mode & ModeFlags.PIT_LANE)
+    missed = state.lights is LightsKnown.MISSED
+    if missed or event.start_light != state.start_light:
+        state = _on_start_light(state, event.start_light, out, missed)
+    if state.lights is not LightsKnown.FOLLOWED:
+        state = state._replace(lights=LightsKnown.FOLLOWED)
+    reports_fuel = _reports_fuel(event)
     pit = event.pit
     changed: dict[int, CarState] = {}
     alerts = state.alerts
     for number, car in state.cars.items():
-        fuel = event.fuel[number - 1] if has_fuel else None
+        fraction = event.fuel_fraction(number) if reports_fuel else None
+        fuel = None if fraction is None else int(fraction * FUEL_STEPS + 0.5)
         in_pit = number in pit
-        if fuel == car.fuel and in_pit == car.in_pit:
+        if fraction == car.fuel_fraction and in_pit == car.in_pit:
             continue
         if in_pit and not car.in_pit:
             owed = car.stop_and_go_owed
@@ -106,12 +138,13 @@ def _on_status(state: RaceState, event: StatusReport, out: Out) -> RaceState:
                 in_pit=True,
                 pit_in_lap=True,
                 fuel=fuel,
+                fuel_fraction=fraction,
                 stop_and_go_owed=max(0, owed - 1),
             )
             if out is not None:
                 out.append(PitEntered(number, car.pit_stops))
         else:
-            car = car._replace(fuel=fuel, in_pit=in_pit)
+            car = car._replace(fuel=fuel, fuel_fraction=fraction, in_pit=in_pit)
         changed[number] = car
     if not changed:
         return state
@@ -120,8 +153,17 @@ def _on_status(state: RaceState, event: StatusReport, out: Out) -> RaceState:
     return state._replace(cars=MappingProxyType(cars), alerts=alerts)
 
 
+def _on_link(state: RaceState, event: LinkUp | LinkDown, out: Out) -> RaceState:
+    """A link lost or (re-)established during the start: the lights may change unseen."""
+    if state.phase is SessionPhase.STARTING and state.lights is LightsKnown.FOLLOWED:
+        return state._replace(lights=LightsKnown.MISSED)
+    return state
+
+
 def _on_epoch(state: RaceState, event: EpochStarted, out: Out) -> RaceState:
-    return state._replace(epoch=event.epoch)
+    restarted = state.phase is SessionPhase.STARTING and state.lights is LightsKnown.MISSED
+    state = state._replace(epoch=event.epoch)
+    return start_interrupted(state, event.reason) if restarted else state
 
 
 def _unchanged(state: RaceState, event: Any, out: Out) -> RaceState:
@@ -133,8 +175,8 @@ _HANDLERS: dict[type, Callable[[RaceState, Any, Out], RaceState]] = {
     StatusReport: _on_status,
     EpochStarted: _on_epoch,
     FirmwareVersion: _unchanged,
-    LinkUp: _unchanged,
-    LinkDown: _unchanged,
+    LinkUp: _on_link,
+    LinkDown: _on_link,
     DeviceRefused: _unchanged,
 }
 for _command_type in RACE_CONTROL_TYPES:

@@ -46,6 +46,8 @@ class Standing:
         total_ms: races: session clock at the last counted lap plus time penalties;
             practice/qualifying: sum of counted lap times. None before the first lap.
         gap, interval: to the leader and to the car ahead (None for the leader).
+        fuel: the fuel gauge, 0..15 steps of a full tank whatever the device's scale
+            (`CarState.fuel`; None when the device reports no fuel).
         decisions: the stewards' log entries about this car (revoked ones included).
     """
 

@@ -14,10 +14,17 @@ from enum import Enum
 from types import MappingProxyType
 from typing import NamedTuple
 
-from slotrace.drivers_api.events import StartLight
+from slotrace.drivers_api.events import LightPhase, StartLight
 from slotrace.engine.config import SessionConfig
 from slotrace.engine.control import RaceControl
 from slotrace.engine.persistent import History
+
+NO_LIGHTS = StartLight.of(LightPhase.OFF)
+"""The start light of a device showing no lights (idle or racing)."""
+
+FUEL_STEPS = 15
+"""A full tank in `CarState.fuel` steps (the fuel gauge the faces draw: 0..15, Carrera's own
+levels), whatever scale the device reports on."""
 
 
 class SessionPhase(Enum):
@@ -45,6 +52,24 @@ class AlertKind(Enum):
     REVOKE_REJECTED = "revoke_rejected"
     DECISION_IGNORED = "decision_ignored"
     """A decision named a car that is not taking part."""
+    START_NOT_SEEN = "start_not_seen"
+    """Lights-out happened while the link to the device was interrupted; the start was taken
+    from what the device reported afterwards (no lights, or cars crossing)."""
+    START_INTERRUPTED = "start_interrupted"
+    """The device's clock restarted while the link was interrupted during the start: the
+    start it was running is gone; the heat is back on the grid."""
+
+
+class LightsKnown(Enum):
+    """How much the engine knows of the device's start lights."""
+
+    NOT_REPORTED = "not_reported"
+    """No status in this heat yet: a device without hardware start lights reports none."""
+    FOLLOWED = "followed"
+    """Every light the device reported reached the engine."""
+    MISSED = "missed"
+    """The link broke during the start (`LinkDown`, or a `LinkUp` after race control was
+    restarted): what the lights did since is unknown until the device reports again."""
 
 
 class Alert(NamedTuple):
@@ -128,6 +153,9 @@ class CarState(NamedTuple):
         race_ms: session clock when the car completed its last counted lap; with
             ``penalty_ms`` this ranks cars on the same lap.
         lap_adjustment: steward corrections: AddLap - RemoveLap - LapPenalty laps.
+        fuel: the device's fuel reading in `FUEL_STEPS` (0..15, rounded; Carrera's own
+            level); None when the device reports no fuel for the car.
+        fuel_fraction: the same reading as a fraction of a full tank (0.0..1.0), unrounded.
         crossings: every accepted crossing of this car.
         lap_start_ms, lap_start_epoch: the crossing that started the current lap.
         split_marks: device times of sensor groups 2 and 3 in the current lap.
@@ -158,6 +186,7 @@ class CarState(NamedTuple):
     lap_start_epoch: int = 0
     split_marks: tuple[int | None, int | None] = (None, None)
     pit_in_lap: bool = False
+    fuel_fraction: float | None = None
 
     @property
     def scored_laps(self) -> int:
@@ -223,6 +252,8 @@ class RaceState(NamedTuple):
         alerts: things for the steward to look at.
         time_up: a timed session's clock ran out (or EndSession) - the flag is out.
         flag_car: with LEADER_THEN_NEXT_CROSSING, the car that took the flag first.
+        start_light: the device's start light as last reported (read its ``phase``).
+        lights: whether the engine followed the device's lights (see `LightsKnown`).
     """
 
     config: SessionConfig
@@ -231,7 +262,7 @@ class RaceState(NamedTuple):
     elapsed_ms: int = 0
     yellow: bool = False
     pace_car: bool = False
-    start_light: StartLight = StartLight.OFF
+    start_light: StartLight = NO_LIGHTS
     cars: Mapping[int, CarState] = MappingProxyType({})
     unscored: History[Crossing] = History()
     stewards_log: tuple[StewardDecision, ...] = ()
@@ -242,3 +273,4 @@ class RaceState(NamedTuple):
     flag_car: int | None = None
     epoch: int = 0
     last_device_ms: int | None = None
+    lights: LightsKnown = LightsKnown.NOT_REPORTED

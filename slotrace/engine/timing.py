@@ -27,6 +27,7 @@ from slotrace.engine.state import (
     CarState,
     Crossing,
     Lap,
+    LightsKnown,
     RaceState,
     SessionPhase,
     StartMark,
@@ -118,11 +119,20 @@ def on_crossing(state: RaceState, event: CarPassed, out: Out) -> RaceState:
 def _crossing_outside_session(
     state: RaceState, car: CarState, event: CarPassed, out: Out
 ) -> RaceState:
-    """A crossing on the grid, during the lights, or after the session."""
-    from slotrace.engine.decisions import false_start
+    """A crossing on the grid, during the lights, or after the session.
+
+    During the lights a crossing is a false start, unless the link broke during the start
+    and the device has reported nothing since (`LightsKnown.MISSED`): a car on the move is
+    then the device's word that the lights went out unseen, and the race starts at it.
+    """
+    from slotrace.engine.decisions import false_start, start_not_seen
 
     t, epoch = event.device_ms, event.epoch
     config = state.config
+    if state.phase is SessionPhase.STARTING and state.lights is LightsKnown.MISSED:
+        evidence = f"car {car.car} crossed sensor {event.sensor} at {t} ms with no lights reported"
+        state = start_not_seen(state, out, evidence, t)
+        return on_crossing(state, event, out)
     if state.phase is SessionPhase.GRID and not config.kind.is_race:
         # Practice and qualifying start with the first car on track when nobody ran lights.
         if out is not None:

@@ -21,7 +21,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from engine.helpers import START, light, pit_status
 from engine.synthetic import SyntheticRace, synthetic_events
-from slotrace.drivers_api import CarPassed, EpochStarted
+from slotrace.drivers_api import CarPassed, EpochStarted, LinkDown, LinkUp
 from slotrace.engine import (
     AbortStart,
     AddLap,
@@ -183,6 +183,11 @@ class EngineMachine(RuleBasedStateMachine):
             self._apply(TimePenalty(car=car, ms=1000, **WHO))
         else:
             self._apply(Disqualify(car=car, **WHO))
+
+    @rule(up=st.booleans())
+    def link(self, up):
+        """The link drops or comes back (race control restarted, a cable glitch)."""
+        self._apply(LinkUp("test", reconnects=1) if up else LinkDown("test"))
 
     @rule()
     def timer_reset(self):
