@@ -71,17 +71,22 @@ def _append(event_file: EventFile, doing: str, record: dict[str, Any]) -> int:
     )])
 
 
-def _v4_row(value: str) -> dict[str, Any]:
+def _v4_row(event_file: EventFile, key: str, value: str) -> dict[str, Any]:
     """A version-4 meta row's JSON as a ``charity_records`` row."""
-    data = json.loads(value)
-    amount = data.get("amount")
-    return {
-        "id": int(data["id"]), "action": data["action"], "kind": data.get("kind"),
-        "amount_cents": None if amount is None else round(float(amount) * 100),
-        "who": data.get("who"), "note": data.get("note", ""), "revokes": data.get("revokes"),
-        "reason": data.get("reason", ""), "author": data["author"],
-        "recorded_at": data["recorded_at"],
-    }
+    try:
+        data = json.loads(value)
+        amount = data.get("amount")
+        return {
+            "id": int(key.removeprefix(V4_KEY_PREFIX)), "action": data["action"],
+            "kind": data.get("kind"),
+            "amount_cents": None if amount is None else round(float(amount) * 100),
+            "who": data.get("who"), "note": data.get("note", ""), "revokes": data.get("revokes"),
+            "reason": data.get("reason", ""), "author": data["author"],
+            "recorded_at": data["recorded_at"],
+        }
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise EventFileError(event_file.path, f"meta row {key} of the charity ledger is not a "
+                             f"valid record ({type(exc).__name__}: {exc}): {value}") from exc
 
 
 def _rows(event_file: EventFile) -> list[dict[str, Any]]:
@@ -101,8 +106,9 @@ def _rows(event_file: EventFile) -> list[dict[str, Any]]:
                 names = _COLUMNS.split(", ")
                 found = conn.execute(f"SELECT {_COLUMNS} FROM charity_records ORDER BY id")
                 return [dict(zip(names, row, strict=True)) for row in found.fetchall()]
-            found = conn.execute("SELECT value FROM meta WHERE key LIKE 'charity/%' ORDER BY key")
-            return [_v4_row(row[0]) for row in found.fetchall()]
+            found = conn.execute(
+                "SELECT key, value FROM meta WHERE key LIKE 'charity/%' ORDER BY key")
+            return [_v4_row(event_file, key, value) for key, value in found.fetchall()]
         finally:
             if own:
                 conn.execute("COMMIT")

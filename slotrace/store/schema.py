@@ -26,11 +26,15 @@ class Migration:
         version: the schema version the file has after this step.
         summary: what the step adds, for the changelog and ``slotrace journal --info``.
         statements: SQL run in order inside the migration transaction.
+        refuse_if: a query run first in the same transaction: a row it returns is a message
+            saying which row of the older file cannot be carried over and why; the migration
+            stops there and the file is left unchanged.
     """
 
     version: int
     summary: str
     statements: tuple[str, ...]
+    refuse_if: str = ""
 
 
 V1 = Migration(
@@ -206,6 +210,42 @@ V5 = Migration(
            FROM meta WHERE key LIKE 'charity/%' ORDER BY key""",
         "DELETE FROM meta WHERE key LIKE 'charity/%'",
     ),
+    refuse_if="""SELECT printf('meta row %s of the schema-4 charity ledger cannot move into the '
+                         || 'charity_records table: %s (the row: %s). Nothing was changed; '
+                         || 'correct or delete that row, then open the file again', key,
+                         problem, value)
+        FROM (SELECT key, value, CASE
+            WHEN NOT json_valid(value) THEN 'it is not JSON'
+            WHEN substr(key, 9) NOT GLOB '[0-9]*' OR substr(key, 9) GLOB '*[^0-9]*'
+                THEN 'its key must be charity/ and the record number'
+            WHEN json_extract(value, '$.action') NOT IN ('add', 'revoke')
+                OR json_extract(value, '$.action') IS NULL
+                THEN 'action must be add or revoke'
+            WHEN json_extract(value, '$.author') IS NULL THEN 'author is missing'
+            WHEN json_extract(value, '$.recorded_at') IS NULL THEN 'recorded_at is missing'
+            WHEN json_extract(value, '$.action') = 'add'
+                 AND (json_extract(value, '$.kind') NOT IN ('auction', 'donation', 'bucket')
+                      OR json_extract(value, '$.kind') IS NULL)
+                THEN 'kind must be auction, donation or bucket'
+            WHEN json_extract(value, '$.action') = 'add'
+                 AND (json_type(value, '$.amount') NOT IN ('integer', 'real')
+                      OR json_type(value, '$.amount') IS NULL
+                      OR round(json_extract(value, '$.amount') * 100) < 1)
+                THEN 'amount must be a number of at least 0.01'
+            WHEN json_extract(value, '$.action') = 'add' AND json_extract(value, '$.who') IS NULL
+                THEN 'who is missing'
+            WHEN json_extract(value, '$.action') = 'revoke'
+                 AND (json_type(value, '$.revokes') IS NOT 'integer'
+                      OR printf('charity/%06d', json_extract(value, '$.revokes'))
+                         NOT IN (SELECT earlier.key FROM meta AS earlier
+                                 WHERE earlier.key LIKE 'charity/%' AND earlier.key < ledger.key))
+                THEN 'revokes must name an earlier record'
+            WHEN json_extract(value, '$.action') = 'revoke'
+                 AND COALESCE(json_extract(value, '$.reason'), '') = ''
+                THEN 'a revocation needs a reason'
+            END AS problem
+            FROM meta AS ledger WHERE key LIKE 'charity/%' ORDER BY key)
+        WHERE problem IS NOT NULL LIMIT 1""",
 )
 
 MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3, V4, V5)
@@ -229,6 +269,11 @@ def migrate(conn: sqlite3.Connection, from_version: int, to_version: int = SCHEM
     conn.execute("BEGIN IMMEDIATE")
     try:
         for step in steps:
+            if step.refuse_if:
+                refused = conn.execute(step.refuse_if).fetchone()
+                if refused is not None:
+                    raise sqlite3.IntegrityError(f"cannot upgrade to schema {step.version}: "
+                                                 f"{refused[0]}")
             for statement in step.statements:
                 conn.execute(statement)
         if from_version == 0:

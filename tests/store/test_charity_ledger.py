@@ -157,3 +157,34 @@ def test_a_refused_amount_names_what_is_wrong_and_records_nothing(
             add_money(ef, "bucket", typed, who="paddock", author="Anna", clock=at(15, 0))
         assert "nothing recorded" in str(refused.value) and str(v4_file) in str(refused.value)
         assert _listed(ef) == THE_DAY
+
+
+@pytest.mark.parametrize(("key", "change", "problem"), [
+    ("charity/000002", "json_set(value, '$.amount', -5)",
+     "amount must be a number of at least 0.01"),
+    ("charity/000002", "json_set(value, '$.kind', 'raffle')",
+     "kind must be auction, donation or bucket"),
+    ("charity/000004", "json_set(value, '$.revokes', 5)", "revokes must name an earlier record"),
+    ("charity/000004", "json_remove(value, '$.reason')", "a revocation needs a reason"),
+    ("charity/000005", "'{\"action\": \"add\",'", "it is not JSON"),
+])
+def test_a_v4_row_that_cannot_move_is_named_and_the_file_is_left_as_it_was(
+    v4_file: Path, key: str, change: str, problem: str
+):
+    conn = sqlite3.connect(v4_file)
+    conn.execute(f"UPDATE meta SET value = {change} WHERE key = ?", (key,))
+    conn.commit()
+    conn.close()
+    rows = _raw(v4_file, "SELECT key, value FROM meta ORDER BY key")
+    with pytest.raises(EventFileError) as refused:
+        EventFile.open(v4_file)
+    message = str(refused.value)
+    assert message.startswith(f"{v4_file}: ") and "cannot upgrade to schema 5" in message
+    assert f"meta row {key} of the schema-4 charity ledger" in message
+    assert problem in message and "Nothing was changed" in message
+    assert _version(v4_file) == 4
+    assert _raw(v4_file, "SELECT key, value FROM meta ORDER BY key") == rows
+    if problem == "it is not JSON":  # a reader says which row, never a traceback
+        with EventFile.open(v4_file, read_only=True) as ro, pytest.raises(
+                EventFileError, match=f"meta row {key} of the charity ledger is not a valid"):
+            day_money(ro)
