@@ -126,3 +126,28 @@ async def test_without_an_event_file_m_says_so():
         await pilot.press("m")
         assert not isinstance(app.screen, CharityDialog)
     assert said[-1] == "no event file: charity money is recorded in one"
+
+
+def test_snapshot_the_dialog_fits_an_80x24_terminal(snap_compare, tmp_path: Path) -> None:
+    path = tmp_path / "event.slotrace"
+    create_demo_event(path).close()
+    event_file = EventFile.open(path)
+    app = prepare_race_control(event_file, ScriptedDriver(), author="steward")
+    app.session._clock = lambda: 0.0  # no wall clock in a snapshot
+    app.charity = CharityDesk(event_file, clock=lambda: AT_NOON)
+
+    async def run_before(pilot) -> None:
+        await pilot.press("m")
+        await _type(pilot, "#amount", "25,00")
+        await _type(pilot, "#who", "Bar Sport")
+        await pilot.press("enter")
+        await _type(pilot, "#amount", "abc")
+        await _type(pilot, "#who", "a spectator")
+        await pilot.press("enter")
+        await _counted(pilot.app)
+        await pilot.pause()
+
+    try:  # every line shows: the fields, the error, what was saved, the totals, the buttons
+        assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    finally:
+        event_file.close()

@@ -61,16 +61,19 @@ class CharityDialog(ModalScreen[list[DayMoney]]):
         self.saved: list[DayMoney] = []
 
     def compose(self) -> ComposeResult:
-        with Grid(classes="dialog"):
+        with Grid(classes="dialog", id="charity-dialog"):
             yield Label("Money for the charity", classes="dialog-title")
             yield Label("Kind")
-            yield Select(KINDS, value=MoneyKind.DONATION.value, id="kind", allow_blank=False)
+            yield Select(KINDS, value=MoneyKind.DONATION.value, id="kind", allow_blank=False,
+                         compact=True)
             yield Label("Amount")
-            yield Input(placeholder="e.g. 25.00 or 25,00", id="amount")
+            yield Input(placeholder="e.g. 25.00 or 25,00", id="amount", compact=True)
             yield Label("From")
-            yield Input(placeholder="the bidder or donor, or which bucket", id="who")
+            yield Input(placeholder="the bidder or donor, or which bucket", id="who",
+                        compact=True)
             yield Label("Note")
-            yield Input(placeholder="what for, e.g. race number #1 (optional)", id="note")
+            yield Input(placeholder="what for, e.g. race number #1 (optional)", id="note",
+                        compact=True)
             yield Label("", id="error", classes="dialog-error")
             yield Label("", id="charity-saved")
             yield Label(self._raised_now(), id="charity-raised")
