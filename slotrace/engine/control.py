@@ -183,7 +183,8 @@ RaceControl = (
 """Every race-control command."""
 
 RACE_CONTROL_TYPES: tuple[type, ...] = typing.get_args(RaceControl)
-CAR_DECISION_TYPES: tuple[type, ...] = typing.get_args(CarDecision)
+CAR_DECISION_TYPES = (TimePenalty, LapPenalty, StopAndGo, Disqualify, Warning, AddLap, RemoveLap)
+"""The classes of `CarDecision`, spelled out so that ``isinstance`` narrows to them."""
 
 EngineInput = DriverEvent | RaceControl
 """Everything the engine folds."""
@@ -202,7 +203,8 @@ def control_from_record(record: Any) -> RaceControl:
     Raises:
         RecordError: naming the type and field and what was expected.
     """
-    return from_record(record, _CONTROL_BY_NAME, "race-control")
+    command: RaceControl = from_record(record, _CONTROL_BY_NAME, "race-control")
+    return command  # from_record builds only the classes of _CONTROL_BY_NAME
 
 
 def is_race_control_record(record: Any) -> bool:

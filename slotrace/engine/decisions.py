@@ -30,6 +30,7 @@ from slotrace.engine.control import (
 from slotrace.engine.race_events import (
     DecisionLogged,
     FalseStart,
+    Out,
     SessionFinished,
     SessionStarted,
 )
@@ -43,7 +44,7 @@ from slotrace.engine.state import (
     SessionPhase,
     StewardDecision,
 )
-from slotrace.engine.timing import Out, finish_if_all_done, update_leader
+from slotrace.engine.timing import finish_if_all_done, update_leader
 
 ENGINE_AUTHOR = "engine"
 """Author of decisions the engine takes by itself (false-start penalties)."""
@@ -114,24 +115,23 @@ def _revoke(state: RaceState, revoke: Revoke, out: Out) -> RaceState:
     state = _log(state, revoke, out)
     log = state.stewards_log
     n = revoke.decision
-    problem = None
     if n >= len(log):
-        problem = f"there is no earlier decision {n}"
-    elif log[n - 1].revoked:
-        problem = f"decision {n} is already revoked"
-    elif not isinstance(log[n - 1].command, CAR_DECISION_TYPES):
-        name = type(log[n - 1].command).__name__
-        problem = f"decision {n} ({name}) is not a car decision; issue the opposite command"
-    if problem is not None:
-        return _alert(state, AlertKind.REVOKE_REJECTED, None, f"cannot revoke: {problem}")
+        return _revoke_rejected(state, f"there is no earlier decision {n}")
     target = log[n - 1]
     decision = target.command
+    if target.revoked:
+        return _revoke_rejected(state, f"decision {n} is already revoked")
+    if not isinstance(decision, CAR_DECISION_TYPES):
+        name = type(decision).__name__
+        return _revoke_rejected(
+            state, f"decision {n} ({name}) is not a car decision; issue the opposite command"
+        )
     log = (*log[: n - 1], target._replace(revoked=True), *log[n:])
     state = state._replace(stewards_log=log)
-    car = state.cars.get(decision.car)  # type: ignore[union-attr]
+    car = state.cars.get(decision.car)
     if car is None:
         return state
-    car = _effect(car, decision, -1)  # type: ignore[arg-type]
+    car = _effect(car, decision, -1)
     if isinstance(decision, Disqualify):
         still = any(
             isinstance(d.command, Disqualify) and d.command.car == car.car and not d.revoked
@@ -141,6 +141,10 @@ def _revoke(state: RaceState, revoke: Revoke, out: Out) -> RaceState:
     return update_leader(_replace_car(state, car), out)
 
 
+def _revoke_rejected(state: RaceState, problem: str) -> RaceState:
+    return _alert(state, AlertKind.REVOKE_REJECTED, None, f"cannot revoke: {problem}")
+
+
 def false_start(state: RaceState, car: int, device_ms: int, epoch: int, out: Out) -> RaceState:
     """A car crossed a sensor before lights-out: alert, and the configured penalty."""
     if out is not None:
@@ -148,29 +152,25 @@ def false_start(state: RaceState, car: int, device_ms: int, epoch: int, out: Out
     state = _replace_car(state, state.cars[car]._replace(false_started=True))
     state = _alert(state, AlertKind.FALSE_START, car, f"car {car}: false start (before lights-out)")
     penalty = state.config.false_start_penalty
-    common = {
-        "car": car,
-        "reason": "false start",
-        "author": ENGINE_AUTHOR,
-        "device_ms": device_ms,
-        "epoch": epoch,
-    }
+    why, who = "false start", ENGINE_AUTHOR
     decision: CarDecision
     if penalty.kind is FalseStartPenaltyKind.TIME:
         if penalty.time_ms <= 0:
             return state
-        decision = TimePenalty(ms=penalty.time_ms, **common)  # type: ignore[arg-type]
+        decision = TimePenalty(
+            car=car, ms=penalty.time_ms, reason=why, author=who, device_ms=device_ms, epoch=epoch
+        )
     elif penalty.kind is FalseStartPenaltyKind.STOP_AND_GO:
-        decision = StopAndGo(**common)  # type: ignore[arg-type]
+        decision = StopAndGo(car=car, reason=why, author=who, device_ms=device_ms, epoch=epoch)
     else:
-        decision = Warning(**common)  # type: ignore[arg-type]
+        decision = Warning(car=car, reason=why, author=who, device_ms=device_ms, epoch=epoch)
     return _car_decision(state, decision, out)
 
 
 def on_control(state: RaceState, command: RaceControl, out: Out) -> RaceState:
     """Fold one race-control command."""
     if isinstance(command, CAR_DECISION_TYPES):
-        return _car_decision(state, command, out)  # type: ignore[arg-type]
+        return _car_decision(state, command, out)
     if isinstance(command, Revoke):
         return _revoke(state, command, out)
     state = _log(state, command, out)

@@ -22,7 +22,7 @@ from types import MappingProxyType
 from slotrace.drivers_api.events import CarPassed
 from slotrace.engine import clock as session_clock
 from slotrace.engine.config import SessionKind
-from slotrace.engine.race_events import LapCompleted, NewLeader
+from slotrace.engine.race_events import LapCompleted, NewLeader, Out
 from slotrace.engine.standings import race_key
 from slotrace.engine.state import CarState, Crossing, Lap, RaceState, SessionPhase
 
@@ -42,11 +42,13 @@ R_EPOCH, R_LAST_MS, R_LEADER = _R["epoch"], _R["last_device_ms"], _R["leader"]
 _RUNNING = SessionPhase.RUNNING
 _RACE_LAPS = SessionKind.RACE_LAPS
 _RACE_TIME = SessionKind.RACE_TIME
-_NO_MARKS = (None, None)
+_NO_MARKS: tuple[int | None, int | None] = (None, None)
 _new = tuple.__new__
 
 
-def sectors_of(groups: int, start_ms: int, marks: tuple, end_ms: int) -> tuple[int | None, ...]:
+def sectors_of(
+    groups: int, start_ms: int, marks: tuple[int | None, int | None], end_ms: int
+) -> tuple[int | None, ...]:
     """Sector times of a lap; a sector whose bounding check lane was skipped is None."""
     if groups == 1:
         return ()
@@ -58,7 +60,7 @@ def sectors_of(groups: int, start_ms: int, marks: tuple, end_ms: int) -> tuple[i
     return tuple(result)
 
 
-def fast_crossing(state: RaceState, event: CarPassed, out: list | None) -> RaceState | None:
+def fast_crossing(state: RaceState, event: CarPassed, out: Out) -> RaceState | None:
     """The state after an ordinary crossing, or None when the general rules must decide."""
     if state.phase is not _RUNNING or state.start is None or state.yellow or state.leader is None:
         return None
@@ -86,7 +88,7 @@ def fast_crossing(state: RaceState, event: CarPassed, out: list | None) -> RaceS
         ):
             return None  # too long, or a personal best: the general path announces it
         groups = config.sensor_groups
-        sectors = sectors_of(groups, start_ms, car[C_MARKS], t) if groups > 1 else ()
+        sectors = sectors_of(groups, start_ms, car.split_marks, t) if groups > 1 else ()
         if sectors:
             for s, b in zip(sectors, car.best_sectors, strict=True):
                 if s is not None and (b is None or s < b):
@@ -104,13 +106,14 @@ def fast_crossing(state: RaceState, event: CarPassed, out: list | None) -> RaceS
                 epoch,
                 False,
                 False,
-                car[C_PIT_IN_LAP],
+                car.pit_in_lap,
                 False,
             ),
         )
         fields = list(car)
         laps = fields[C_LAPS] = car.laps + 1
-        if kind is _RACE_LAPS and laps + car.lap_adjustment >= config.laps:  # type: ignore[operator]
+        goal = config.laps
+        if kind is _RACE_LAPS and goal is not None and laps + car.lap_adjustment >= goal:
             return None  # the finish
         fields[C_LAP_LIST] = lap_list.appended(lap)
         fields[C_LAST_LAP] = lap_ms
@@ -124,7 +127,7 @@ def fast_crossing(state: RaceState, event: CarPassed, out: list | None) -> RaceS
         fields[C_MARKS] = _NO_MARKS
         fields[C_PIT_IN_LAP] = car.in_pit
         new_car = _new(CarState, fields)
-        cars = state.cars.copy()  # type: ignore[attr-defined]
+        cars = state.cars.copy()
         cars[number] = new_car
         leader = state.leader
         if out is not None:
@@ -138,7 +141,7 @@ def fast_crossing(state: RaceState, event: CarPassed, out: list | None) -> RaceS
         if sensor > config.sensor_groups:
             return None
         index = sensor - 2
-        marks = car[C_MARKS]
+        marks = car.split_marks
         if marks[index] is not None:
             return None  # a repeat: bounce or a missed finish line
         fields = list(car)
@@ -146,7 +149,7 @@ def fast_crossing(state: RaceState, event: CarPassed, out: list | None) -> RaceS
         fields[C_CROSSINGS] = car.crossings.appended(
             _new(Crossing, (number, sensor, t, epoch, False, True))
         )
-        cars = state.cars.copy()  # type: ignore[attr-defined]
+        cars = state.cars.copy()
         cars[number] = _new(CarState, fields)
         leader = state.leader
     race = list(state)

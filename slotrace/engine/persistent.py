@@ -8,7 +8,7 @@ while every earlier version stays valid and unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import chain
 from typing import Any, Generic, TypeVar, overload
 
@@ -107,8 +107,12 @@ class History(Sequence[T], Generic[T]):
         return f"History({list(self)!r})"
 
 
-_set_chunks = History._chunks.__set__  # type: ignore[attr-defined]
-_set_tail = History._tail.__set__  # type: ignore[attr-defined]
-_set_len = History._len.__set__  # type: ignore[attr-defined]
+# The slots' own setters, bypassing the immutability guard in `History.__setattr__` (only
+# `appended` uses them, on a History nobody else has seen yet).
+_set_chunks: Callable[[History[Any], tuple[tuple[Any, ...], ...]], None] = History.__dict__[
+    "_chunks"
+].__set__
+_set_tail: Callable[[History[Any], tuple[Any, ...]], None] = History.__dict__["_tail"].__set__
+_set_len: Callable[[History[Any], int], None] = History.__dict__["_len"].__set__
 
 EMPTY: History[Any] = History()

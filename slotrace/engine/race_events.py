@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeAlias
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,9 @@ RaceEvent = (
     | SessionFinished
 )
 """Everything `apply` can emit."""
+
+Out: TypeAlias = list[RaceEvent] | None
+"""Where a handler appends the race events it causes (None while replaying: nothing is shown)."""
 
 Finished = CarFinished
 """Alias used in issue 3's wording."""

@@ -34,7 +34,7 @@ from slotrace.engine.decisions import (
     start_not_seen,
     suspend,
 )
-from slotrace.engine.race_events import FalseStart, PitEntered, RaceEvent
+from slotrace.engine.race_events import FalseStart, Out, PitEntered, RaceEvent
 from slotrace.engine.state import (
     FUEL_STEPS,
     Alert,
@@ -44,7 +44,7 @@ from slotrace.engine.state import (
     RaceState,
     SessionPhase,
 )
-from slotrace.engine.timing import Out, on_crossing
+from slotrace.engine.timing import on_crossing
 
 _OFF, _ARMED, _COUNTDOWN = LightPhase.OFF, LightPhase.ARMED, LightPhase.COUNTDOWN
 _GO, _FALSE_START = LightPhase.GO, LightPhase.FALSE_START

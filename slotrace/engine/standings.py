@@ -128,7 +128,7 @@ def standings(state: RaceState) -> tuple[Standing, ...]:
     by_car: dict[int, list[StewardDecision]] = {}
     for decision in state.stewards_log:
         if isinstance(decision.command, CAR_DECISION_TYPES):
-            by_car.setdefault(decision.command.car, []).append(decision)  # type: ignore[union-attr]
+            by_car.setdefault(decision.command.car, []).append(decision)
     rows = []
     for index, car in enumerate(order):
         if is_race:

@@ -8,7 +8,6 @@ Snapshots are `NamedTuple`s (immutable and cheap to build on every event) holdin
 from __future__ import annotations
 
 import statistics as _stats
-from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from types import MappingProxyType
@@ -263,7 +262,7 @@ class RaceState(NamedTuple):
     yellow: bool = False
     pace_car: bool = False
     start_light: StartLight = NO_LIGHTS
-    cars: Mapping[int, CarState] = MappingProxyType({})
+    cars: MappingProxyType[int, CarState] = MappingProxyType({})
     unscored: History[Crossing] = History()
     stewards_log: tuple[StewardDecision, ...] = ()
     alerts: tuple[Alert, ...] = ()

@@ -17,6 +17,7 @@ from slotrace.engine.race_events import (
     LapNotCounted,
     MissedLap,
     NewLeader,
+    Out,
     SessionFinished,
     SessionStarted,
 )
@@ -36,15 +37,18 @@ from slotrace.engine.state import (
 _RUNNING = SessionPhase.RUNNING
 _SUSPENDED = SessionPhase.SUSPENDED
 _FINISHING = SessionPhase.FINISHING
-_NO_MARKS = (None, None)
-
-Out = list | None
+_NO_MARKS: tuple[int | None, int | None] = (None, None)
 
 
-def _with_car(state: RaceState, car: CarState, **changes: object) -> RaceState:
+def _cars_with(state: RaceState, car: CarState) -> MappingProxyType[int, CarState]:
+    """The state's cars with ``car`` replaced."""
     cars = dict(state.cars)
     cars[car.car] = car
-    return state._replace(cars=MappingProxyType(cars), **changes)
+    return MappingProxyType(cars)
+
+
+def _with_car(state: RaceState, car: CarState) -> RaceState:
+    return state._replace(cars=_cars_with(state, car))
 
 
 def _leader(state: RaceState) -> int | None:
@@ -89,7 +93,9 @@ def on_crossing(state: RaceState, event: CarPassed, out: Out) -> RaceState:
     if car.finished:
         crossing = Crossing(number, sensor, t, epoch, False, False)
         car = car._replace(crossings=car.crossings.appended(crossing))
-        return _with_car(state, car, clock=clock, elapsed_ms=elapsed, last_device_ms=t)
+        return state._replace(
+            cars=_cars_with(state, car), clock=clock, elapsed_ms=elapsed, last_device_ms=t
+        )
     if state.start is None:
         state = state._replace(start=StartMark(t, epoch))
     config = state.config
@@ -145,7 +151,7 @@ def _crossing_outside_session(
         return on_crossing(state, event, out)
     crossing = Crossing(car.car, event.sensor, t, epoch, False, False)
     car = car._replace(crossings=car.crossings.appended(crossing))
-    state = _with_car(state, car, epoch=epoch, last_device_ms=t)
+    state = state._replace(cars=_cars_with(state, car), epoch=epoch, last_device_ms=t)
     if state.phase is SessionPhase.STARTING and config.kind.is_race and not car.false_started:
         state = false_start(state, car.car, t, epoch, out)
     return state
@@ -176,7 +182,7 @@ def _finish_line(
             split_marks=_NO_MARKS,
             pit_in_lap=car.in_pit,
         )
-        return _with_car(state, car, alerts=alerts)
+        return state._replace(cars=_cars_with(state, car), alerts=alerts)
     lap_ms = t - start_ms
     too_long = config.max_lap_ms is not None and lap_ms > config.max_lap_ms
     counted = not neutral and not too_long
@@ -225,17 +231,13 @@ def _finish_line(
 def _count_lap(state: RaceState, car: CarState, lap: Lap, out: Out) -> CarState:
     """The car with ``lap`` counted: lap total, times, personal and overall bests."""
     laps = car.laps + 1
-    changes: dict = {
-        "laps": laps,
-        "total_ms": car.total_ms + lap.lap_ms,
-        "race_ms": state.elapsed_ms,
-    }
+    best_lap_ms, best_lap_race_ms = car.best_lap_ms, car.best_lap_race_ms
+    best_sectors = car.best_sectors
     if out is not None:
         out.append(LapCompleted(car.car, laps, lap.lap_ms))
     if not lap.estimated and not lap.pace_car:
         if car.best_lap_ms is None or lap.lap_ms < car.best_lap_ms:
-            changes["best_lap_ms"] = lap.lap_ms
-            changes["best_lap_race_ms"] = state.elapsed_ms
+            best_lap_ms, best_lap_race_ms = lap.lap_ms, state.elapsed_ms
             if out is not None:
                 others = [
                     c.best_lap_ms
@@ -250,8 +252,15 @@ def _count_lap(state: RaceState, car: CarState, lap: Lap, out: Out) -> CarState:
                 for s, b in zip(lap.sectors, best, strict=True)
             )
             if merged != car.best_sectors:
-                changes["best_sectors"] = merged
-    return car._replace(**changes)
+                best_sectors = merged
+    return car._replace(
+        laps=laps,
+        total_ms=car.total_ms + lap.lap_ms,
+        race_ms=state.elapsed_ms,
+        best_lap_ms=best_lap_ms,
+        best_lap_race_ms=best_lap_race_ms,
+        best_sectors=best_sectors,
+    )
 
 
 def _check_lane(
@@ -350,7 +359,8 @@ def _maybe_finish(state: RaceState, car: CarState, out: Out) -> RaceState:
     if not finishes:
         return state
     phase = state.phase if state.phase is _SUSPENDED else _FINISHING
-    state = _with_car(state, car._replace(finished=True), flag_car=flag_car, phase=phase)
+    cars = _cars_with(state, car._replace(finished=True))
+    state = state._replace(cars=cars, flag_car=flag_car, phase=phase)
     if out is not None:
         position = next(i for i, c in enumerate(ranked(state), 1) if c.car == car.car)
         out.append(CarFinished(car.car, position))

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import typing
+
 import pytest
 
 from engine.helpers import START, by_time, laps_of, light, pit_status, race
 from slotrace.drivers_api import CarPassed, RecordError
 from slotrace.engine import (
+    CAR_DECISION_TYPES,
     ENGINE_AUTHOR,
     AbortStart,
     AddLap,
     AlertKind,
+    CarDecision,
     CarStatus,
     Disqualify,
     FalseStart,
@@ -206,3 +210,9 @@ def test_race_control_records_round_trip():
 def test_bad_race_control_records_name_the_field(record, message):
     with pytest.raises(RecordError, match=message):
         control_from_record(record)
+
+
+def test_car_decision_types_are_exactly_the_car_decision_union() -> None:
+    """CAR_DECISION_TYPES is spelled out (so isinstance narrows); it must name every class of
+    CarDecision and nothing else, or a decision would escape revocation or the standings."""
+    assert set(CAR_DECISION_TYPES) == set(typing.get_args(CarDecision))
