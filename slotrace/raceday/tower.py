@@ -41,14 +41,24 @@ class TowerView:
             of what the tower shows means slotrace does not know what it shows there.
         lap: the lap counter; None when slotrace does not know what it shows.
         finished: cars flagged finished (their number blinks).
+        strays: cars the control unit may have written into a row by itself (by its own
+            count) since slotrace last set the tower, in rows slotrace does not know.
+        crossings: finish-line crossings per car since slotrace last cleared the tower
+            (the control unit's own count starts again there).
+
+    Two views are equal when they show the same (rows, lap, finished); ``strays`` and
+    ``crossings`` are what slotrace knows about how it got there.
     """
 
     rows: Mapping[int, int] = field(default_factory=lambda: _EMPTY)
     lap: int | None = 0
     finished: frozenset[int] = frozenset()
+    strays: frozenset[int] = frozenset()
+    crossings: Mapping[int, int] = field(default_factory=lambda: _EMPTY)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rows", MappingProxyType(dict(self.rows)))
+        object.__setattr__(self, "crossings", MappingProxyType(dict(self.crossings)))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, TowerView):
@@ -89,11 +99,15 @@ def tower_commands(shown: TowerView | None, wanted: TowerView) -> tuple[DriverCo
     differs, finished flags only for newly finished cars. The tower is cleared first (and
     then everything wanted is sent) when its content is unknown (``shown`` is None), when a row
     it shows must become empty (a car lost its last lap to a correction or was disqualified),
-    or when a finished flag must go (only a clear removes one).
+    when a finished flag must go (only a clear removes one), or when the control unit may have
+    written a car slotrace does not show into some row (a stray, `after_crossing`): only a
+    clear takes it off a row slotrace leaves empty. A stray slotrace shows needs no clear:
+    setting its row moves it there (the position word is per car, so a car is in one row).
     """
     if shown is not None and (
         any(row not in wanted.rows for row in shown.rows)
         or not shown.finished <= wanted.finished
+        or not shown.strays <= set(wanted.rows.values())
     ):
         shown = None
     commands: list[DriverCommand] = []
@@ -102,7 +116,7 @@ def tower_commands(shown: TowerView | None, wanted: TowerView) -> tuple[DriverCo
         shown = CLEARED
     for position in sorted(wanted.rows):
         car = wanted.rows[position]
-        if shown.rows.get(position) != car:
+        if shown.rows.get(position) != car or car in shown.strays:
             commands.append(SetPosition(car=car, position=position))
     if shown.lap != wanted.lap:
         commands.append(SetLapCounter(wanted.lap or 0))
@@ -120,14 +134,22 @@ def after_crossing(shown: TowerView | None, car: int, counts_agree: bool) -> Tow
     only that car's row and the counter are resent. Once they differ (a lap not counted under
     a yellow flag, a correction, a lap the rules refused) the car may have been written into
     any row, so every row and the counter are resent.
+
+    From its second crossing since slotrace cleared the tower (the first one starts the
+    control unit's lap 1, so it has nothing to show before) the car is a stray: the control
+    unit may have written it into a row slotrace leaves empty (a disqualified car, a car whose
+    laps the rules refused, a car ranked below the tower's rows), and `tower_commands` clears
+    the tower if slotrace does not show it.
     """
     if shown is None:
         return None
+    crossings = {**shown.crossings, car: shown.crossings.get(car, 0) + 1}
+    strays = shown.strays | {car} if crossings[car] >= 2 else shown.strays
     if not counts_agree:
-        return replace(shown, rows={}, lap=None)
+        return replace(shown, rows={}, lap=None, strays=strays, crossings=crossings)
     rows = {position: shown_car for position, shown_car in shown.rows.items()
             if shown_car != car}
-    return replace(shown, rows=rows, lap=None)
+    return replace(shown, rows=rows, lap=None, strays=strays, crossings=crossings)
 
 
 def counts_agree(crossings: Mapping[int, int], rows: Iterable[Standing]) -> bool:
@@ -144,4 +166,8 @@ def update_tower(
 ) -> tuple[TowerView, tuple[DriverCommand, ...]]:
     """The tower as it will show slotrace's standings of ``state``, and the commands for it."""
     wanted = wanted_tower(standings(state), seats)
-    return wanted, tower_commands(shown, wanted)
+    commands = tower_commands(shown, wanted)
+    cleared = shown is None or (bool(commands) and isinstance(commands[0], ClearPositions))
+    if not cleared and shown is not None:
+        wanted = replace(wanted, crossings=shown.crossings)
+    return wanted, commands
