@@ -8,11 +8,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from slotrace.store import EventFile
 from slotrace.tui.roster import entry_label
 from slotrace.tui.screens.import_dialog import ImportEntriesDialog
+from slotrace.tui.widgets.key_bar import KeyBar
 
 COLUMNS = (("no", "No."), ("driver", "Crew"), ("nat", "Nat"), ("car", "Car"),
            ("class", "Class"), ("verdict", "Verdict"))
@@ -56,7 +57,7 @@ class EntriesScreen(Screen[None]):
         yield Input(placeholder="filter: number, crew, car or class", id="entry-filter")
         yield DataTable(id="entries", cursor_type="row", zebra_stripes=True)
         yield Static("", id="verdict-detail")
-        yield Footer()
+        yield KeyBar(classes="docked")
 
     def on_mount(self) -> None:
         table = self.query_one("#entries", DataTable)

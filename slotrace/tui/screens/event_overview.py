@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from slotrace.raceday import DayPlan, planned_heats_done
 from slotrace.store import EventFile, HeatStatus
+from slotrace.tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from slotrace.tui.app import SlotraceApp
@@ -46,7 +47,7 @@ class EventScreen(Screen[None]):
         yield DataTable(id="heats", cursor_type="row")
         yield Label("", id="recoding-title", classes="section-title")
         yield DataTable(id="recoding", cursor_type="row")
-        yield Footer()
+        yield KeyBar(classes="docked")
 
     def on_mount(self) -> None:
         legs = self.query_one("#legs", DataTable)

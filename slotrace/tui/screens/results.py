@@ -16,12 +16,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Label, Static, TabbedContent, TabPane
 from textual.worker import Worker
 
 from slotrace.engine import standings
 from slotrace.rules.standings import position_text, score_text
 from slotrace.tui import format as fmt
+from slotrace.tui.widgets.key_bar import KeyBar
 from slotrace.tui.widgets.lap_chart import LapChart
 
 if TYPE_CHECKING:
@@ -135,7 +136,7 @@ class ResultsScreen(Screen[None]):
                 yield Label("Pick a car in the Overall tab", id="sheet-title")
                 yield DataTable(id="sheet-table", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="sheet-total")
-        yield Footer()
+        yield KeyBar(classes="docked")
 
     def on_mount(self) -> None:
         table = self.query_one("#heat-results", DataTable)

@@ -1,4 +1,5 @@
-"""Provides `KeyBar`: every key of the screen, wrapped over two lines on a narrow terminal."""
+"""Provides `KeyBar`: every key of the screen, wrapped over lines on a narrow terminal (every
+screen of race control uses it, so no key is cut off at 80x24)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ class KeyBar(Widget):
 
     DEFAULT_CSS = """
     KeyBar { height: auto; max-height: 3; background: $panel; padding: 0 1; }
+    KeyBar.docked { dock: bottom; }
     """
+    """``docked``: at the foot of the screen whatever the layout above (as Textual's footer)."""
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, lambda _: self.refresh(layout=True))
