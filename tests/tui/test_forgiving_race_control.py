@@ -117,3 +117,27 @@ async def test_keys_the_driver_cannot_do_are_hidden() -> None:
         shown = {b.action for _, b, enabled, _ in bindings if enabled}
         assert "pace_car" not in shown and "tune_car" not in shown
         assert {"start", "end_heat", "penalty", "quit_race_control"} <= shown
+
+
+async def test_a_driver_with_only_a_speed_limit_offers_tune_car_with_speed_alone() -> None:
+    """ARC Pro sets a car's maximum power but has no brake or fuel settings: `t` is offered and
+    asks for the speed only, and what it sends is the one SetSpeed."""
+    from slotrace.drivers_api import Capabilities, Capability, SetSpeed
+    from slotrace.tui.screens.car_settings_dialog import CarSettingsDialog
+
+    app, driver, _ = race_app(cars=(1, 2))
+    driver.capabilities = Capabilities(
+        max_cars=6, sensor_groups=1, flags=Capability.START_LIGHTS | Capability.SPEED_LIMIT)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.pause()
+        shown = {b.action for _, b, enabled, _ in app.screen.active_bindings.values() if enabled}
+        assert "tune_car" in shown
+        await pilot.press("t")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, CarSettingsDialog)
+        assert [i.id for i in dialog.query(Input)] == ["speed"]
+        dialog.query_one("#speed", Input).value = "9"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert driver.sent[-1] == SetSpeed(dialog.car, 9)

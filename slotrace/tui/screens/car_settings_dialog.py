@@ -1,4 +1,5 @@
-"""Provides `CarSettingsDialog`: set one car's speed, brake and fuel on the control unit."""
+"""Provides `CarSettingsDialog`: set one car's speed, brake and fuel on the control unit (only
+the settings the connected driver has)."""
 
 from __future__ import annotations
 
@@ -20,10 +21,13 @@ class CarSettingsDialog(ModalScreen[list[DriverCommand] | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "cancel", "Cancel")]
 
-    def __init__(self, roster: Roster, car: int) -> None:
+    def __init__(self, roster: Roster, car: int,
+                 fields: tuple[str, ...] = ("speed", "brake", "fuel")) -> None:
         super().__init__()
         self.roster = roster
         self.car = car
+        self.fields = fields
+        """The settings offered (a driver with only a speed limit gets ``("speed",)``)."""
 
     def compose(self) -> ComposeResult:
         entry = self.roster[self.car]
@@ -32,7 +36,7 @@ class CarSettingsDialog(ModalScreen[list[DriverCommand] | None]):
                 f"Car #{entry.number} {entry.driver} (controller {self.car})",
                 classes="dialog-title",
             )
-            for field in ("speed", "brake", "fuel"):
+            for field in self.fields:
                 yield Label(f"{field.title()} 0-15 (blank: unchanged)")
                 yield Input(id=field, type="integer")
             yield Label("", id="error", classes="dialog-error")
@@ -43,6 +47,8 @@ class CarSettingsDialog(ModalScreen[list[DriverCommand] | None]):
     def build_commands(self) -> list[DriverCommand]:
         commands: list[DriverCommand] = []
         for field, command in (("speed", SetSpeed), ("brake", SetBrake), ("fuel", SetFuel)):
+            if field not in self.fields:
+                continue
             text = self.query_one(f"#{field}", Input).value.strip()
             if not text:
                 continue

@@ -72,9 +72,10 @@ class RaceControlScreen(Screen[None]):
 
     NEEDS: ClassVar[dict[str, Capability]] = {
         "pace_car": Capability.PACE_CAR,
-        "tune_car": Capability.SPEED_BRAKE_FUEL,
+        "tune_car": Capability.SPEED_BRAKE_FUEL | Capability.SPEED_LIMIT,
     }
-    """Keys offered only when the driver declares the capability (hidden otherwise)."""
+    """Keys offered only when the driver declares the capability, or one of several
+    (hidden otherwise)."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reconnect":  # offered only while the link is down
@@ -259,7 +260,12 @@ class RaceControlScreen(Screen[None]):
         if car is None:
             self.app.notify("select a car in the leaderboard first", severity="warning")
             return
-        self.app.push_screen(CarSettingsDialog(self.app.roster, car), self._send_settings)
+        capabilities = getattr(self.app.driver, "capabilities", None)
+        flags = capabilities.flags if capabilities is not None else Capability.NONE
+        fields = (("speed", "brake", "fuel") if flags & Capability.SPEED_BRAKE_FUEL
+                  else ("speed",))  # SPEED_LIMIT: a maximum speed only
+        self.app.push_screen(CarSettingsDialog(self.app.roster, car, fields),
+                             self._send_settings)
 
     def action_revoke(self) -> None:
         app = self.app
