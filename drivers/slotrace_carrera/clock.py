@@ -50,6 +50,11 @@ class ClockRules:
         remember: how many recent crossings are remembered to drop non-consecutive repeats.
         hold_s: longest a crossing is held while it is unclear whether the CU restarted;
             after that the conservative answer (restarted: a lap may be lost) is taken.
+        hold_polls: most polls (answered by a crossing or a status, or timed out) a hold
+            may last, counting the one that brought the first held crossing; then the
+            conservative answer is taken too (1,250 polls is 15 s at the serial line's 83.5
+            polls/s). A held crossing lives only in memory, so this bounds what a kill can
+            lose during a hold.
     """
 
     rate: float = 1000.0
@@ -59,10 +64,13 @@ class ClockRules:
     reorder_ms: int = 2000
     remember: int = 64
     hold_s: float = 15.0
+    hold_polls: int = 1250
 
     def __post_init__(self) -> None:
         if self.rate <= 0 or not 0 <= self.drift < 1 or self.latency_s < 0:
             raise ValueError("clock rules need rate > 0, 0 <= drift < 1 and latency_s >= 0")
+        if self.hold_s < 0 or self.hold_polls < 1:
+            raise ValueError("clock rules need hold_s >= 0 and hold_polls >= 1")
 
     def most(self, host_s: float) -> float:
         """The most the device clock can advance in ``host_s`` host seconds."""
@@ -94,6 +102,8 @@ class DeviceClock:
         self._last_reply: float | None = None
         self._held: list[Key] = []
         self._held_since = 0.0
+        self._held_polls = 0
+        """Polls since the hold began, the one that brought its first crossing included."""
         self._suspect: tuple[Key, float] | None = None
         self._recent: deque[Key] = deque()
         self._recent_set: set[Key] = set()
@@ -118,7 +128,22 @@ class DeviceClock:
         self._last_status = now
         if self._window is not None and self._status_since_gap is None:
             self._status_since_gap = now
-        if self._held and now - self._held_since > self.rules.hold_s:
+        return self._hold_polled(now)
+
+    def no_reply(self, now: float) -> list[DriverEvent]:
+        """A poll timed out at ``now`` (it still counts towards the hold's bound)."""
+        return self._hold_polled(now)
+
+    def _hold_polled(self, now: float) -> list[DriverEvent]:
+        """One more poll during a hold: judge it once it reached its bound."""
+        if not self._held:
+            return []
+        self._held_polls += 1
+        return self._judge_hold_if_due(now)
+
+    def _judge_hold_if_due(self, now: float) -> list[DriverEvent]:
+        rules = self.rules
+        if now - self._held_since > rules.hold_s or self._held_polls >= rules.hold_polls:
             return self._restart(
                 "no crossing after the reconnect showed whether the control unit restarted; "
                 "counting as a restart (a lap may be lost, none invented)",
@@ -130,9 +155,20 @@ class DeviceClock:
         """The link dropped: the CU may be power-cycled before it answers again.
 
         A ``=`` still waiting for its epoch starts it now: after an outage no crossing can
-        be told apart as stamped before the reset.
+        be told apart as stamped before the reset. Crossings held since an earlier loss are
+        judged now (the conservative answer), so a hold never spans two outages.
         """
-        events = [self._start_reset_epoch()] if self._reset is not None else []
+        events: list[DriverEvent] = []
+        if self._held:
+            events.extend(
+                self._restart(
+                    "the link dropped again before a crossing showed whether the control "
+                    "unit restarted; counting as a restart (a lap may be lost, none invented)",
+                    now,
+                )
+            )
+        if self._reset is not None:
+            events.append(self._start_reset_epoch())
         if self._window is None:
             self._window = self._last_reply if self._last_reply is not None else now
             self._status_since_gap = None
@@ -169,6 +205,13 @@ class DeviceClock:
 
     def crossing(self, car: int, sensor: int, device_ms: int, now: float) -> list[DriverEvent]:
         """A timer frame arrived at ``now``; return the events it leads to (maybe none)."""
+        events = self._crossing(car, sensor, device_ms, now)
+        if self._held:  # still holding: one more poll towards the hold's bound
+            self._held_polls += 1
+            events.extend(self._judge_hold_if_due(now))
+        return events
+
+    def _crossing(self, car: int, sensor: int, device_ms: int, now: float) -> list[DriverEvent]:
         self._last_reply = now
         key = (car, sensor, device_ms)
         if key in self._recent_set or key in self._held:
@@ -185,7 +228,7 @@ class DeviceClock:
         if self._reset is not None and device_ms <= rules.most(now - self._reset[0]):
             # the new clock explains it (preferred when the old one could too)
             events: list[DriverEvent] = [self._start_reset_epoch()]
-            events.extend(self.crossing(car, sensor, device_ms, now))
+            events.extend(self._crossing(car, sensor, device_ms, now))
             return events
         # (with a reset pending: stamped before it, judged against the clock before it)
         if hi is None:
@@ -205,6 +248,7 @@ class DeviceClock:
             if self._status_since_gap is None:
                 if not self._held:
                     self._held_since = now
+                    self._held_polls = 0
                 self._held.append(key)
                 self._lower_floor(device_ms)
                 return []

@@ -296,6 +296,7 @@ class HostLink:
     def timed_out(self, now: float) -> list[DriverEvent]:
         """No reply came for the outstanding request: drop partial bytes, count it."""
         request = self._outstanding
+        polls_before = self.polls
         recovered = self._flush(now)
         self._outstanding = None
         self._status_wire = None
@@ -307,6 +308,8 @@ class HostLink:
             )
         events, self._pending = self._pending, []
         events.extend(recovered)
+        if self.polls == polls_before:  # no reply complete but for its '$' came after all
+            events.extend(self.clock.no_reply(now))
         return events
 
     @property

@@ -26,6 +26,7 @@ from slotrace.drivers_api import (
     SetLapCounter,
     StatusReport,
 )
+from slotrace_carrera.clock import ClockRules
 from slotrace_carrera.host import HostLink
 from slotrace_carrera.protocol import (
     POLL,
@@ -80,9 +81,14 @@ Step = Reply | Timeout | LinkLost | Reconnect | Send
 def run(steps: list[Step], link: HostLink | None = None) -> tuple[HostLink, list[DriverEvent]]:
     """Connect at t=0 (version 5337, then idle status), then play ``steps``."""
     link = link or HostLink(Framing.SERIAL)
-    events: list[DriverEvent] = []
     link.connected(0.0)
-    for step in [Reply(0.0, version()), Reply(0.01, IDLE), *steps]:
+    return run_on(link, [Reply(0.0, version()), Reply(0.01, IDLE), *steps])
+
+
+def run_on(link: HostLink, steps: list[Step]) -> tuple[HostLink, list[DriverEvent]]:
+    """Play ``steps`` on a link as it is."""
+    events: list[DriverEvent] = []
+    for step in steps:
         if isinstance(step, Reply):
             assert link.next_request(step.at) is not None
             events.extend(link.receive_data(step.wire, step.at))
@@ -359,3 +365,79 @@ def test_a_garbled_timestamp_while_crossings_are_held_after_a_reconnect_is_quara
     link, events = run(steps)
     assert [e.device_ms for e in events if isinstance(e, CarPassed)] == [800, 5_900]
     assert link.stats.quarantined == 1
+
+
+# A crossing both stories explain is held after a reconnect; the hold is bounded in polls
+# (ClockRules.hold_polls, here 3) and in host seconds, and a second link loss ends it.
+BEFORE_THE_LOSS = [
+    Reply(9.0, timer(1, 9_000)),
+    LinkLost(9.5),
+    Reconnect(40.0),
+    Reply(40.0, version()),
+]
+"""Crossings queued during the outage fit a CU that kept running and one that restarted."""
+CONSERVATIVE = (
+    "no crossing after the reconnect showed whether the control unit restarted; counting as "
+    "a restart (a lap may be lost, none invented)"
+)
+HOLD_OF_3 = ClockRules(hold_polls=3)
+
+
+def test_crossings_held_while_the_queue_never_drains_are_judged_after_the_polls_bound():
+    link = HostLink(Framing.SERIAL, rules=HOLD_OF_3)
+    polls = [Reply(40.1 + i / 100, timer(1, 18_000 + 100 * i)) for i in range(4)]
+    _, events = run([*BEFORE_THE_LOSS, *polls[:2]], link)
+    assert timed(events) == [CarPassed(1, 1, 9_000)]  # two held, nothing decided yet
+    _, events = run_on(link, polls[2:])
+    assert timed(events) == [
+        EpochStarted(1, CONSERVATIVE),
+        CarPassed(1, 1, 18_000, 1),
+        CarPassed(1, 1, 18_100, 1),
+        CarPassed(1, 1, 18_200, 1),
+        CarPassed(1, 1, 18_300, 1),  # judged on the new epoch's clock as usual
+    ]
+
+
+def test_timed_out_polls_count_towards_the_hold():
+    link = HostLink(Framing.SERIAL, rules=HOLD_OF_3)
+    _, events = run([*BEFORE_THE_LOSS, Reply(40.1, timer(1, 18_000)), Timeout(40.3)], link)
+    assert timed(events)[-1] == CarPassed(1, 1, 9_000)
+    _, events = run_on(link, [Timeout(40.5)])
+    assert timed(events) == [EpochStarted(1, CONSERVATIVE), CarPassed(1, 1, 18_000, 1)]
+
+
+def test_a_hold_is_judged_after_hold_s_at_the_next_poll_whatever_it_brings():
+    link = HostLink(Framing.SERIAL)  # 15 s, 1,250 polls
+    _, events = run([*BEFORE_THE_LOSS, Reply(40.1, timer(1, 18_000)), Timeout(55.2)], link)
+    assert timed(events)[1:] == [EpochStarted(1, CONSERVATIVE), CarPassed(1, 1, 18_000, 1)]
+
+
+def test_a_second_link_loss_during_the_hold_judges_it_at_once():
+    link = HostLink(Framing.SERIAL)
+    _, events = run([*BEFORE_THE_LOSS, Reply(40.1, timer(1, 18_000)), LinkLost(40.2)], link)
+    assert timed(events)[1:] == [
+        EpochStarted(
+            1,
+            "the link dropped again before a crossing showed whether the control unit "
+            "restarted; counting as a restart (a lap may be lost, none invented)",
+        ),
+        CarPassed(1, 1, 18_000, 1),
+    ]
+
+
+def test_a_crossing_that_decides_the_hold_within_its_bound_keeps_every_lap():
+    link = HostLink(Framing.SERIAL, rules=HOLD_OF_3)
+    _, events = run(
+        [
+            *BEFORE_THE_LOSS,
+            Reply(40.1, timer(1, 18_000)),
+            Reply(40.2, IDLE),
+            Reply(41.0, timer(1, 41_000)),
+        ],
+        link,
+    )
+    assert timed(events) == [
+        CarPassed(1, 1, 9_000),
+        CarPassed(1, 1, 18_000),
+        CarPassed(1, 1, 41_000),
+    ]
