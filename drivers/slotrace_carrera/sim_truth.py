@@ -64,6 +64,8 @@ class Crossing:
         timer_epoch: how many clock restarts (``=`` or a power cycle) happened before it.
         fate: what happened on its first delivery attempt.
         duplicates: how many extra identical copies were sent after an intact delivery.
+        handed_out: its place (0-based) in the order the CU answered polls with crossings,
+            reorder faults included; None while it is queued or if the CU lost it.
     """
 
     seq: int
@@ -73,6 +75,7 @@ class Crossing:
     timer_epoch: int
     fate: Fate = Fate.QUEUED
     duplicates: int = 0
+    handed_out: int | None = None
 
     @property
     def key(self) -> tuple[int, int, int]:
@@ -151,6 +154,7 @@ class TruthLog:
             raise ValueError(f"crossing {crossing.seq} already left the queue ({crossing.fate})")
         crossing.fate = fate
         if fate.handed_out:
+            crossing.handed_out = len(self._handout_order)
             self._handout_order.append(crossing.seq)
         if fate is Fate.INTACT:
             self._delivery_order.append(crossing.seq)

@@ -533,6 +533,7 @@ def test_the_truth_records_reordered_crossings_where_they_were_handed_out() -> N
         (t.address, t.sector, t.timestamp_ms) for t in timers
     ]
     assert [c.seq for c in handed_out] != sorted(c.seq for c in handed_out)  # reordered
+    assert [c.handed_out for c in handed_out] == list(range(len(handed_out)))
 
 
 def test_a_crossing_held_back_to_be_reported_late_is_still_queued_in_the_cu() -> None:
