@@ -116,3 +116,34 @@ def heat_session_config(
         sensor_groups=sensor_groups(track),
         cars=tuple(sorted(slot.address for slot in heat.slots)),
     )
+
+
+def trial_places(trial: Trial) -> tuple[str, ...]:
+    """The places whose crossings ``trial`` times, in the order it uses them."""
+    if isinstance(trial, PrecisionTrial):
+        return (trial.start, trial.end)
+    if isinstance(trial, AverageSpeedTrial):
+        return (trial.start, *(cp.place for cp in trial.checkpoints))
+    if isinstance(trial, TimeControl):
+        return (trial.place,)
+    if isinstance(trial, PassageControl):
+        return tuple(trial.places)
+    assert isinstance(trial, SpeedTrial)
+    return (trial.start,)
+
+
+def trials_out_of_reach(leg: Leg, track: Track, device_groups: int) -> tuple[str, ...]:
+    """What a control unit with ``device_groups`` sensor groups cannot time in ``leg``: one
+    line per trial that needs a place on a higher sensor group (empty: every trial can be
+    scored). Such a trial is scored as missed for every car, so the organiser must know
+    before the heat starts (e.g. ARC Pro sees the finish line only)."""
+    problems = []
+    for trial in leg.trials:
+        beyond = sorted({(track.place(p).sensor or 0, p) for p in trial_places(trial)
+                         if (track.place(p).sensor or 0) > device_groups})
+        if beyond:
+            where = ", ".join(f"{p} (sensor group {g})" for g, p in beyond)
+            problems.append(f"{trial.name} times {where}, but the control unit has "
+                            f"{device_groups} sensor group{'s' if device_groups != 1 else ''}"
+                            ": every car will miss it")
+    return tuple(problems)

@@ -331,7 +331,25 @@ class SlotraceApp(App[None]):
                     "refused until a write succeeds (retried every second)")
         if self.driver_problem and not session.link.up:
             return "CONTROL UNIT NOT CONNECTED", self.driver_problem
+        if session.state.phase is SessionPhase.GRID:
+            unseen = self.trials_out_of_reach()
+            if unseen:
+                return ("TRIALS THIS CONTROL UNIT CANNOT TIME",
+                        "; ".join(unseen) + ". Fit the sensors or change the leg before the "
+                        "start, or run the heat knowing those trials score as missed")
         return "", ""
+
+    def trials_out_of_reach(self) -> tuple[str, ...]:
+        """The trials of this heat's leg that need a sensor group the connected driver does
+        not have (`slotrace.rules.legs.trials_out_of_reach`); empty for a sprint heat."""
+        regularity = self.regularity
+        capabilities = getattr(self.driver, "capabilities", None)
+        if regularity is None or capabilities is None:
+            return ()
+        from slotrace.rules.legs import trials_out_of_reach
+
+        return trials_out_of_reach(regularity.leg, regularity.track,
+                                   capabilities.sensor_groups)
 
     def retry_journal(self) -> None:
         """Every second while the event file cannot be written: write what waits, if it can

@@ -59,3 +59,27 @@ def test_regularity_pace_is_what_the_legs_whole_lap_precision_trials_ask_for(eve
                      "end": "castle gate", "end_crossing": 2, "target_s": 50.0}]}
     )
     assert regularity_lap_s(two_laps) == 25.0
+
+
+def test_a_control_unit_with_fewer_sensor_groups_is_told_which_trials_it_cannot_time(
+        event, track) -> None:
+    """ARC Pro sees only the finish line: on the shipped leg 1 every trial that times the
+    castle gate (group 2) or the aqueduct (group 3) would be missed by every car."""
+    from slotrace.rules.legs import trials_out_of_reach
+
+    leg = event.legs[0]
+    assert trials_out_of_reach(leg, track, 3) == ()
+    lines = trials_out_of_reach(leg, track, 1)
+    assert lines[0] == ("PC 1 Desenzano del Garda times castle gate (sensor group 2), but the "
+                        "control unit has 1 sensor group: every car will miss it")
+    needs = {t.name for t in leg.trials
+             if any(track.place(p).sensor != 1 for p in _places(t))}
+    assert {line.split(" times ")[0] for line in lines} == needs
+    assert len(trials_out_of_reach(leg, track, 2)) < len(lines)
+
+
+def _places(trial) -> list[str]:
+    data = trial.model_dump()
+    found = [data[k] for k in ("start", "end", "place") if isinstance(data.get(k), str)]
+    found += [cp["place"] for cp in data.get("checkpoints") or ()]
+    return found + list(data.get("places") or ())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from helpers import lights_out, race_app, status
 from textual.widgets import Input, Select
 
@@ -141,3 +142,30 @@ async def test_a_driver_with_only_a_speed_limit_offers_tune_car_with_speed_alone
         await pilot.press("enter")
         await pilot.pause()
         assert driver.sent[-1] == SetSpeed(dialog.car, 9)
+
+
+@pytest.mark.parametrize(("groups", "warned"), [(1, True), (3, False)])
+async def test_race_control_warns_on_the_grid_of_trials_the_control_unit_cannot_time(
+        groups: int, warned: bool) -> None:
+    """A leg timing the castle gate (sensor group 2) on a control unit that sees only the
+    finish line: the red banner says so before the start, naming the trial."""
+    from slotrace.drivers_api import Capabilities, Capability
+    from slotrace.rules.files import load_template, load_track
+    from slotrace.rules.live import HeatRegularity
+    from slotrace.rules.model import Heat, HeatSlot
+    from slotrace.tui.widgets.problem_banner import ProblemBanner
+
+    track = load_track("mini-mille-miglia")
+    event = load_template("mille-miglia-2020", track)
+    heat = Heat(leg=0, number=1, slots=(HeatSlot(entry_no=1, address=1, recode=False),))
+    app, driver, _ = race_app(cars=(1,))
+    driver.capabilities = Capabilities(max_cars=6, sensor_groups=groups,
+                                       flags=Capability.START_LIGHTS)
+    app.regularity = HeatRegularity(heat, event.legs[0], track, event.scale)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.pause()
+        driver.push(status(StartLight.OFF))
+        await pilot.pause()
+        banner = app.screen.query_one(ProblemBanner)
+        assert (banner.title == "TRIALS THIS CONTROL UNIT CANNOT TIME") is warned
+        assert ("PC 1 Desenzano del Garda times castle gate" in banner.message) is warned
