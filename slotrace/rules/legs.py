@@ -132,18 +132,28 @@ def trial_places(trial: Trial) -> tuple[str, ...]:
     return (trial.start,)
 
 
-def trials_out_of_reach(leg: Leg, track: Track, device_groups: int) -> tuple[str, ...]:
-    """What a control unit with ``device_groups`` sensor groups cannot time in ``leg``: one
-    line per trial that needs a place on a higher sensor group (empty: every trial can be
-    scored). Such a trial is scored as missed for every car, so the organiser must know
-    before the heat starts (e.g. ARC Pro sees the finish line only)."""
-    problems = []
+def trials_out_of_reach(leg: Leg, track: Track, device_groups: int
+                        ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """What a control unit with ``device_groups`` sensor groups cannot time in ``leg``:
+    ``(trial name, places on a higher sensor group)`` per such trial, in leg order (empty:
+    every trial can be scored). Such a trial is scored as missed for every car, so the
+    organiser must know before the heat starts (e.g. ARC Pro sees the finish line only)."""
+    found = []
     for trial in leg.trials:
-        beyond = sorted({(track.place(p).sensor or 0, p) for p in trial_places(trial)
-                         if (track.place(p).sensor or 0) > device_groups})
+        beyond = tuple(dict.fromkeys(p for p in trial_places(trial)
+                                     if (track.place(p).sensor or 0) > device_groups))
         if beyond:
-            where = ", ".join(f"{p} (sensor group {g})" for g, p in beyond)
-            problems.append(f"{trial.name} times {where}, but the control unit has "
-                            f"{device_groups} sensor group{'s' if device_groups != 1 else ''}"
-                            ": every car will miss it")
-    return tuple(problems)
+            found.append((trial.name, beyond))
+    return tuple(found)
+
+
+def out_of_reach_text(unseen: tuple[tuple[str, tuple[str, ...]], ...], track: Track,
+                      device_groups: int) -> str:
+    """One sentence for `trials_out_of_reach` (what race control and `slotrace run` say)."""
+    places = dict.fromkeys(p for _, where in unseen for p in where)
+    where = ", ".join(f"{p} (sensor group {track.place(p).sensor})" for p in places)
+    groups = f"{device_groups} sensor group{'s' if device_groups != 1 else ''}"
+    names = ", ".join(name for name, _ in unseen)
+    one = len(unseen) == 1
+    return (f"{names} {'times' if one else 'time'} {where}; the control unit has {groups}, "
+            f"so every car will miss {'it' if one else 'them'}")

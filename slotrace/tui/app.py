@@ -334,22 +334,22 @@ class SlotraceApp(App[None]):
         if session.state.phase is SessionPhase.GRID:
             unseen = self.trials_out_of_reach()
             if unseen:
-                return ("TRIALS THIS CONTROL UNIT CANNOT TIME",
-                        "; ".join(unseen) + ". Fit the sensors or change the leg before the "
-                        "start, or run the heat knowing those trials score as missed")
+                return ("TRIALS THIS CONTROL UNIT CANNOT TIME", unseen + ". Fit the sensors or "
+                        "change the leg before the start, or run it knowing they score missed")
         return "", ""
 
-    def trials_out_of_reach(self) -> tuple[str, ...]:
-        """The trials of this heat's leg that need a sensor group the connected driver does
-        not have (`slotrace.rules.legs.trials_out_of_reach`); empty for a sprint heat."""
+    def trials_out_of_reach(self) -> str:
+        """What of this heat's leg the connected driver cannot time for lack of a sensor
+        group (`slotrace.rules.legs.trials_out_of_reach`), in words; empty if nothing."""
         regularity = self.regularity
         capabilities = getattr(self.driver, "capabilities", None)
         if regularity is None or capabilities is None:
-            return ()
-        from slotrace.rules.legs import trials_out_of_reach
+            return ""
+        from slotrace.rules.legs import out_of_reach_text, trials_out_of_reach
 
-        return trials_out_of_reach(regularity.leg, regularity.track,
-                                   capabilities.sensor_groups)
+        groups = capabilities.sensor_groups
+        unseen = trials_out_of_reach(regularity.leg, regularity.track, groups)
+        return out_of_reach_text(unseen, regularity.track, groups) if unseen else ""
 
     def retry_journal(self) -> None:
         """Every second while the event file cannot be written: write what waits, if it can

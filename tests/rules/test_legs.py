@@ -65,17 +65,19 @@ def test_a_control_unit_with_fewer_sensor_groups_is_told_which_trials_it_cannot_
         event, track) -> None:
     """ARC Pro sees only the finish line: on the shipped leg 1 every trial that times the
     castle gate (group 2) or the aqueduct (group 3) would be missed by every car."""
-    from slotrace.rules.legs import trials_out_of_reach
+    from slotrace.rules.legs import out_of_reach_text, trials_out_of_reach
 
     leg = event.legs[0]
     assert trials_out_of_reach(leg, track, 3) == ()
-    lines = trials_out_of_reach(leg, track, 1)
-    assert lines[0] == ("PC 1 Desenzano del Garda times castle gate (sensor group 2), but the "
-                        "control unit has 1 sensor group: every car will miss it")
+    unseen = trials_out_of_reach(leg, track, 1)
+    assert unseen[0] == ("PC 1 Desenzano del Garda", ("castle gate",))
     needs = {t.name for t in leg.trials
              if any(track.place(p).sensor != 1 for p in _places(t))}
-    assert {line.split(" times ")[0] for line in lines} == needs
-    assert len(trials_out_of_reach(leg, track, 2)) < len(lines)
+    assert {name for name, _ in unseen} == needs
+    assert len(trials_out_of_reach(leg, track, 2)) < len(unseen)
+    one = out_of_reach_text(unseen[:1], track, 1)
+    assert one == ("PC 1 Desenzano del Garda times castle gate (sensor group 2); the control "
+                   "unit has 1 sensor group, so every car will miss it")
 
 
 def _places(trial) -> list[str]:

@@ -168,4 +168,5 @@ async def test_race_control_warns_on_the_grid_of_trials_the_control_unit_cannot_
         await pilot.pause()
         banner = app.screen.query_one(ProblemBanner)
         assert (banner.title == "TRIALS THIS CONTROL UNIT CANNOT TIME") is warned
-        assert ("PC 1 Desenzano del Garda times castle gate" in banner.message) is warned
+        assert ("PC 1 Desenzano del Garda" in banner.message) is warned
+        assert ("castle gate (sensor group 2)" in banner.message) is warned
