@@ -7,12 +7,14 @@ import tempfile
 from pathlib import Path
 
 HELP_TEXT = """\
-Run a whole Mini Mille Miglia heat without any hardware: creates a temporary event file
-from the Mini Mille Miglia template and the shipped sample entries, starts the Carrera
-Control Unit simulator, connects the real Carrera driver to it and opens race control,
-ready to run the first heat.
+Run Mini Mille Miglia heats without any hardware: creates a temporary event file from the
+demo template (the Mini Mille Miglia 2020 event with one short leg: four laps at 8 s a lap,
+two precision trials, a passage control and a time control) and the shipped sample entries,
+starts the Carrera Control Unit simulator, connects the real Carrera driver to it and opens
+race control, ready to run the first heat (about 40 s).
 
-In race control press  s  (lights on), s  again (countdown), and watch the cars lap.
+In race control press  s  (lights on), s  again (countdown), and watch the crews drive at
+regularity pace, each with its own consistency; after the finish  n  opens the next heat.
 F2-F5 switch screens, q quits. The event file's path is printed first: open the
 spectator board on it in a second terminal.
 
@@ -51,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_demo(args: argparse.Namespace) -> int:
     from slotrace.cli.open import show_board_link, voice_note
     from slotrace.raceday import opening_simulator_options
-    from slotrace.tui.demo_event import create_demo_event
+    from slotrace.tui.demo_event import DEMO_TEMPLATE, create_demo_event
     from slotrace.tui.launch import prepare_race_control
     from slotrace.tui.simulated_device import SimulatedDevice
     from slotrace.voice import open_speaker
@@ -60,7 +62,7 @@ def run_demo(args: argparse.Namespace) -> int:
         path = args.keep
     else:
         path = Path(tempfile.mkdtemp(prefix="slotrace-demo-")) / "mini-mille-miglia-demo.slotrace"
-    event_file = create_demo_event(path)
+    event_file = create_demo_event(path, template=DEMO_TEMPLATE)
     print(f"demo event file: {path}")
     print(f"spectator board (second terminal): slotrace board {path}")
     speaker = open_speaker(args.voice)

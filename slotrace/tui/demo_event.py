@@ -1,5 +1,11 @@
 """Provides `create_demo_event`: a Mini Mille Miglia event file with the shipped sample entries.
 
+``slotrace demo`` runs the shipped ``mille-miglia-demo`` template: the Mini Mille Miglia 2020
+event (same track, classes, numbering, classification and rules code) with one short leg
+sized for the simulator, four laps at 8 s with two precision trials, a passage control and
+a time control, so a heat takes well under a minute and every trial shows a real deviation.
+The full ``mille-miglia-2020`` template that organisers start from is left as it is.
+
 The demo file is set up as an organiser would: the template's legs become stages,
 every entry is scrutineered and the verdicts recorded (the sample has ten cars that are
 rejected on purpose), so the heat plan holds only cars that passed.
@@ -14,14 +20,18 @@ from pathlib import Path
 from slotrace.rules.model import Entry
 from slotrace.store import EventFile
 
-DEMO_TEMPLATE = "mille-miglia-2020"
+DEMO_TEMPLATE = "mille-miglia-demo"
+"""What ``slotrace demo`` runs: the short-leg template shipped beside the full one."""
+FULL_TEMPLATE = "mille-miglia-2020"
+"""The full four-leg template organisers start from (the default, as race-control tests use)."""
 SAMPLE_ENTRIES = "sample-entries.csv"
 DEMO_SCRUTINEER = "slotrace demo"
 
 
-def create_demo_event(path: Path, entries: Sequence[Entry] | None = None) -> EventFile:
-    """Create ``path`` from the Mini Mille Miglia template and the sample entries (or
-    ``entries``), scrutineered and with the heat plan saved; return it open.
+def create_demo_event(path: Path, entries: Sequence[Entry] | None = None, *,
+                      template: str = FULL_TEMPLATE) -> EventFile:
+    """Create ``path`` from ``template`` and the sample entries (or ``entries``), scrutineered
+    and with the heat plan saved; return it open. ``slotrace demo`` passes `DEMO_TEMPLATE`.
 
     Raises the rules' file errors if the shipped data does not load (a packaging bug) and
     `EventFileExistsError` if ``path`` exists.
@@ -29,7 +39,7 @@ def create_demo_event(path: Path, entries: Sequence[Entry] | None = None) -> Eve
     from slotrace.rules.files import load_template
     from slotrace.rules.scrutineer import scrutineer
 
-    event = load_template(DEMO_TEMPLATE)
+    event = load_template(template)
     if entries is None:
         entries = sample_entries()
     event_file = EventFile.create(path, event, name=f"{event.name} (demo)")
