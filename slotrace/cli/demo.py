@@ -20,7 +20,7 @@ spectator board on it in a second terminal.
 
 examples:
   slotrace demo
-  slotrace demo --laps 5                 a shorter heat
+  slotrace demo --laps 2                 a shorter heat
   slotrace demo --keep my-demo.slotrace  keep the event file where you want it
   slotrace demo --voice                  announce start, last lap, results (espeak-ng)
   slotrace board /tmp/slotrace-demo-XXXX/mini-mille-miglia-demo.slotrace   (second terminal)

@@ -24,13 +24,16 @@ from slotrace.raceday.plan import (
     saved_plan_specs,
 )
 from slotrace.raceday.simulation import (
+    CREW_OPTIONS,
     EventSimulation,
     event_simulation,
+    heat_crews,
     opening_simulator_options,
     simulated_cars,
 )
 
 __all__ = [
+    "CREW_OPTIONS",
     "Clock",
     "DayPlan",
     "EventSimulation",
@@ -46,6 +49,7 @@ __all__ = [
     "continue_clock",
     "day_plan",
     "event_simulation",
+    "heat_crews",
     "heat_settings",
     "open_heat",
     "opening_simulator_options",

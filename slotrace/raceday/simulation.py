@@ -16,12 +16,15 @@ from slotrace.engine import SessionConfig
 from slotrace.raceday.plan import choose_next_heat
 from slotrace.rules.legs import regularity_lap_s
 from slotrace.rules.model import Heat, Leg
-from slotrace.store import EventFile
+from slotrace.store import EventFile, HeatInfo
 
 SIM_BASE_LAP_S = 5.2
 SIM_LAP_STEP_S = 0.25
 """Without a regularity pace, simulated cars lap in 5.2 s (address 1), 5.45 s (address 2), ...
 at full speed."""
+CREW_OPTIONS = ("cars", "sensor_groups", "sensor_fractions")
+"""The simulator options `EventSimulation.crews` decides per heat (how and where crews drive);
+the others (speed-up, seed, line pacing) belong to the face's simulator."""
 SIM_JITTER_S = (0.05, 0.10, 0.15, 0.25, 0.35, 0.50)
 """Simulated regularity crews aim at the leg's pace; their lap-to-lap scatter (by controller
 address) makes some crews better than others, as at a real event."""
@@ -60,18 +63,22 @@ class EventSimulation:
             return None
         return self.pace_s_by_leg[leg]
 
+    def crews(self, config: SessionConfig, leg: int | None) -> dict[str, Any]:
+        """THE per-heat part of the simulator's options (`CREW_OPTIONS`): the heat's cars at
+        leg ``leg``'s regularity pace, past the track's sensor places. Every face's dry run
+        (``slotrace run``, race control, the demo) drives a heat with these."""
+        crews: dict[str, Any] = {
+            "cars": simulated_cars(config, self.pace_s(leg)),
+            "sensor_groups": config.sensor_groups,
+        }
+        if self.sensor_fractions is not None and config.sensor_groups > 1:
+            crews["sensor_fractions"] = self.sensor_fractions[: config.sensor_groups - 1]
+        return crews
+
     def options(self, config: SessionConfig, leg: int | None, *, seed: int = 0,
                 speedup: float = 1.0) -> dict[str, Any]:
         """The keyword options of ``Driver.simulator(...)`` for a heat run with ``config``."""
-        options: dict[str, Any] = {
-            "cars": simulated_cars(config, self.pace_s(leg)),
-            "sensor_groups": config.sensor_groups,
-            "speedup": speedup,
-            "seed": seed,
-        }
-        if self.sensor_fractions is not None and config.sensor_groups > 1:
-            options["sensor_fractions"] = self.sensor_fractions[: config.sensor_groups - 1]
-        return options
+        return {**self.crews(config, leg), "speedup": speedup, "seed": seed}
 
 
 def event_simulation(event_file: EventFile) -> EventSimulation:
@@ -95,14 +102,25 @@ def _sensor_fractions(event_file: EventFile) -> tuple[float, ...] | None:
     return fractions if fractions and ordered else None
 
 
+def heat_crews(event_file: EventFile, heat: HeatInfo) -> dict[str, Any]:
+    """`EventSimulation.crews` for an opened heat of the event file (its stored settings and
+    its planned leg): race control re-paces its simulator with these for every heat."""
+    return event_simulation(event_file).crews(*_settings_and_leg(heat))
+
+
+def _settings_and_leg(heat: HeatInfo) -> tuple[SessionConfig, int | None]:
+    config = SessionConfig.model_validate(heat.config)
+    return config, Heat.model_validate(heat.plan).leg if heat.plan else None
+
+
 def opening_simulator_options(event_file: EventFile, *, laps: int | None = None,
                               seed: int = 0, speedup: float = 1.0) -> dict[str, Any]:
     """Simulator options for the heat `open_heat` opens now (the running heat, else the next
-    planned one); {} when there is none. Race control keeps one simulator for its session."""
+    planned one); {} when there is none. Race control re-paces its simulator for each next
+    heat (`heat_crews`)."""
     running = event_file.heat_in_progress()
     if running is not None:
-        config = SessionConfig.model_validate(running.config)
-        leg = Heat.model_validate(running.plan).leg if running.plan else None
+        config, leg = _settings_and_leg(running)
     else:
         chosen = choose_next_heat(event_file, laps=laps)
         if chosen is None:

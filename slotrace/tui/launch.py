@@ -4,6 +4,13 @@ Used by ``slotrace demo`` and ``slotrace open``. The event core (`slotrace.raced
 everything: a heat still marked running is resumed (journal replayed, device clock
 continued), otherwise the next planned heat is started with its settings from the one
 `heat_settings` function; after a finish, ``n`` opens the next heat in the same program.
+On a simulator (`SimulatedDevice`) every heat is driven at its own leg's regularity pace
+(`slotrace.raceday.heat_crews`, as ``slotrace run --device sim`` does).
+
+A heat the stewards reopened to correct it (``slotrace stewards reopen-heat``) already
+finishes in its journal: race control does not mark it finished when it shows the finish,
+but when the organiser ends the correction by opening the next heat (``n``); quitting
+leaves it reopened for the next ``slotrace open``.
 This module only turns the core's opened heat into what the app shows.
 """
 
@@ -14,7 +21,7 @@ from typing import Any
 
 from slotrace.drivers_api import Driver
 from slotrace.errors import SlotraceError
-from slotrace.raceday import OpenedHeat, continue_clock, day_plan, open_heat
+from slotrace.raceday import OpenedHeat, continue_clock, day_plan, heat_crews, open_heat
 from slotrace.rules.live import heat_regularity
 from slotrace.store import EventFile
 from slotrace.store.publish import publish_site
@@ -24,21 +31,43 @@ from slotrace.tui.screens.charity_dialog import CharityDesk
 from slotrace.tui.screens.entries import EntriesScreen
 from slotrace.tui.screens.event_overview import EventScreen
 from slotrace.tui.screens.results import ResultsScreen
+from slotrace.tui.simulated_device import SimulatedDevice
 from slotrace.voice import Speaker
 
 
 def _view(event_file: EventFile, opened: OpenedHeat, numbers: dict[int, int] | None) -> HeatView:
     heat_id = opened.heat.id
+    if opened.reopened is not None:
+        title = f"{opened.name} (reopened to correct: {opened.reopened.reason})"
+    else:
+        title = f"{opened.name} (resumed)" if opened.resumed else opened.name
     return HeatView(
         live=opened.live,
         roster=roster_for_heat(event_file.entries(), opened.cars, numbers),
-        title=f"{opened.name} (resumed)" if opened.resumed else opened.name,
+        title=title,
         heat_id=heat_id,
         regularity=heat_regularity(event_file.event_definition(), opened.heat.plan,
                                    event_file.track),
         resumed=opened.resumed,
-        finish=lambda: event_file.finish_heat(heat_id),
+        # a reopened heat shows its finish at once: it is finished when the correction ends
+        finish=None if opened.reopened is not None else lambda: event_file.finish_heat(heat_id),
     )
+
+
+def _pace(driver: Driver, event_file: EventFile, opened: OpenedHeat) -> None:
+    """A simulator drives the opened heat at its leg's regularity pace (`heat_crews`)."""
+    if isinstance(driver, SimulatedDevice):
+        driver.resimulate(heat_crews(event_file, opened.heat))
+
+
+def _end_correction(event_file: EventFile, opened: OpenedHeat) -> None:
+    """The organiser moves on from a reopened heat: its correction is over, mark it finished
+    (unless something else already did)."""
+    if opened.reopened is None:
+        return
+    running = event_file.heat_in_progress()
+    if running is not None and running.id == opened.heat.id:
+        event_file.finish_heat(opened.heat.id)
 
 
 def prepare_race_control(
@@ -70,6 +99,7 @@ def prepare_race_control(
     if opened is None:
         raise SlotraceError(f"{event_file.path}: every planned heat has run; see the results: "
                             f"slotrace results {event_file.path}")
+    _pace(driver, event_file, opened)
     continue_clock(opened, driver, author)
     plan = day_plan(event_file)
     numbers = plan.numbers if plan is not None else None
@@ -80,9 +110,16 @@ def prepare_race_control(
         **(extra_screens or {}),
     }
 
+    current = [opened]
+
     def next_heat() -> HeatView | None:
+        _end_correction(event_file, current[0])
         following = open_heat(event_file, laps=laps)
-        return None if following is None else _view(event_file, following, numbers)
+        if following is None:
+            return None
+        current[0] = following
+        _pace(driver, event_file, following)
+        return _view(event_file, following, numbers)
 
     app = SlotraceApp(
         driver=driver,
