@@ -135,7 +135,10 @@ async def run_heat(
     try:
         if opened.resumed:
             say(f"  resuming heat {heat_id} ({live.state.phase.name.lower()})")
-        starting = live.state.phase is SessionPhase.GRID
+        # a heat resumed in STARTING waits for the control unit's first word (the event core's
+        # decision): racing already, lights still on (press for the countdown), or the grid
+        starting = live.state.phase in (SessionPhase.GRID, SessionPhase.STARTING)
+        alerts_seen = len(live.state.alerts)
         # a control unit with start lights is started once its status shows them; a driver
         # without them (race control's own lights-out) as soon as its link is up
         lightless = Capability.START_LIGHTS not in driver.capabilities.flags
@@ -143,9 +146,11 @@ async def run_heat(
         try:
             async with asyncio.timeout(options.timeout_s):
                 async for event in driver.events():
+                    phase = live.state.phase
                     for race_event in live.offer(event):
                         if isinstance(race_event, LapCompleted):
                             say(_lap_line(race_event, planned, labels))
+                    alerts_seen = _say_start_decision(live, phase, alerts_seen, say)
                     if live.journal_problem:
                         say(f"  JOURNAL WRITE FAILED (link marked down): {live.journal_problem}")
                     if isinstance(event, LinkDown):
@@ -175,11 +180,16 @@ async def run_heat(
 
 
 def _try_start(live: LiveHeat, driver: Driver, author: str, say: Callable[[str], None]) -> bool:
-    """Start lights and countdown once the core allows START; True once pressed.
+    """Start lights and countdown once the core allows START; True once nothing is left to do.
 
     The control unit's lights decide how many presses are still needed: none while it counts
     down, one when it is armed (START reached it once before a run was killed), two when off.
+    A heat resumed in STARTING whose control unit has not yet said what became of the start
+    (no lights known) is left to the event core's decision on the device's first word.
     """
+    phase = live.state.phase
+    if phase not in (SessionPhase.GRID, SessionPhase.STARTING):
+        return True  # the device's lights-out was taken while the run was stopped
     if start_refusal(live) is not None:
         return False
     lights = live.state.start_light.phase
@@ -190,10 +200,30 @@ def _try_start(live: LiveHeat, driver: Driver, author: str, say: Callable[[str],
     if lights is not LightPhase.OFF:
         say("  the control unit is running its start lights already")
         return True
+    if phase is SessionPhase.STARTING:
+        return False
     press_start(live, driver, author)
     press_start(live, driver, author)
     say("  START pressed: lights on, countdown")
     return True
+
+
+_START_ALERTS = (engine.AlertKind.START_NOT_SEEN, engine.AlertKind.START_INTERRUPTED)
+
+
+def _say_start_decision(live: LiveHeat, before: SessionPhase, alerts_seen: int,
+                        say: Callable[[str], None]) -> int:
+    """Print what became of a start (taken from the device, or back to the grid and why);
+    returns how many alerts have been looked at."""
+    state = live.state
+    new = [a for a in state.alerts[alerts_seen:] if a.kind in _START_ALERTS]
+    for alert in new:
+        say(f"  {alert.message}")
+    if not new and before is SessionPhase.STARTING and state.phase is SessionPhase.GRID:
+        aborts = [d.command for d in state.stewards_log if isinstance(d.command, engine.AbortStart)]
+        if aborts:
+            say(f"  back on the grid: {aborts[-1].reason}")
+    return len(state.alerts)
 
 
 def _lap_line(lap: LapCompleted, planned: PlannedHeat, labels: dict[int, str]) -> str:

@@ -44,6 +44,7 @@ from slotrace.engine import (
     initial_state,
     standings,
 )
+from slotrace.engine.state import LightsKnown
 from slotrace.raceday.tower import (
     UNKNOWN,
     TowerView,
@@ -146,6 +147,8 @@ class LiveHeat:
         """The latest status the control unit reported in this heat."""
         self._tower_crossings: dict[int, int] = {}
         """Finish-line crossings per car since the tower was last cleared (the CU's count)."""
+        self._idle_abort: Any = None
+        """`abort_start_if_idle`'s command, until the device's first word after the resume."""
         for item in replay:
             self._fold(item)
 
@@ -192,8 +195,34 @@ class LiveHeat:
         if len(self._waiting) >= MAX_WAITING:
             self.lost_inputs += 1
             return self.retry_journal()
+        abort = self._abort_before(item)
+        if abort is not None:
+            self._waiting.append(abort)
         self._waiting.append(item)
         return self.retry_journal()
+
+    def abort_start_if_idle(self, abort: Any) -> None:
+        """A resumed start whose control unit never reported its lights: journal ``abort``
+        (an `AbortStart`) before the device's first word if that word shows the start never
+        began there: a status with no lights, or a crossing the engine would otherwise take
+        for a false start (it knows of no break in the lights). Any other first word (lights
+        on, a crossing after a known break) is left to the engine."""
+        self._idle_abort = abort
+
+    def _abort_before(self, item: Any) -> Any:
+        """The stamped abort to journal before ``item``, if ``item`` settles it that way."""
+        abort = self._idle_abort
+        if abort is None or not isinstance(item, StatusReport | CarPassed):
+            return None
+        self._idle_abort = None
+        state = self.state
+        if state.phase is not SessionPhase.STARTING:
+            return None
+        if isinstance(item, StatusReport):
+            idle = item.start_light.phase is LightPhase.OFF
+        else:
+            idle = state.lights is not LightsKnown.MISSED
+        return self.stamp(abort) if idle else None
 
     def retry_journal(self) -> tuple[Any, ...]:
         """Journal and apply the waiting driver events, oldest first, until one fails.

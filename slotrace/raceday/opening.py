@@ -4,7 +4,8 @@ One place for what race control and ``slotrace run`` both do: `open_heat` resume
 still marked running (its journal replayed, the device clock continued) or starts the next
 planned heat; `connect_resumed` hands the driver the journal's `ClockMark` (or journals a new
 epoch for a driver that cannot continue the clock); `press_start` is the start decision
-(refused while the link is down); an interrupted start is journaled as `AbortStart`.
+(refused while the link is down). A start interrupted by the program stopping is decided by
+the control unit's first word after the resume (`continue_clock`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from slotrace.drivers_api import (
     ClockMark,
     Driver,
     EpochStarted,
+    LightPhase,
+    LinkDown,
     PressButton,
 )
 from slotrace.engine import (
@@ -36,6 +39,18 @@ from slotrace.raceday.plan import NextHeat, choose_next_heat
 from slotrace.store import EventFile, HeatAction, HeatDecision, HeatInfo
 
 RESTART_REASON = "the start was interrupted (program stopped during the lights); run again"
+"""Why a resumed start goes back to the grid on a driver without start lights."""
+
+START_NOT_REACHED_REASON = (
+    "the start was interrupted (program stopped right after START was pressed) and the "
+    "control unit shows no start lights and never reported any for this start: START did "
+    "not reach it; back on the grid, press START again")
+"""Why a resumed start goes back to the grid when the control unit shows it never began."""
+
+STOPPED_DURING_START = (
+    "race control was stopped during the start: what the control unit's lights did "
+    "meanwhile is unknown until it reports again")
+"""The `LinkDown` a resumed start journals: the engine then takes the start from the device."""
 
 
 class StartRefusedError(SlotraceError):
@@ -150,14 +165,14 @@ def continue_clock(opened: OpenedHeat, driver: Driver, author: str) -> None:
 
     A driver with `Capability.CLOCK_CONTINUITY` gets the mark and itself decides whether the
     clock really restarted. For any other driver the core journals a new epoch (a lap in
-    progress may be lost, never invented). A start interrupted during the lights is journaled
-    as `AbortStart` (back to the grid, nobody penalised): run the start again.
+    progress may be lost, never invented). A start interrupted during the lights is resumed
+    by `_resume_start`.
     """
     live = opened.live
     if not opened.resumed:
         return
     if live.state.phase is SessionPhase.STARTING:
-        live.command(AbortStart(reason=RESTART_REASON, author=author))
+        _resume_start(live, driver, author)
     mark = opened.mark or ClockMark(live.epoch, 0, 0.0)
     if Capability.CLOCK_CONTINUITY in driver.capabilities.flags:
         driver.continue_clock(mark)
@@ -166,6 +181,29 @@ def continue_clock(opened: OpenedHeat, driver: Driver, author: str) -> None:
         live.feed(EpochStarted(epoch, "resumed on a driver that cannot continue the control "
                                "unit's clock"))
         live.driver_epoch_offset = epoch  # its epochs restart at 0 with the new connection
+
+
+def _resume_start(live: LiveHeat, driver: Driver, author: str) -> None:
+    """A heat resumed in STARTING: the control unit's first word decides, nobody penalised.
+
+    A driver without start lights had race control's own countdown, which died with it: the
+    heat goes back to the grid (`AbortStart`) and the start is run again. A control unit with
+    start lights ran on by itself, so the heat stays STARTING and the break is journaled as a
+    `LinkDown`: the engine takes an unseen lights-out from the device (no lights now, or a car
+    crossing: the race runs, with a START_NOT_SEEN alert), keeps waiting while the lights are
+    still on (START continues the countdown) and sends the heat back to the grid if the
+    control unit's clock restarted. If the control unit never reported its lights for this
+    start, START may never have reached it (the program stopped right after journaling the
+    start sequence): then its reporting no lights means an idle grid, not lights-out, and the
+    core journals `AbortStart` before that report (back on the grid, press START again); a
+    car crossing before any report starts the race as above.
+    """
+    if Capability.START_LIGHTS not in driver.capabilities.flags:
+        live.command(AbortStart(reason=RESTART_REASON, author=author))
+        return
+    live.feed(LinkDown(STOPPED_DURING_START))
+    if live.state.start_light.phase not in (LightPhase.ARMED, LightPhase.COUNTDOWN):
+        live.abort_start_if_idle(AbortStart(reason=START_NOT_REACHED_REASON, author=author))
 
 
 def start_refusal(live: LiveHeat) -> str | None:

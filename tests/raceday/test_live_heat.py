@@ -20,7 +20,6 @@ from slotrace.drivers_api import (
     StatusReport,
 )
 from slotrace.engine import (
-    AbortStart,
     SessionConfig,
     SessionKind,
     SessionPhase,
@@ -113,31 +112,6 @@ def test_resume_keeps_the_epoch_and_counts_the_lap_across_the_restart(
         assert live.state == replay_heat(ef, opened.heat.id)
 
 
-def test_a_start_interrupted_during_the_lights_is_aborted_without_penalties(
-    tmp_path: Path,
-) -> None:
-    path = tmp_path / "e.slotrace"
-    _start_heat(path)
-    with EventFile.open(path) as ef:
-        live = open_heat(ef, clock=lambda: 0.0).live  # type: ignore[union-attr]
-        live.feed(LinkUp("cu"))
-        press_start(live, FakeDriver(True), "rc")  # type: ignore[arg-type]
-        assert live.state.phase is SessionPhase.STARTING  # killed -9 right here
-    with EventFile.open(path) as ef:
-        opened = open_heat(ef, clock=lambda: 0.0)
-        assert opened is not None
-        continue_clock(opened, FakeDriver(True), "rc")  # type: ignore[arg-type]
-        live = opened.live
-        assert live.state.phase is SessionPhase.GRID
-        assert isinstance(list(ef.journal(1))[-1].item(), AbortStart)
-        # the fresh connection's cars drive before anyone pressed START again
-        live.offer(CarPassed(1, 1, 800))
-        live.offer(CarPassed(2, 1, 900))
-        assert not live.state.stewards_log or all(
-            "false start" not in d.command.reason for d in live.state.stewards_log)
-        assert all(not car.false_started for car in live.state.cars.values())
-
-
 def test_start_is_refused_while_the_link_is_down(tmp_path: Path) -> None:
     live = LiveHeat(CONFIG, _ListJournal(), clock=lambda: 0.0)
     assert start_refusal(live) == "the control unit link is down"
@@ -212,30 +186,6 @@ def test_a_real_disk_failure_in_the_event_file_is_reported(tmp_path: Path) -> No
         live.offer(CarPassed(1, 1, 3000))
         assert live.link.up
         assert live.state == replay_heat(ef, 1)
-
-
-def test_a_start_aborted_after_ready_waits_for_a_new_start_on_a_restarted_control_unit(
-    tmp_path: Path,
-) -> None:
-    """Killed -9 once the control unit showed READY; the resumed connection's control unit
-    (restarted, or its start cancelled) reports no lights: the heat stays on the grid."""
-    path = tmp_path / "e.slotrace"
-    _start_heat(path)
-    with EventFile.open(path) as ef:
-        live = open_heat(ef, clock=lambda: 0.0).live  # type: ignore[union-attr]
-        live.feed(LinkUp("cu"))
-        live.feed(status(StartLight.OFF))
-        press_start(live, FakeDriver(True), "rc")  # type: ignore[arg-type]
-        live.feed(status(StartLight.READY))  # killed -9 right here
-    with EventFile.open(path) as ef:
-        opened = open_heat(ef, clock=lambda: 0.0)
-        assert opened is not None
-        continue_clock(opened, FakeDriver(True), "rc")  # type: ignore[arg-type]
-        live = opened.live
-        assert live.state.phase is SessionPhase.GRID
-        live.offer(LinkUp("cu"))
-        live.offer(status(StartLight.OFF))
-        assert live.state.phase is SessionPhase.GRID, "raced without a start sequence"
 
 
 @pytest.mark.parametrize(("light", "presses"), [
