@@ -240,3 +240,82 @@ def test_a_start_killed_during_the_lights_on_a_device_without_lights_goes_back_t
         assert opened.live.state.phase is SessionPhase.GRID
         opened.live.offer(CarPassed(1, 1, 900))
         _no_false_starts(opened.live)
+
+
+class ScriptedControlUnit:
+    """A control unit on the resumed connection: reports its lights, answers START presses
+    (off -> all on -> countdown -> go) and, once racing, both cars' three laps."""
+
+    capabilities = FakeDriver(True).capabilities
+
+    def __init__(self, light: StartLight, racing: bool) -> None:
+        self.light = light
+        self.racing = racing
+        self.presses = 0
+
+    def continue_clock(self, mark: Any) -> None:
+        pass
+
+    def send(self, command: Any) -> None:
+        from slotrace.drivers_api import PressButton
+
+        if isinstance(command, PressButton):
+            self.presses += 1
+            self.light = READY if self.light is OFF else COUNTDOWN[0]
+
+    async def start(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
+
+    async def events(self) -> Any:
+        yield LinkUp("scripted control unit")
+        for _ in range(20):
+            if self.light is COUNTDOWN[0]:
+                for light in (*COUNTDOWN, GO):
+                    yield status(light)
+                self.light, self.racing = OFF, True
+            yield status(self.light)
+            if self.racing:
+                for crossing in laps(40_000):
+                    yield crossing
+                return
+
+
+@pytest.mark.parametrize(("before_kill", "light", "racing", "presses", "printed"), [
+    ([status(READY)], OFF, True, 0, "lights-out was not seen"),
+    ([status(READY)], READY, False, 1, "START pressed (the lights were on already)"),
+    ([], OFF, False, 2, "back on the grid: the start was interrupted"),
+], ids=["already racing", "lights still on", "idle: START never arrived"])
+def test_slotrace_run_finishes_a_heat_resumed_in_starting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before_kill: list[Any],
+    light: StartLight, racing: bool, presses: int, printed: str,
+) -> None:
+    import asyncio
+
+    from slotrace.cli import heat_runner
+    from slotrace.store import PlannedHeat, PlannedHeatStatus
+
+    path = tmp_path / "e.slotrace"
+    _kill_during_start(path, before_kill)
+    unit = ScriptedControlUnit(light, racing)
+
+    async def connect(*args: Any, before_start: Any, **kwargs: Any) -> tuple[Any, None]:
+        before_start(unit)
+        return unit, None
+
+    monkeypatch.setattr(heat_runner, "_connect", connect)
+    planned = PlannedHeat(number=1, leg=0, stage=None, name="Heat 1", plan={"slots": []},
+                          config=CONFIG.model_dump(mode="json"), heat_id=1,
+                          status=PlannedHeatStatus.RUNNING)
+    lines: list[str] = []
+    with EventFile.open(path) as ef:
+        live = asyncio.run(heat_runner.run_heat(ef, planned, heat_runner.RunOptions(
+            device="scripted"), lines.append, {}))
+        assert live.finished
+        assert live.state == replay_heat(ef, 1)
+    assert unit.presses == presses
+    assert any(printed in line for line in lines), lines
+    assert (live.state.cars[1].laps, live.state.cars[2].laps) == (3, 3)
+    _no_false_starts(live)
