@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pydantic import ValidationError
-
 from slotrace.engine import FinishRule, SessionConfig, SessionKind
 from slotrace.rules.errors import RulesError
 from slotrace.rules.model import Entry, Event, Heat, Track
@@ -168,21 +166,19 @@ def _saved_heats(event_file: EventFile) -> list[Heat]:
 
 
 def read_event(event_file: EventFile) -> tuple[Event, list[Entry]] | None:
-    """The file's event and entries as rules models; None without legs or entries.
+    """The file's event and entries through the store's typed read models
+    (`EventFile.event_model`, `EventFile.entry_models`); None without legs or entries.
 
-    Raises `RulesError` naming the file if they do not validate (a file edited by hand).
+    Raises `EventFileError` naming the file, and the entry and field, if a stored one does
+    not validate (a file edited by hand).
     """
-    definition = event_file.event_definition()
-    raw_entries = event_file.entries()
-    if not definition or not definition.get("legs") or not raw_entries:
+    if not event_file.event_definition().get("legs"):  # made without a template: no plan
         return None
-    try:
-        return (Event.model_validate(definition),
-                [Entry.model_validate(e) for e in raw_entries])
-    except ValidationError as exc:
-        raise RulesError(
-            f"{event_file.path}: the stored event or entries are not valid: {exc}"
-        ) from None
+    event = event_file.event_model()
+    entries = event_file.entry_models()
+    if event is None or not entries:
+        return None
+    return event, entries
 
 
 def day_plan(event_file: EventFile) -> DayPlan | None:
