@@ -22,12 +22,15 @@ examples:
   slotrace scrutineer mille-2025.slotrace --record --by "chief scrutineer"
   slotrace scrutineer mm.slotrace --override 11 --pass --by "A. Rossi" --reason "in register"
   slotrace scrutineer mm.slotrace --override '#722' --reject --by "A. Rossi" --reason "no ballast"
+  slotrace scrutineer mm.slotrace --override 11 --clear --by "A. Rossi" --reason "recorded in error"
 
 --override ENTRY (an entry_no, or a race number as #722) records the chief scrutineer's
 decision on one car with why (--reason) and who took it (--by), both required. It wins over
 the automatic checks for that car in the start list, the heat plan, the results and this
 report (shown OVERRIDDEN, with who and why), also after a later --record; a newer override of
 the same car replaces it, and every override stays listed in the event file's verdicts.
+--override ENTRY --clear (with --by and --reason, recorded the same way) removes the car's
+override: the automatic checks decide for it again. A car without an override is an error.
 
 Checks (reference §6.1): E1 scale, E2 register, E3 build year, E4 replica year, E5 livery,
 E6 number format, E7 number placement, E8 detail, E9 unique number, E10 class, E11 period
@@ -74,26 +77,21 @@ def load_input(args: argparse.Namespace) -> RulesInput:
         event = files.load_template(args.template)
         track = files.load_track(args.track or event.track)
         return RulesInput(files.load_template(args.template, track), track, entries, str(source))
-    from pydantic import ValidationError
-
     from slotrace.rules.scrutineer import recorded_overrides
     from slotrace.store import EventFile
 
     with EventFile.open(source, read_only=True) as event_file:
-        definition = event_file.event_definition()
-        raw_entries = event_file.entries()
+        event = event_file.event_model()  # typed read models: errors name entry and field
+        if event is None:
+            raise SlotraceError(f"{source}: the event file has no event definition (it was "
+                                "not made from a template with slotrace new)")
+        entries = event_file.entry_models()
         overrides = recorded_overrides(event_file.verdicts())
-        track = event_file.track() if definition.get("track") else None  # the stored copy
-    try:
-        event = Event.model_validate(definition)
-        entries = [Entry.model_validate(e) for e in raw_entries]
-    except ValidationError as exc:
-        raise SlotraceError(f"{source}: the stored event or entries are not valid: {exc}") from None
+        track = event_file.track()  # the stored copy (or the track the event names)
     if not entries:
         raise SlotraceError(f"{source}: no entries yet; run: slotrace entries import "
                             f"{source} entries.csv")
-    return RulesInput(event, track or files.load_track(event.track), entries, str(source),
-                      overrides)
+    return RulesInput(event, track, entries, str(source), overrides)
 
 
 def register(subparsers: Any) -> None:
@@ -119,6 +117,8 @@ def register(subparsers: Any) -> None:
                           help="let the car start whatever the checks found")
     decision.add_argument("--reject", dest="verdict", action="store_const", const="reject",
                           help="keep the car off the grid whatever the checks found")
+    decision.add_argument("--clear", dest="verdict", action="store_const", const="clear",
+                          help="remove the car's override: the checks decide again")
     override.add_argument("--reason", help="why (required with --override)")
     parser.set_defaults(handler=run)
 
@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     from slotrace.rules.scrutineer import summarise
 
     if args.override is None and (args.verdict or args.reason):
-        raise SlotraceError("--pass, --reject and --reason go with --override ENTRY")
+        raise SlotraceError("--pass, --reject, --clear and --reason go with --override ENTRY")
     if args.override is not None:
         return _override(args)
     data = load_input(args)
@@ -194,32 +194,43 @@ def _find_entry(text: str, entries: list[Entry], source: Path) -> int:
 
 def _override(args: argparse.Namespace) -> int:
     """Record the chief scrutineer's decision on one car; print its verdict now."""
-    from slotrace.rules.scrutineer import OVERRIDE_CODE, Override
+    from slotrace.rules.scrutineer import (
+        OVERRIDE_CLEARED,
+        OVERRIDE_CODE,
+        recorded_overrides,
+    )
     from slotrace.store import EventFile
 
     if args.source.suffix.lower() == ".csv":
         raise SlotraceError("--override needs an event file, not a CSV (it is recorded there)")
     if args.verdict is None:
-        raise SlotraceError("--override needs --pass or --reject")
+        raise SlotraceError("--override needs --pass or --reject (or --clear to remove the "
+                            "car's override)")
     if args.record:
         raise SlotraceError("--override and --record are separate steps; run them one by one")
     data = load_input(args)
     entry_no = _find_entry(args.override, data.entries, args.source)
-    try:
-        Override(entry_no, args.verdict == "pass", args.reason or "", args.by or "")
-    except ValueError:
+    reason, by = (args.reason or "").strip(), (args.by or "").strip()
+    clearing = args.verdict == OVERRIDE_CLEARED
+    if not reason or not by:
         raise SlotraceError(f"--override {args.override}: say why with --reason \"...\" and who "
-                            "decided with --by \"...\"") from None
+                            "decided with --by \"...\"")
     with EventFile.open(args.source, writer="slotrace scrutineer --override") as event_file:
-        event_file.add_verdict(entry_no, OVERRIDE_CODE, args.verdict, args.reason.strip(),
-                               args.by.strip())
+        if clearing and entry_no not in recorded_overrides(event_file.verdicts()):
+            raise SlotraceError(f"{args.source}: entry {entry_no} has no chief scrutineer's "
+                                "override to clear; nothing was recorded")
+        event_file.add_verdict(entry_no, OVERRIDE_CODE, args.verdict, reason, by)
     verdict = next(v for v in load_input(args).verdicts() if v.entry_no == entry_no)
     if args.json:
         print(json.dumps({"entry_no": entry_no, "status": verdict.status,
-                          "passed": verdict.passed, "reason": args.reason.strip(),
-                          "by": args.by.strip()}, indent=2, ensure_ascii=False))
+                          "passed": verdict.passed, "cleared": clearing, "reason": reason,
+                          "by": by}, indent=2, ensure_ascii=False))
     else:
-        print(f"recorded in {args.source}:")
+        if clearing:
+            print(f"recorded in {args.source}: override of entry {entry_no} cleared by {by}: "
+                  f"{reason}; the checks decide again:")
+        else:
+            print(f"recorded in {args.source}:")
         _print_verdict(verdict)
     return 0
 

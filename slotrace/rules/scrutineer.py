@@ -62,6 +62,9 @@ class Finding:
 
 OVERRIDE_CODE = "OVERRIDE"
 """The verdict code under which a chief scrutineer's override is recorded."""
+OVERRIDE_CLEARED = "clear"
+"""The severity of an `OVERRIDE_CODE` row that removes the car's override (with who and why):
+the automatic checks decide for the car again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,11 +298,14 @@ def recorded_overrides(records: Iterable[Mapping[str, Any]]) -> dict[int, Overri
     """The overrides in force, by entry_no, from recorded verdict rows (the latest one wins).
 
     Rows are the event file's verdicts (``entry_no, code, severity, reason, decided_by,
-    decided_at``); rows of the automatic checks are ignored.
+    decided_at``); rows of the automatic checks are ignored, and a row clearing a car's
+    override (severity `OVERRIDE_CLEARED`) removes the one before it.
     """
     found: dict[int, Override] = {}
     for row in records:
-        if row.get("code") == OVERRIDE_CODE:
+        if row.get("code") == OVERRIDE_CODE and row.get("severity") == OVERRIDE_CLEARED:
+            found.pop(row["entry_no"], None)
+        elif row.get("code") == OVERRIDE_CODE:
             found[row["entry_no"]] = Override(row["entry_no"], row["severity"] == "pass",
                                               row["reason"], row["decided_by"],
                                               row.get("decided_at", ""))

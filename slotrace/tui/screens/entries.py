@@ -25,10 +25,11 @@ def verdict_summary(verdicts: list[dict[str, Any]]) -> str:
         return "not checked"
     codes = ", ".join(v.get("code", "?") for v in verdicts)
     overrides = [v for v in verdicts if v.get("code") == "OVERRIDE"]  # the latest one decides
-    if overrides:
+    if overrides and overrides[-1].get("severity") != "clear":  # unless it cleared the last
         word = "pass" if overrides[-1].get("severity") == "pass" else "reject"
         return f"{word} (overridden by {overrides[-1].get('decided_by', '?')}): {codes}"
-    severities = {str(v.get("severity", "")).lower() for v in verdicts}
+    severities = {str(v.get("severity", "")).lower() for v in verdicts
+                  if v.get("code") != "OVERRIDE"}
     for worst in ("reject", "fail", "error", "warning", "warn"):
         if worst in severities:
             return f"{worst}: {codes}"
