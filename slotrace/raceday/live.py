@@ -44,7 +44,6 @@ from slotrace.engine import (
     initial_state,
     standings,
 )
-from slotrace.engine.state import LightsKnown
 from slotrace.raceday.tower import (
     UNKNOWN,
     TowerView,
@@ -202,11 +201,11 @@ class LiveHeat:
         return self.retry_journal()
 
     def abort_start_if_idle(self, abort: Any) -> None:
-        """A resumed start whose control unit never reported its lights: journal ``abort``
-        (an `AbortStart`) before the device's first word if that word shows the start never
-        began there: a status with no lights, or a crossing the engine would otherwise take
-        for a false start (it knows of no break in the lights). Any other first word (lights
-        on, a crossing after a known break) is left to the engine."""
+        """A resumed start whose control unit never reported its lights for it: journal
+        ``abort`` (an `AbortStart`) before the device's first word unless that word shows the
+        lights on (START reached it after all: the engine follows them). No lights, or a car
+        crossing, is then an idle grid: a control unit reports the same when START never
+        reached it, and its cars may drive freely, so neither proves a lights-out."""
         self._idle_abort = abort
 
     def _abort_before(self, item: Any) -> Any:
@@ -215,14 +214,11 @@ class LiveHeat:
         if abort is None or not isinstance(item, StatusReport | CarPassed):
             return None
         self._idle_abort = None
-        state = self.state
-        if state.phase is not SessionPhase.STARTING:
+        if self.state.phase is not SessionPhase.STARTING:
             return None
-        if isinstance(item, StatusReport):
-            idle = item.start_light.phase is LightPhase.OFF
-        else:
-            idle = state.lights is not LightsKnown.MISSED
-        return self.stamp(abort) if idle else None
+        if isinstance(item, StatusReport) and item.start_light.phase is not LightPhase.OFF:
+            return None
+        return self.stamp(abort)
 
     def retry_journal(self) -> tuple[Any, ...]:
         """Journal and apply the waiting driver events, oldest first, until one fails.

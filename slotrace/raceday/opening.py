@@ -43,8 +43,8 @@ RESTART_REASON = "the start was interrupted (program stopped during the lights);
 
 START_NOT_REACHED_REASON = (
     "the start was interrupted (program stopped right after START was pressed) and the "
-    "control unit shows no start lights and never reported any for this start: START did "
-    "not reach it; back on the grid, press START again")
+    "control unit never reported start lights for it and shows none: START did not reach "
+    "it; back on the grid, press START again")
 """Why a resumed start goes back to the grid when the control unit shows it never began."""
 
 STOPPED_DURING_START = (
@@ -194,9 +194,10 @@ def _resume_start(live: LiveHeat, driver: Driver, author: str) -> None:
     still on (START continues the countdown) and sends the heat back to the grid if the
     control unit's clock restarted. If the control unit never reported its lights for this
     start, START may never have reached it (the program stopped right after journaling the
-    start sequence): then its reporting no lights means an idle grid, not lights-out, and the
-    core journals `AbortStart` before that report (back on the grid, press START again); a
-    car crossing before any report starts the race as above.
+    start sequence): then a first word with no lights, or a car crossing, means an idle grid
+    (cars may drive freely on an idle control unit), not lights-out, and the core journals
+    `AbortStart` before that word (back on the grid, press START again); lights on are
+    followed as above.
     """
     if Capability.START_LIGHTS not in driver.capabilities.flags:
         live.command(AbortStart(reason=RESTART_REASON, author=author))
