@@ -2,7 +2,7 @@
 
 One place for what race control and ``slotrace run`` both do: `open_heat` resumes a heat
 still marked running (its journal replayed, the device clock continued) or starts the next
-planned heat; `connect_resumed` hands the driver the journal's `ClockMark` (or journals a new
+planned heat; `continue_clock` hands the driver the journal's `ClockMark` (or journals a new
 epoch for a driver that cannot continue the clock); `press_start` is the start decision
 (refused while the link is down). A start interrupted by the program stopping is decided by
 the control unit's first word after the resume (`continue_clock`).
@@ -48,7 +48,7 @@ START_NOT_REACHED_REASON = (
 """Why a resumed start goes back to the grid when the control unit shows it never began."""
 
 STOPPED_DURING_START = (
-    "race control was stopped during the start: what the control unit's lights did "
+    "slotrace was stopped during the start: what the control unit's lights did "
     "meanwhile is unknown until it reports again")
 """The `LinkDown` a resumed start journals: the engine then takes the start from the device."""
 
