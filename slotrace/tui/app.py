@@ -39,6 +39,9 @@ class HeatView:
     regularity: Any = None
     resumed: bool = False
     finish: Callable[[], None] | None = None
+    corrects: bool = False
+    """A heat the stewards reopened to correct: its journal already finishes it, and the
+    correction ends (the heat is finished again) when the organiser opens the next heat."""
 
 
 class SlotraceApp(App[None]):
@@ -142,6 +145,7 @@ class SlotraceApp(App[None]):
         self.regularity: Any = heat.regularity
         """The heat's `slotrace.rules.live.HeatRegularity` (None: sprint leg, lap view)."""
         self._on_heat_finished = heat.finish
+        self._corrects = heat.corrects
         self.announcer = Announcer(laps=getattr(heat.live.config, "laps", None))
         self._race_numbers = {
             car: int(self.roster[car].number) for car in self.roster.controllers()
@@ -156,11 +160,16 @@ class SlotraceApp(App[None]):
         if self._next_heat is None:
             self.notify("no event file: there is no next heat", severity="warning")
             return
+        corrected = self.heat_title if self._corrects else None
         try:
             heat = self._next_heat()
         except SlotraceError as exc:
             self.notify(f"could not open the next heat: {exc}", severity="error")
             return
+        if corrected is not None:  # the event core finished the corrected heat again
+            self._corrects = False
+            self.notify(f"{corrected}: correction over, heat finished and saved")
+            self.publish_results()
         if heat is None:
             self.notify("every planned heat has run; see the results (F5)")
             return

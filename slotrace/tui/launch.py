@@ -51,6 +51,7 @@ def _view(event_file: EventFile, opened: OpenedHeat, numbers: dict[int, int] | N
         resumed=opened.resumed,
         # a reopened heat shows its finish at once: it is finished when the correction ends
         finish=None if opened.reopened is not None else lambda: event_file.finish_heat(heat_id),
+        corrects=opened.reopened is not None,
     )
 
 

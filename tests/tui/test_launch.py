@@ -44,6 +44,8 @@ async def test_a_reopened_heat_is_finished_when_the_organiser_moves_on(tmp_path:
     try:
         app = prepare_race_control(event_file, ScriptedDriver(), author="steward")
         assert app.heat_id == heat_id and "reopened to correct" in app.heat_title
+        published: list[int] = []
+        app._publish = lambda: (published.append(heat_id), "results site rewritten")[1]
         async with app.run_test(size=(160, 40)) as pilot:
             await pilot.pause()  # LinkUp: race control shows the journal's finish
             assert app.session.state.phase is SessionPhase.FINISHED
@@ -55,6 +57,12 @@ async def test_a_reopened_heat_is_finished_when_the_organiser_moves_on(tmp_path:
             await pilot.press("n")  # the correction is over: on to the next heat
             await pilot.pause()
             assert event_file.heat(heat_id).status is HeatStatus.FINISHED
+            for worker in [w for w in app.workers if w.group == "publish"]:
+                await worker.wait()
+            await pilot.pause()
+            assert published == [heat_id]  # --publish shows the corrected result at once
+            assert any("correction over, heat finished and saved" in n.message
+                       for n in app._notifications)
             assert app.heat_id != heat_id
             assert event_file.heat(app.heat_id).status is HeatStatus.RUNNING
         penalties = [row.item() for row in event_file.journal(heat_id)
