@@ -37,6 +37,7 @@ from slotrace.raceday import (
     press_start,
     start_refusal,
 )
+from slotrace.rules.live import heat_regularity
 from slotrace.store import EventFile, PlannedHeat
 
 
@@ -132,6 +133,11 @@ async def run_heat(
                                        before_start=lambda d: continue_clock(
                                            opened, d, options.author))
     live.drive_tower(driver)  # the position tower shows slotrace's standings, if there is one
+    regularity = heat_regularity(event_file.event_definition(), opened.heat.plan,
+                                 event_file.track)
+    unseen = regularity.out_of_reach(driver.capabilities.sensor_groups) if regularity else ""
+    if unseen:
+        say(f"  WARNING: {unseen}")
     try:
         if opened.resumed:
             say(f"  resuming heat {heat_id} ({live.state.phase.name.lower()})")

@@ -219,6 +219,14 @@ class HeatRegularity:
     track: Track
     scale: int
 
+    def out_of_reach(self, device_groups: int) -> str:
+        """What of this leg a control unit with ``device_groups`` sensor groups cannot time,
+        in one sentence (`slotrace.rules.legs.trials_out_of_reach`); empty if nothing."""
+        from slotrace.rules.legs import out_of_reach_text, trials_out_of_reach
+
+        unseen = trials_out_of_reach(self.leg, self.track, device_groups)
+        return out_of_reach_text(unseen, self.track, device_groups) if unseen else ""
+
     def by_address(self, state: Any) -> dict[int, LiveCar]:
         """Controller address -> `LiveCar`, from an engine `RaceState` of this heat."""
         runs = runs_from_race_state(state, self.heat)

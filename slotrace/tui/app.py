@@ -349,16 +349,11 @@ class SlotraceApp(App[None]):
 
     def trials_out_of_reach(self) -> str:
         """What of this heat's leg the connected driver cannot time for lack of a sensor
-        group (`slotrace.rules.legs.trials_out_of_reach`), in words; empty if nothing."""
-        regularity = self.regularity
+        group (`HeatRegularity.out_of_reach`), in words; empty if nothing."""
         capabilities = getattr(self.driver, "capabilities", None)
-        if regularity is None or capabilities is None:
+        if self.regularity is None or capabilities is None:
             return ""
-        from slotrace.rules.legs import out_of_reach_text, trials_out_of_reach
-
-        groups = capabilities.sensor_groups
-        unseen = trials_out_of_reach(regularity.leg, regularity.track, groups)
-        return out_of_reach_text(unseen, regularity.track, groups) if unseen else ""
+        return str(self.regularity.out_of_reach(capabilities.sensor_groups))
 
     def retry_journal(self) -> None:
         """Every second while the event file cannot be written: write what waits, if it can

@@ -53,6 +53,10 @@ def test_a_heat_of_the_sample_event_runs_to_the_finish_on_the_arc_simulator(
     out = slotrace("run", planned_event, "--next", "--device", "sim:arc", "--speedup", "100",
                    "--timeout", "15")
     assert "finished Heat 1" in out and "refused" not in out
+    # ARC sees the finish line only: the organiser is told which trials every car will miss
+    warning = next(line for line in out.splitlines() if "WARNING" in line)
+    assert "PC 1 Desenzano del Garda" in warning and "castle gate (sensor group 2)" in warning
+    assert "the control unit has 1 sensor group" in warning
     with EventFile.open(planned_event, read_only=True) as ef:
         planned = ef.planned_heat(1)
         heat = ef.heat(planned.heat_id)
