@@ -29,9 +29,12 @@ DEMO_SCRUTINEER = "slotrace demo"
 
 
 def create_demo_event(path: Path, entries: Sequence[Entry] | None = None, *,
-                      template: str = FULL_TEMPLATE) -> EventFile:
+                      template: str = FULL_TEMPLATE,
+                      writer: str = "slotrace demo (race control)") -> EventFile:
     """Create ``path`` from ``template`` and the sample entries (or ``entries``), scrutineered
     and with the heat plan saved; return it open. ``slotrace demo`` passes `DEMO_TEMPLATE`.
+    ``writer`` names the lock's holder: the demo is race control, so `slotrace charity add`
+    from a second terminal points at race control's Money key.
 
     Raises the rules' file errors if the shipped data does not load (a packaging bug) and
     `EventFileExistsError` if ``path`` exists.
@@ -42,7 +45,7 @@ def create_demo_event(path: Path, entries: Sequence[Entry] | None = None, *,
     event = load_template(template)
     if entries is None:
         entries = sample_entries()
-    event_file = EventFile.create(path, event, name=f"{event.name} (demo)")
+    event_file = EventFile.create(path, event, name=f"{event.name} (demo)", writer=writer)
     try:
         event_file.set_entries(entries)
         for number, leg in enumerate(event.legs, start=1):  # stage N = leg N, as `slotrace new`

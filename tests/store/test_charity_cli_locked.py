@@ -92,3 +92,18 @@ def test_another_writer_gets_the_generic_lock_message(
     assert "is being written by slotrace run on " in err and "close it there first" in err
     assert "race control" not in err
     assert _records(event_path) == 4
+
+
+def test_the_demo_is_race_control_too(tmp_path: Path):
+    """`slotrace demo` holds its event file as race control: money recorded from a second
+    terminal is pointed at the demo's m key, not given the generic lock message."""
+    from slotrace.tui.demo_event import DEMO_TEMPLATE, create_demo_event
+
+    path = tmp_path / "demo.slotrace"
+    with create_demo_event(path, template=DEMO_TEMPLATE):  # the lock is this process's
+        done = subprocess.run(
+            [sys.executable, "-m", "slotrace", "charity", str(path), "add", "--donation", "5",
+             "--who", "bar"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "race control has this event file open (slotrace demo (race control)" in done.stderr
+    assert "press m (Money)" in done.stderr
