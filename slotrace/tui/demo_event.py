@@ -73,9 +73,14 @@ def sample_entries() -> list[Entry]:
 
 
 def _save_heat_plan(event_file: EventFile) -> None:
-    """Store the rules' heat plan in the file when the store can hold one (``heats --save``)."""
+    """Store the start list's race numbers (``startlist --save``) and then the rules' heat
+    plan (``heats --save``), as an organiser does: every output names cars by number."""
     from slotrace.raceday import day_plan, saved_plan_specs
 
+    plan = day_plan(event_file)
+    if plan is None:
+        return
+    event_file.set_race_numbers(plan.numbers)
     plan = day_plan(event_file)
     if plan is not None:
         event_file.save_heat_plan(saved_plan_specs(plan, event_file))

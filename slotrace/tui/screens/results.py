@@ -215,7 +215,7 @@ class ResultsScreen(Screen[None]):
         self.report = report
         self.query_one("#charity", Static).update(
             charity_line(report.get("charity"))
-            + f" · {len(report.get('heats', ()))} heats in the report"
+            + f" · {_heats(len(report.get('heats', ())))} in the report"
         )
         side = report.get("side", {})
         self._fill("overall", report.get("overall", []))
@@ -271,3 +271,7 @@ class ResultsScreen(Screen[None]):
                 str(row.get("label", row.get("entry_no", ""))),
                 score_text(row.get("score"), status), score_text(row.get("raw"), status),
                 _score(row.get("coefficient")))
+
+
+def _heats(count: int) -> str:
+    return f"{count} heat" if count == 1 else f"{count} heats"
