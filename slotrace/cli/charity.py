@@ -74,8 +74,8 @@ def _open_for_writing(path: Path, doing: str) -> EventFile:
         instead = (f"record the money in race control: press {RACE_CONTROL_MONEY_KEY} (Money) "
                    "on any of its screens, or wait until race control is closed and run this "
                    "again" if doing == "record" else
-                   "wait until race control is closed and run this again (race control's "
-                   f"{RACE_CONTROL_MONEY_KEY} key records money, it does not revoke)")
+                   f"take it back in race control: press {RACE_CONTROL_MONEY_KEY} (Money), then "
+                   "Take back, or wait until race control is closed and run this again")
         done = "recorded" if doing == "record" else "revoked"
         raise EventFileError(
             path, f"race control has this event file open ({holder.describe()}), so nothing "

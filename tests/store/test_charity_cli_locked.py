@@ -68,7 +68,8 @@ def test_add_while_race_control_holds_the_file_names_the_key_and_records_nothing
         assert main(["charity", str(event_path), "revoke", "1", "--reason", "typo"]) == 1
         err = capsys.readouterr().err
         assert "nothing was revoked here" in err
-        assert "wait until race control is closed and run this again" in err
+        assert ("take it back in race control: press m (Money), then Take back, or wait until "
+                "race control is closed and run this again") in err
         assert _records(event_path) == 4  # readers still read meanwhile
     finally:
         holder.communicate("\n", timeout=30)

@@ -151,3 +151,44 @@ def test_snapshot_the_dialog_fits_an_80x24_terminal(snap_compare, tmp_path: Path
         assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
     finally:
         event_file.close()
+
+
+async def test_money_saved_by_mistake_is_taken_back_with_a_reason_in_race_control(
+        tmp_path: Path):
+    """Race control holds the file all day, so `slotrace charity revoke` cannot run: the
+    dialog's Take back revokes through the same store function, with a reason, and the
+    record stays listed, no longer counted."""
+    from slotrace.tui.screens.charity_dialog import TakeBackMoneyDialog
+
+    path = tmp_path / "event.slotrace"
+    create_demo_event(path).close()
+    with EventFile.open(path) as event_file:
+        app = prepare_race_control(event_file, ScriptedDriver(), laps=1, author="Anna")
+        app.charity = CharityDesk(event_file, clock=lambda: AT_NOON)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.press("m")
+            await pilot.click("#take-back")
+            assert _label(app, "#error") == "Nothing recorded on the day to take back"
+            app.screen.query_one("#kind", Select).value = "bucket"
+            for amount in ("83.40", "83,40"):  # the paddock bucket typed in twice
+                await _type(pilot, "#amount", amount)
+                await _type(pilot, "#who", "paddock bucket")
+                await pilot.press("enter")
+            await pilot.click("#take-back")
+            dialog = app.screen
+            assert isinstance(dialog, TakeBackMoneyDialog)
+            assert dialog.query_one("#record", Select).value == 2  # the latest is offered
+            await pilot.press("enter")  # no reason: refused, nothing revoked
+            assert _label(app, "#take-back-error").startswith("Not taken back: revoking "
+                                                              "record 2 needs a reason")
+            await _type(pilot, "#reason", "counted twice")
+            await pilot.press("enter")
+            assert isinstance(app.screen, CharityDialog)
+            assert _label(app, "#charity-saved") == (
+                "Took back #2: counted twice (listed, no longer counted)")
+            assert _label(app, "#charity-raised") == (
+                "Raised on the day: 83.40 (auctions 0.00 · donations 0.00 · buckets 83.40)")
+            await _counted(app)
+        money = day_money(event_file)
+        assert [(m.id, m.counted, m.revoked_reason, m.revoked_by) for m in money] == [
+            (1, True, "", ""), (2, False, "counted twice", "Anna")]

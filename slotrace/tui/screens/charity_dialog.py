@@ -5,6 +5,9 @@ write while it runs; this dialog records through the same store function
 (`slotrace.store.charity.add_money`) with the same checks of the amount ("25.00" and "25,00"
 are both 25.00). It stays open after a save, showing what was saved and the new totals, so
 the buckets of the day can be entered one after the other; Escape or Close ends it.
+"Take back..." opens `TakeBackMoneyDialog`: a record saved by mistake is revoked with a reason
+through `slotrace.store.charity.revoke_money` (as `slotrace charity revoke`); it stays listed,
+no longer counted.
 """
 
 from __future__ import annotations
@@ -24,7 +27,15 @@ from textual.widgets import Button, Input, Label, Select
 from slotrace.errors import SlotraceError
 from slotrace.rules.charity import DayMoney, MoneyKind
 from slotrace.store import EventFile
-from slotrace.store.charity import Clock, add_money, raised_line, raised_on_the_day
+from slotrace.store.charity import (
+    Clock,
+    Revocation,
+    add_money,
+    day_money,
+    raised_line,
+    raised_on_the_day,
+    revoke_money,
+)
 from slotrace.store.errors import EventFileError
 from slotrace.store.results import build_report
 
@@ -80,6 +91,7 @@ class CharityDialog(ModalScreen[list[DayMoney]]):
             yield Label("Raised in all: counting...", id="charity-raised-all")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="success", id="save")
+                yield Button("Take back...", id="take-back")
                 yield Button("Close", id="close")
 
     def on_mount(self) -> None:
@@ -142,6 +154,80 @@ class CharityDialog(ModalScreen[list[DayMoney]]):
             field.value = ""
         amount.focus()
 
+    @on(Button.Pressed, "#take-back")
+    def take_back(self) -> None:
+        """Choose a counted record and revoke it with a reason (`TakeBackMoneyDialog`)."""
+        try:
+            counted = [m for m in day_money(self.desk.event_file) if m.counted]
+        except SlotraceError as exc:
+            self.query_one("#error", Label).update(f"Cannot read the ledger: {_without_path(exc)}")
+            return
+        if not counted:
+            self.query_one("#error", Label).update("Nothing recorded on the day to take back")
+            return
+        self.app.push_screen(TakeBackMoneyDialog(self.desk, self.author, counted),
+                             self._taken_back)
+
+    def _taken_back(self, revocation: Revocation | None) -> None:
+        if revocation is None:
+            return
+        self.query_one("#error", Label).update("")
+        self.query_one("#charity-saved", Label).update(
+            f"Took back #{revocation.revokes}: {revocation.reason} (listed, no longer counted)")
+        self.query_one("#charity-raised", Label).update(self._raised_now())
+        self.query_one("#charity-raised-all", Label).update("Raised in all: counting...")
+        self._count_all()
+
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:
         self.dismiss(self.saved)
+
+
+class TakeBackMoneyDialog(ModalScreen[Revocation | None]):
+    """Which record to take back and why; dismisses with the revocation (None: cancelled)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [("escape", "cancel", "Cancel")]
+
+    def __init__(self, desk: CharityDesk, author: str, counted: list[DayMoney]) -> None:
+        super().__init__()
+        self.desk = desk
+        self.author = author
+        self.counted = counted
+
+    def compose(self) -> ComposeResult:
+        choices = [(f"#{m.id} {m.kind} {m.amount:,.2f} from {m.who}", m.id)
+                   for m in self.counted]
+        with Grid(classes="dialog", id="take-back-dialog"):
+            yield Label("Take back money recorded by mistake (it stays listed, not counted)",
+                        classes="dialog-title")
+            yield Label("Record")
+            yield Select(choices, value=self.counted[-1].id, id="record", allow_blank=False,
+                         compact=True)
+            yield Label("Reason")
+            yield Input(placeholder="e.g. counted twice", id="reason", compact=True)
+            yield Label("", id="take-back-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Take back", variant="error", id="revoke")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#reason", Input).focus()
+
+    @on(Button.Pressed, "#revoke")
+    @on(Input.Submitted)
+    def revoke(self) -> None:
+        record = self.query_one("#record", Select).value
+        reason = self.query_one("#reason", Input).value
+        clock = {"clock": self.desk.clock} if self.desk.clock is not None else {}
+        try:
+            revocation = revoke_money(self.desk.event_file, int(str(record)), reason=reason,
+                                      author=self.author, **clock)
+        except SlotraceError as exc:
+            self.query_one("#take-back-error", Label).update(
+                f"Not taken back: {_without_path(exc)}")
+            return
+        self.dismiss(revocation)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
