@@ -8,7 +8,14 @@ from conftest import make_entry
 
 from slotrace.cli import main
 from slotrace.rules.coefficients import merit_coefficient
-from slotrace.rules.feasibility import check_event
+from slotrace.rules.feasibility import (
+    check_event,
+    ideal_lap_times,
+    ideal_sector_times,
+    schedule_penalty,
+)
+from slotrace.rules.files import load_template
+from slotrace.rules.legs import laps_for_leg, regularity_lap_s
 from slotrace.rules.model import (
     AverageSpeedTrial,
     Checkpoint,
@@ -25,6 +32,55 @@ START, GATE = "Brescia start line", "castle gate"  # sensor 1 at 0 m, sensor 2 a
 
 def test_the_shipped_template_can_be_driven_to_zero(event, track):
     assert [(c.ok, c.ideal_penalty) for c in check_event(event, track)] == [(True, 0)] * 4
+
+
+def test_every_shipped_leg_has_a_crews_schedule_that_scores_zero(event, track):
+    demo = load_template("mille-miglia-demo", track)
+    # the demo's 8 s laps are above a real top speed: its check allows the simulated cars'
+    for template, top_kmh in ((event, 200.0), (demo, 650.0)):
+        for index, leg in enumerate(template.legs):
+            laps = ideal_sector_times(template, track, index, max_scale_kmh=top_kmh)
+            assert len(laps) == laps_for_leg(leg, track), leg.name
+            assert all(len(lap) == 3 for lap in laps)  # sensors at 0, 9 and 17 m
+            assert schedule_penalty(template, track, index, laps) == 0, leg.name
+            # driven as whole laps at an even pace within each, it is close, not 0
+            totals = ideal_lap_times(template, track, index, max_scale_kmh=top_kmh)
+            assert totals == tuple(round(sum(lap), 3) for lap in laps)
+            # a crew's pace, not the earliest run: no stretch faster than the top speed
+            top_m_s = top_kmh / 3.6 / template.scale
+            for lap in laps:
+                assert all(part >= length / top_m_s - 1e-3
+                           for part, length in zip(lap, (9.0, 8.0, 13.0), strict=True))
+
+
+def test_a_stretch_nothing_times_is_driven_at_the_regularity_pace(event, track):
+    # leg 1: PC 1 opens lap 1 (start line to the castle gate in 7.50 s); lap 4 is the PM at
+    # 48 km/h (21.6 s and 19.2 s to its checkpoints); the CO (150-160 s) gets its middle
+    laps = ideal_sector_times(event, track, 0)
+    pace = regularity_lap_s(event.legs[0])
+    assert pace == 25.0
+    assert laps[0][0] == 7.5 and laps[3][:2] == (21.6, 19.2)
+    assert abs(sum(map(sum, laps)) - 155.0) < 0.01
+    # leg 4: PC 7 asks two laps in 50 s, PC 8 the gate-to-aqueduct of lap 3 in 9 s; lap 1
+    # and lap 2 run at the pace, evenly
+    laps = ideal_sector_times(event, track, 3)
+    assert [round(sum(lap), 2) for lap in laps[:2]] == [25.0, 25.0]
+    assert laps[0] == laps[1] == (7.5, 6.667, 10.833)
+    assert laps[2][1] == 9.0
+
+
+def test_a_leg_that_cannot_be_won_has_no_schedule(event, track):
+    bad = _with_leg(event,
+                    PrecisionTrial(name="PC lap", start=START, end=START, target_s=25.0),
+                    PrecisionTrial(name="PC gate", start=START, end=GATE, target_s=23.0))
+    assert ideal_sector_times(bad, track, 0) == () and ideal_lap_times(bad, track, 0) == ()
+
+
+def test_a_schedule_off_its_targets_scores_what_it_misses(event, track):
+    laps = ideal_sector_times(event, track, 0)
+    late = ((laps[0][0] + 0.12, *laps[0][1:]), *laps[1:])  # the castle gate 12 cs late
+    # PC 1 is 12 points late; PC 2 (from the 2nd pass of the gate) and the CO are untouched
+    assert schedule_penalty(event, track, 0, late) == 12
 
 
 def _with_leg(event, *trials, laps=3):
