@@ -60,11 +60,17 @@ class TrueCrossing:
 
 @dataclass(frozen=True, slots=True)
 class SimCar:
-    """A simulated car: its lap time and lap-to-lap scatter, in seconds."""
+    """A simulated car: its lap time and lap-to-lap scatter, in seconds.
+
+    ``schedule`` holds the times of the laps it plans from its first finish-line crossing
+    after the clock was zeroed (lap k drives to ``schedule[k - 1]``, with the scatter on
+    top); after it, and up to that crossing, the car laps in ``lap_s``.
+    """
 
     car: int
     lap_s: float
     jitter_s: float = 0.1
+    schedule: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,15 +96,22 @@ class _CarRun:
     spec: SimCar
     lane: int
     next_ms: float
+    crossed: int = 0
+    """Finish-line crossings since the clock was zeroed."""
     stamps: list[int] = field(default_factory=lambda: [0, 0])
     pending: list[TrueCrossing | None] = field(default_factory=lambda: [None, None])
 
 
 def parse_cars(spec: str | int) -> list[SimCar]:
-    """``4`` or ``"1:5.2,2:5.4:0.3"`` -> cars (IDs 1..6).
+    """``4`` or ``"1:5.2,2:5.4:0.3,3:6:0.1:6.5/5.8"`` -> cars (IDs 1..6).
+
+    A fourth field is the car's schedule (`SimCar.schedule`): lap times in seconds split by
+    ``/``; a lap given in sensor-to-sensor parts (``2+2+1.9``, as the Carrera simulator
+    takes them) counts as their sum, since the powerbase sees the finish line only.
 
     Raises:
-        ValueError: not a count or a list of CAR:LAP[:JITTER] items, or an ID outside 1..6.
+        ValueError: not a count or a list of CAR:LAP[:JITTER[:SCHEDULE]] items, or an ID
+            outside 1..6.
     """
     text = str(spec).strip()
     if text.isdigit():
@@ -112,11 +125,15 @@ def parse_cars(spec: str | int) -> list[SimCar]:
         try:
             car, lap = int(parts[0]), float(parts[1])
             jitter = float(parts[2]) if len(parts) > 2 else 0.1
+            schedule = tuple(sum(float(part) for part in lap_text.split("+"))
+                             for lap_text in parts[3].split("/")) if len(parts) > 3 else ()
         except (ValueError, IndexError):
-            raise ValueError(f"--cars item {item!r}: expected CAR:LAP_SECONDS[:JITTER]") from None
-        if not 1 <= car <= CARS or lap <= 0 or len(parts) > 3:
+            raise ValueError(f"--cars item {item!r}: expected CAR:LAP_SECONDS[:JITTER"
+                             "[:LAP/LAP/...]]") from None
+        if (not 1 <= car <= CARS or lap <= 0 or len(parts) > 4
+                or any(planned <= 0 for planned in schedule)):
             raise ValueError(f"--cars item {item!r}: car 1..{CARS}, lap seconds > 0")
-        cars.append(SimCar(car, lap, jitter))
+        cars.append(SimCar(car, lap, jitter, schedule))
     return cars
 
 
@@ -220,6 +237,7 @@ class PowerbaseModel:
         for run in self._cars.values():
             run.stamps = [0, 0]
             run.pending = [None, None]
+            run.crossed = 0
             run.next_ms = self._lap_ms(run.spec)
 
     # --- time ---
@@ -258,10 +276,13 @@ class PowerbaseModel:
                 continue
             while run.next_ms <= end_ms:
                 self._cross(run, int(run.next_ms // TICK_MS))
-                run.next_ms += self._lap_ms(run.spec)
+                run.crossed += 1
+                run.next_ms += self._lap_ms(run.spec, run.crossed)
 
-    def _lap_ms(self, car: SimCar) -> float:
-        return max(1000.0, self._rng.gauss(car.lap_s, car.jitter_s) * 1000)
+    def _lap_ms(self, car: SimCar, lap: int = 0) -> float:
+        """Lap ``lap`` of the run (0: up to its first crossing), scatter included."""
+        planned = car.schedule[lap - 1] if 1 <= lap <= len(car.schedule) else car.lap_s
+        return max(1000.0, self._rng.gauss(planned, car.jitter_s) * 1000)
 
     def _cross(self, run: _CarRun, ticks: int) -> None:
         if self._rng.random() < self._lane_change:

@@ -36,11 +36,17 @@ class CarSpec:
         car: controller address 1..8 (7 = ghost car, 8 = pace car).
         lap_ms: mean lap time at full speed, in milliseconds.
         jitter_ms: standard deviation of the lap time (a driver's inconsistency).
+        schedule: the laps the crew plans to drive, from its first finish-line crossing on:
+            per lap its time in ms, or its times from sensor group to sensor group (finish
+            line to group 2, ..., last group to the finish line). Lap k of the run is driven
+            to ``schedule[k - 1]``, with the jitter on top; after the schedule, and from the
+            grid to the first crossing, the car laps in ``lap_ms``.
     """
 
     car: int
     lap_ms: int = 6000
     jitter_ms: int = 150
+    schedule: tuple[tuple[int, ...], ...] = ()
 
     def __post_init__(self) -> None:
         if not 1 <= self.car <= MAX_CAR:
@@ -54,6 +60,12 @@ class CarSpec:
                 f"car {self.car}: jitter must be 0..{self.lap_ms // 4} ms "
                 f"(a quarter of the lap), got {self.jitter_ms} ms"
             )
+        for number, lap in enumerate(self.schedule, start=1):
+            if not lap or any(part <= 0 for part in lap) or sum(lap) < 1000:
+                raise SimulatorConfigError(
+                    f"car {self.car}: scheduled lap {number} must take at least 1000 ms in "
+                    f"positive parts, got {'+'.join(str(part) for part in lap)} ms"
+                )
 
 
 def default_cars(count: int) -> tuple[CarSpec, ...]:
@@ -116,6 +128,13 @@ class ModelConfig:
         addresses = [spec.car for spec in self.cars]
         if len(set(addresses)) != len(addresses):
             raise SimulatorConfigError(f"each car may appear once, got cars {addresses}")
+        for spec in self.cars:
+            parted = {len(lap) for lap in spec.schedule if len(lap) > 1}
+            if parted - {self.sensor_groups}:
+                raise SimulatorConfigError(
+                    f"car {spec.car}: a scheduled lap in parts needs one part per sensor group "
+                    f"({self.sensor_groups}), got {', '.join(map(str, sorted(parted)))}"
+                )
         if self.sensor_groups not in (1, 2, 3):
             raise SimulatorConfigError(f"sensor groups must be 1, 2 or 3, got {self.sensor_groups}")
         fractions = self.fractions
@@ -255,11 +274,24 @@ class Faults:
 NO_FAULTS = Faults()
 
 
-def parse_cars(spec: str) -> tuple[CarSpec, ...]:
-    """Parse ``--cars``: a count (``"4"``) or ``CAR:LAP_S[:JITTER_S]`` items.
+def parse_schedule(text: str) -> tuple[tuple[int, ...], ...]:
+    """``"25/7.5+7+11.2"`` -> ((25000,), (7500, 7000, 11200)): laps in seconds, split by ``/``,
+    each a lap time or its sensor-to-sensor times joined by ``+``.
 
-    Example: ``"1:5.2,2:5.6:0.3"`` = car 1 laps in 5.2 s (default jitter 2.5%), car 2 in
-    5.6 s with 0.3 s jitter.
+    Raises:
+        ValueError: an empty lap or a part that is not a number of seconds.
+    """
+    return tuple(tuple(round(float(part) * 1000) for part in lap.split("+"))
+                 for lap in text.split("/"))
+
+
+def parse_cars(spec: str) -> tuple[CarSpec, ...]:
+    """Parse ``--cars``: a count (``"4"``) or ``CAR:LAP_S[:JITTER_S[:SCHEDULE]]`` items.
+
+    Example: ``"1:5.2,2:5.6:0.3,3:6:0.1:6.5/5.8/2+2+1.9"`` = car 1 laps in 5.2 s (default
+    jitter 2.5%), car 2 in 5.6 s with 0.3 s jitter; car 3 drives its first three laps
+    (from its first finish-line crossing) in 6.5 s, 5.8 s and 2 s + 2 s + 1.9 s from sensor
+    group to sensor group, then 6 s laps (`CarSpec.schedule`).
     """
     text = spec.strip()
     if text.isdigit():
@@ -267,21 +299,30 @@ def parse_cars(spec: str) -> tuple[CarSpec, ...]:
     cars = []
     for item in text.split(","):
         parts = item.strip().split(":")
-        if not 2 <= len(parts) <= 3:
+        if not 2 <= len(parts) <= 4:
             raise SimulatorConfigError(
-                f"cannot read car {item.strip()!r} in --cars {spec!r}: expected CAR:LAP_SECONDS "
-                "or CAR:LAP_SECONDS:JITTER_SECONDS, e.g. 1:5.2:0.15"
+                f"cannot read car {item.strip()!r} in --cars {spec!r}: expected CAR:LAP_SECONDS, "
+                "CAR:LAP_SECONDS:JITTER_SECONDS or CAR:LAP_SECONDS:JITTER_SECONDS:SCHEDULE, "
+                "e.g. 1:5.2:0.15 or 1:5.2:0.15:5.0/5.5"
             )
         try:
             car = int(parts[0])
             lap_ms = round(float(parts[1]) * 1000)
-            jitter_ms = round(float(parts[2]) * 1000) if len(parts) == 3 else lap_ms // 40
+            jitter_ms = round(float(parts[2]) * 1000) if len(parts) >= 3 else lap_ms // 40
         except ValueError:
             raise SimulatorConfigError(
                 f"cannot read car {item.strip()!r} in --cars {spec!r}: car must be a whole "
                 "number and times must be seconds such as 5.2"
             ) from None
-        cars.append(CarSpec(car=car, lap_ms=lap_ms, jitter_ms=jitter_ms))
+        try:
+            schedule = parse_schedule(parts[3]) if len(parts) == 4 else ()
+        except ValueError:
+            raise SimulatorConfigError(
+                f"cannot read the schedule of car {item.strip()!r} in --cars {spec!r}: expected "
+                "laps in seconds split by '/', each a lap time (25.1) or its sensor-to-sensor "
+                "times joined by '+' (7.5+7+11.2)"
+            ) from None
+        cars.append(CarSpec(car=car, lap_ms=lap_ms, jitter_ms=jitter_ms, schedule=schedule))
     return tuple(cars)
 
 

@@ -57,6 +57,10 @@ class CarMotion:
         self.progress = 0.0
         """Lap fraction covered since the last finish-line crossing."""
         self._next_target = 0
+        self._laps_begun = 0
+        """Laps begun at the finish line (0: still driving from the grid to it)."""
+        self._parts_ms: tuple[float, ...] = ()
+        """This lap's times from sensor group to sensor group, when its schedule has them."""
         self._lap_ms = self._draw_lap_ms()
         self.pit_until: float | None = None
         self._pit_entry_ms = 0.0
@@ -80,12 +84,36 @@ class CarMotion:
     def refuel(self) -> None:
         self.fuel = FULL_TANK
 
+    def restart_run(self) -> None:
+        """The start lights come on: the car's scheduled run begins again at its next
+        finish-line crossing (meanwhile it drives at its base lap time)."""
+        if self.spec.schedule:
+            self._laps_begun = 0
+            self._lap_ms = self._draw_lap_ms()
+
     def _draw_lap_ms(self) -> float:
-        base = self.spec.lap_ms * (1 + SPEED_EFFECT_PER_STEP * (15 - self.speed))
+        """This lap's pace (ms a whole lap would take) from its planned time and the jitter;
+        a lap scheduled in parts also gets them (`CarSpec.schedule`), scaled alike."""
+        schedule = self.spec.schedule
+        planned = (schedule[self._laps_begun - 1]
+                   if 1 <= self._laps_begun <= len(schedule) else (self.spec.lap_ms,))
+        lap_ms = sum(planned)
+        base = lap_ms * (1 + SPEED_EFFECT_PER_STEP * (15 - self.speed))
         if self.spec.jitter_ms:
             spread = 3 * self.spec.jitter_ms
             base += max(-spread, min(spread, self._random.gauss(0.0, self.spec.jitter_ms)))
+        base = max(base, 1.0)
+        self._parts_ms = (tuple(part * base / lap_ms for part in planned)
+                          if len(planned) == len(self._targets) else ())
         return base
+
+    def _pace_ms(self) -> float:
+        """Ms per whole lap at the car's present pace (the present part's, if in parts)."""
+        if not self._parts_ms:
+            return self._lap_ms
+        part = self._next_target
+        low = self._targets[part - 1] if part else 0.0
+        return self._parts_ms[part] / (self._targets[part] - low)
 
     def advance(self, start: float, end: float, fuel: FuelRules) -> list[TrackCrossing]:
         """Drive from model time ``start`` to ``end`` (the car is released all along)."""
@@ -100,9 +128,10 @@ class CarMotion:
                 self.pit_until = None
                 continue
             target = self._targets[self._next_target]
-            reach = now + (target - self.progress) * self._lap_ms
+            pace_ms = self._pace_ms()
+            reach = now + (target - self.progress) * pace_ms
             if reach > end:
-                self.progress += (end - now) / self._lap_ms
+                self.progress += (end - now) / pace_ms
                 return crossings
             now = reach
             counted = not (fuel.burns and self.fuel <= 0.0)
@@ -119,7 +148,7 @@ class CarMotion:
         """Model ms until the car reaches its next sensor group (None: in the pit lane)."""
         if self.pit_until is not None:
             return None
-        return (self._targets[self._next_target] - self.progress) * self._lap_ms
+        return (self._targets[self._next_target] - self.progress) * self._pace_ms()
 
     def reach_next_sensor(self, now: float, fuel: FuelRules) -> TrackCrossing:
         """The car reaches its next sensor group at ``now``, a little earlier than planned."""
@@ -139,6 +168,7 @@ class CarMotion:
             self.fuel = max(0.0, self.fuel - fuel.per_lap)
             if fuel.has_pit_lane and self.fuel < fuel.pit_below:
                 self._enter_pit(now, fuel)
+        self._laps_begun += 1
         self._lap_ms = self._draw_lap_ms()
 
     def _enter_pit(self, now: float, fuel: FuelRules) -> None:

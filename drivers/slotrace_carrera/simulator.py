@@ -508,6 +508,8 @@ class ControlUnitModel:
         """First START: all lights on, cars held, tower cleared (and the mask dropped)."""
         self._start = 1
         self._light_due = None
+        for motion in self._cars.values():
+            motion.restart_run()
         if self.config.mask_cleared_by_start:
             self._mask = 0
         self._clear_tower()

@@ -30,9 +30,13 @@ Serving:
   --pty                a pseudo-terminal behind a stable path (Linux/macOS), like a USB
                        serial adapter; the path is re-pointed after each hang-up.
 
-Cars (--cars): a count, or CAR:LAP_SECONDS[:JITTER_SECONDS] items:
+Cars (--cars): a count, or CAR:LAP_SECONDS[:JITTER_SECONDS[:SCHEDULE]] items:
   --cars 4                        cars 1-4 with lap times from 5.2 s to 6.0 s
   --cars 1:5.2,2:5.4:0.3,7:6.5    car 2 jitters 0.3 s; 7 is the ghost car
+  --cars 1:25:0.1:25.5/7.5+7+11   car 1 drives a schedule, then 25 s laps
+A SCHEDULE plans the laps from the car's first finish-line crossing after the start, split
+by '/': each a lap time, or (Carrera) its times from sensor group to sensor group joined by
+'+', one per group (--sensors); the jitter comes on top. ARC adds the parts up.
 
 Faults (--faults): corrupt=RATE,drop=RATE,dup=RATE,hangup=SECONDS (any subset); rates are
 shares of poll replies (0.02 = 2%), hang-ups happen every SECONDS of race time. Carrera

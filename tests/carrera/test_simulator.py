@@ -385,6 +385,11 @@ def test_queued_events_survive_a_hangup() -> None:
         ("1:5.2,1:5.3", "once"),
         ("1-5.2", "CAR:LAP_SECONDS"),
         ("x:5", "whole number"),
+        ("1:5:0.1:5/x", "schedule of car '1:5:0.1:5/x'"),
+        ("1:5:0.1:5//6", "laps in seconds split by '/'"),
+        ("1:5:0.1:5/0.4", "scheduled lap 2 must take at least 1000 ms"),
+        ("1:5:0.1:2+2+1:9", "CAR:LAP_SECONDS:JITTER_SECONDS:SCHEDULE"),
+        ("1:5:0.1:2+2+1", r"one part per sensor group \(1\), got 3"),
     ],
 )
 def test_bad_cars_spec_says_what_is_wrong(spec: str, message: str) -> None:
@@ -394,6 +399,8 @@ def test_bad_cars_spec_says_what_is_wrong(spec: str, message: str) -> None:
 
 def test_cars_and_faults_specs() -> None:
     assert parse_cars("1:5.2,3:6:0.3") == (CarSpec(1, 5200, 130), CarSpec(3, 6000, 300))
+    assert parse_cars("2:6:0.1:6.5/2+2+1.9") == (
+        CarSpec(2, 6000, 100, schedule=((6500,), (2000, 2000, 1900))),)
     assert len(parse_cars("6")) == 6
     faults = parse_faults("corrupt=0.02,drop=0.02,dup=0.02,hangup=20", seed=4)
     assert faults == Faults(0.02, 0.02, 0.02, 20.0, seed=4)
@@ -572,3 +579,54 @@ def test_a_power_cycle_restarts_the_clock_and_parks_the_cars_until_asked() -> No
     (first,) = drain(model)
     assert first.timestamp_ms > 37_000  # ahead of the last timestamp before the cycle
     assert model.truth.power_cycles == 1 and model.timer_epoch == 1
+
+
+def _released(model: ControlUnitModel, until_ms: int, at_ms: int = 0) -> list[TimerReply]:
+    """The start sequence from ``at_ms`` (lights on, the countdown, lights out 5 s later),
+    then drive on to ``until_ms``: every crossing after the start."""
+    model.handle(START)
+    model.handle(START)
+    timers = []
+    for now in (*range(at_ms + 1000, at_ms + 8000, 1000), until_ms):
+        model.advance_to(now)
+        timers += drain(model)
+    return timers
+
+
+GO = 5000
+
+
+def test_a_car_drives_its_schedule_lap_by_lap_from_its_first_crossing() -> None:
+    # grid to the line at the base 5 s; then 6.5 s, then 2 s + 3 s + 1.5 s between the
+    # three sensor groups (at 0.3 and 0.6 of the lap); then 5 s laps again
+    spec = CarSpec(1, 5000, 0, schedule=((6500,), (2000, 3000, 1500)))
+    config = ModelConfig(cars=(spec,), sensor_groups=3, sensor_fractions=(0.3, 0.6))
+    model = ControlUnitModel(config)
+    timers = [(t.sector, t.timestamp_ms - GO) for t in _released(model, 40_000)]
+    assert timers[:12] == [
+        (2, 1500), (3, 3000), (1, 5000),  # from the grid at 5 s a lap
+        (2, 5000 + 1950), (3, 5000 + 3900), (1, 11_500),  # 6.5 s, evenly
+        (2, 13_500), (3, 16_500), (1, 18_000),  # in its parts
+        (2, 19_500), (3, 21_000), (1, 23_000),  # the base lap again
+    ]
+    # cars drive before the start too: the schedule begins at the first crossing after it
+    early = ControlUnitModel(config)
+    early.advance_to(12_000)
+    drain(early)
+    finish = [t.timestamp_ms for t in _released(early, 60_000, at_ms=12_000) if t.sector == 1]
+    assert [b - a for a, b in itertools.pairwise(finish)][:3] == [6500, 6500, 5000]
+
+
+def test_scheduled_laps_keep_each_crews_own_scatter() -> None:
+    planned = ((6500,),) * 30
+    cars = tuple(CarSpec(n, 5000, jitter, schedule=planned) for n, jitter in ((1, 50), (2, 400)))
+    timers = _released(ControlUnitModel(ModelConfig(cars=cars, seed=5)), 220_000)
+    spread = {}
+    for car, jitter in ((1, 50), (2, 400)):
+        stamps = [t.timestamp_ms for t in timers if t.address == car][:31]
+        laps = [b - a for a, b in itertools.pairwise(stamps)]
+        assert abs(sum(laps) / len(laps) - 6500) < jitter
+        assert len(set(laps)) > 10
+        spread[car] = max(abs(lap - 6500) for lap in laps)
+        assert spread[car] <= 3 * jitter + 1
+    assert spread[1] < spread[2]
