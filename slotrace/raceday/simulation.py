@@ -1,10 +1,11 @@
 """Provides what a driver's simulator needs to stand in for a heat's control unit.
 
 One place for the dry runs of every face: race control on a simulator (``slotrace demo``,
-``slotrace open --device sim``) and ``slotrace run --device sim``. Simulated crews drive at
-the leg's regularity pace, each with its own consistency, and cross the event track's real
-sensor places, so precision trials score like a real heat (and sectors show) instead of
-every car lapping at full speed past one sensor.
+``slotrace open --device sim``) and ``slotrace run --device sim``. Simulated crews drive the
+leg's ideal run lap by lap (`slotrace.rules.feasibility.ideal_sector_times`: each PC, PM and
+CO aimed at its middle, the free stretches at the leg's regularity pace), each crew with its
+own consistency, and cross the event track's real sensor places, so every trial scores like
+a real heat (and sectors show) instead of every car lapping at full speed past one sensor.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from typing import Any
 
 from slotrace.engine import SessionConfig
 from slotrace.raceday.plan import choose_next_heat
+from slotrace.rules.feasibility import MAX_SCALE_KMH, ideal_sector_times
 from slotrace.rules.legs import regularity_lap_s
-from slotrace.rules.model import Heat, Leg
+from slotrace.rules.model import Event, Heat, Leg, Track
 from slotrace.store import EventFile, HeatInfo
 
 SIM_BASE_LAP_S = 5.2
@@ -30,15 +32,26 @@ SIM_JITTER_S = (0.05, 0.10, 0.15, 0.25, 0.35, 0.50)
 address) makes some crews better than others, as at a real event."""
 
 
-def simulated_cars(config: SessionConfig, pace_s: float | None) -> str:
+SIM_TOP_SPEED_FACTOR = 1.5
+"""A simulated crew's ideal run may drive a stretch at up to this many times its regularity
+pace's speed (at least `MAX_SCALE_KMH`): short demo legs are paced above a real top speed."""
+
+Schedule = tuple[tuple[float, ...], ...]
+"""Per lap of a heat's run, its times in seconds: the whole lap, or from sensor to sensor."""
+
+
+def simulated_cars(config: SessionConfig, pace_s: float | None, schedule: Schedule = ()) -> str:
     """The simulator's ``cars`` option for a heat: regularity crews aiming at ``pace_s`` with
-    different consistency, or cars at full speed when the leg sets no pace."""
+    different consistency, driving ``schedule`` lap by lap when given (then ``pace_s``), or
+    cars at full speed when the leg sets no pace."""
     if pace_s is None:
         return ",".join(
             f"{car}:{SIM_BASE_LAP_S + SIM_LAP_STEP_S * (car - 1):.2f}" for car in config.cars
         )
+    plan = "/".join("+".join(f"{part:g}" for part in lap) for lap in schedule)
     return ",".join(
         f"{car}:{pace_s:.2f}:{SIM_JITTER_S[(car - 1) % len(SIM_JITTER_S)]:.2f}"
+        + (f":{plan}" if plan else "")
         for car in config.cars
     )
 
@@ -53,22 +66,38 @@ class EventSimulation:
             event's median pace, None only if no leg has one.
         sensor_fractions: where the track's sensor groups 2 and 3 lie, as lap fractions
             (None: the track has no usable inner sensors).
+        schedule_by_leg: each leg's ideal run (`ideal_sector_times` at that pace): per lap,
+            its times from sensor to sensor; empty for a leg that cannot be won.
     """
 
     pace_s_by_leg: tuple[float | None, ...] = ()
     sensor_fractions: tuple[float, ...] | None = None
+    schedule_by_leg: tuple[Schedule, ...] = ()
 
     def pace_s(self, leg: int | None) -> float | None:
         if leg is None or not 0 <= leg < len(self.pace_s_by_leg):
             return None
         return self.pace_s_by_leg[leg]
 
+    def schedule(self, config: SessionConfig, leg: int | None) -> Schedule:
+        """Leg ``leg``'s ideal run as the heat's simulator drives it: sector times where it
+        has the track's sensor groups, else whole laps."""
+        if leg is None or not 0 <= leg < len(self.schedule_by_leg):
+            return ()
+        laps = self.schedule_by_leg[leg]
+        groups = 1 + len(self.sensor_fractions or ())
+        if config.sensor_groups > 1 and groups == config.sensor_groups and all(
+                len(lap) == groups for lap in laps):
+            return laps
+        return tuple((round(sum(lap), 3),) for lap in laps)
+
     def crews(self, config: SessionConfig, leg: int | None) -> dict[str, Any]:
         """THE per-heat part of the simulator's options (`CREW_OPTIONS`): the heat's cars at
-        leg ``leg``'s regularity pace, past the track's sensor places. Every face's dry run
-        (``slotrace run``, race control, the demo) drives a heat with these."""
+        leg ``leg``'s ideal run (else its regularity pace), past the track's sensor places.
+        Every face's dry run (``slotrace run``, race control, the demo) drives a heat with
+        these."""
         crews: dict[str, Any] = {
-            "cars": simulated_cars(config, self.pace_s(leg)),
+            "cars": simulated_cars(config, self.pace_s(leg), self.schedule(config, leg)),
             "sensor_groups": config.sensor_groups,
         }
         if self.sensor_fractions is not None and config.sensor_groups > 1:
@@ -87,10 +116,30 @@ def event_simulation(event_file: EventFile) -> EventSimulation:
     paces = [regularity_lap_s(Leg.model_validate(leg)) for leg in definition.get("legs") or []]
     known = sorted(p for p in paces if p is not None)
     event_pace = known[len(known) // 2] if known else None  # for legs without a whole-lap PC
+    pace_s_by_leg = tuple(event_pace if p is None else p for p in paces)
+    event, track = (event_file.event_model(), event_file.track()) if definition.get(
+        "track") else (None, None)
     return EventSimulation(
-        pace_s_by_leg=tuple(event_pace if p is None else p for p in paces),
+        pace_s_by_leg=pace_s_by_leg,
         sensor_fractions=_sensor_fractions(event_file) if definition.get("track") else None,
+        schedule_by_leg=_schedules(event, track, pace_s_by_leg),
     )
+
+
+def _schedules(event: Event | None, track: Track | None,
+               paces: tuple[float | None, ...]) -> tuple[Schedule, ...]:
+    """Each leg's ideal run at its pace (empty without a pace, a track or a winnable leg)."""
+    if event is None or track is None:
+        return ()
+    out: list[Schedule] = []
+    for index, pace in enumerate(paces):
+        if pace is None:
+            out.append(())
+            continue
+        pace_kmh = track.lap_length_m / pace * 3.6 * event.scale
+        top_kmh = max(MAX_SCALE_KMH, SIM_TOP_SPEED_FACTOR * pace_kmh)
+        out.append(ideal_sector_times(event, track, index, pace, top_kmh))
+    return tuple(out)
 
 
 def _sensor_fractions(event_file: EventFile) -> tuple[float, ...] | None:
