@@ -208,6 +208,7 @@ def test_permission_and_busy_errors_are_explained():
 
 cars = st.integers(1, CAR_LIMIT)
 nibbles = st.integers(0, 15)
+LEVELS = st.floats(0.0, 1.0, allow_nan=False)
 
 
 @st.composite
@@ -239,9 +240,9 @@ EVENT_STRATEGIES = {
 COMMAND_STRATEGIES = {
     PressButton: st.builds(PressButton, st.sampled_from(Button)),
     SetIgnoreMask: st.builds(SetIgnoreMask, st.frozensets(cars)),
-    SetSpeed: st.builds(SetSpeed, cars, nibbles),
-    SetBrake: st.builds(SetBrake, cars, nibbles),
-    SetFuel: st.builds(SetFuel, cars, nibbles),
+    SetSpeed: st.builds(SetSpeed, cars, LEVELS),
+    SetBrake: st.builds(SetBrake, cars, LEVELS),
+    SetFuel: st.builds(SetFuel, cars, LEVELS),
     SetPosition: st.builds(SetPosition, cars, cars),
     ClearPositions: st.just(ClearPositions()),
     SetLapCounter: st.builds(SetLapCounter, st.integers(0, 255)),
@@ -305,8 +306,22 @@ def test_fuel_reads_as_a_fraction_of_whatever_scale_the_device_has():
 def test_cars_beyond_eight_are_neutral_values():
     # oXigen runs 20 cars: nothing in the value objects caps them at Carrera's 8
     assert CarPassed(20, 1, 5).car == 20
-    assert SetSpeed(20, 3).car == 20
+    assert SetSpeed(20, 0.2).car == 20
     assert StatusReport((0,) * 20, StartLight.OFF, ModeFlags.NONE, frozenset({20})).pit
+
+
+def test_car_settings_are_a_fraction_of_whatever_range_the_device_has():
+    """SetSpeed, SetBrake and SetFuel carry a level 0.0..1.0, not Carrera's 16 steps: each
+    driver maps it onto its own scale, the ends always onto the ends."""
+    from slotrace.drivers_api import level_steps
+
+    assert [level_steps(level, 15) for level in (0.0, 0.6, 1.0)] == [0, 9, 15]  # Carrera
+    assert [level_steps(level, 63) for level in (0.0, 0.6, 1.0)] == [0, 38, 63]  # ARC power
+    for command in (SetSpeed, SetBrake, SetFuel):
+        with pytest.raises(ValueError, match=r"must be a fraction 0\.0\.\.1\.0"):
+            command(1, 15)
+        with pytest.raises(ValueError, match="fraction"):
+            command(1, float("nan"))
 
 
 def test_a_driver_refuses_cars_it_does_not_declare_in_one_line():

@@ -184,7 +184,7 @@ class ArcDriver(Driver):
         if isinstance(command, SetSpeed):
             self.capabilities.check_car(command.car, "the ARC powerbase")
             power = list(self._command.power)
-            power[command.car - 1] = power_multiplier(command.value)
+            power[command.car - 1] = power_multiplier(command.level)
             self._command = replace(self._command, power=tuple(power))
             self._writes.put_nowait(self._command.encode())
             return

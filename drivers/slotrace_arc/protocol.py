@@ -12,7 +12,13 @@ import enum
 import struct
 from dataclasses import dataclass
 
-from slotrace.drivers_api import CarPassed, EpochStarted, LocalProtocolError, RemoteProtocolError
+from slotrace.drivers_api import (
+    CarPassed,
+    EpochStarted,
+    LocalProtocolError,
+    RemoteProtocolError,
+    level_steps,
+)
 
 SERVICE = 0x3B08
 
@@ -62,13 +68,13 @@ class RaceState(enum.IntEnum):
         return self is RaceState.POWER_ON_RACING
 
 
-def power_multiplier(speed: int) -> int:
-    """The power multiplier 0..63 for a neutral speed step 0..15 (`SetSpeed`): 0 stops the
-    car, 15 is full power; steps between are nominal (hardware found the response
+def power_multiplier(level: float) -> int:
+    """The power multiplier 0..63 for a neutral speed level 0.0..1.0 (`SetSpeed`): 0.0 stops
+    the car, 1.0 is full power; levels between are nominal (hardware found the response
     non-linear)."""
-    if not 0 <= speed <= 15:
-        raise LocalProtocolError(f"speed must be 0..15, got {speed}")
-    return round(speed * FULL_POWER / 15)
+    if not 0.0 <= level <= 1.0:
+        raise LocalProtocolError(f"speed must be a fraction 0.0..1.0, got {level}")
+    return level_steps(level, FULL_POWER)
 
 
 REBOOT = 5

@@ -23,6 +23,7 @@ from slotrace.drivers_api import (
     SetPosition,
     SetRaceFinished,
     SetSpeed,
+    level_steps,
 )
 from slotrace_carrera._wire import (
     BYTE_OF_PAIR,
@@ -214,14 +215,14 @@ def _encode_single(command: DriverCommand) -> bytes:
         return _with_checksum(b":", PAIR_OF_BYTE[mask])
     if isinstance(command, SetSpeed | SetBrake | SetFuel):
         _check_range("car", command.car, 1, 8)
-        _check_range("value", command.value, 0, 15)
+        value = level_steps(command.level, 15)  # the CU's 16 steps
         if isinstance(command, SetFuel) and command.car not in FUEL_SETTABLE_CARS:
             raise LocalProtocolError(
                 f"the Carrera CU cannot set the fuel tank of car {command.car} remotely "
                 "(only cars 1..4; set it on the control unit itself)"
             )
         word = {SetSpeed: WORD_SPEED, SetBrake: WORD_BRAKE, SetFuel: WORD_FUEL}[type(command)]
-        return _word(word, command.car - 1, command.value, TUNING_REPEAT)
+        return _word(word, command.car - 1, value, TUNING_REPEAT)
     if isinstance(command, SetPosition):
         _check_range("car", command.car, 1, 8)
         _check_range("position", command.position, 1, 8)

@@ -17,6 +17,7 @@ from slotrace.drivers_api.commands import (
     SetPosition,
     SetRaceFinished,
     SetSpeed,
+    level_steps,
 )
 from slotrace.drivers_api.driver import ClockMark, DiscoveredDevice, Driver, LinkStats, Simulator
 from slotrace.drivers_api.errors import (
@@ -110,6 +111,7 @@ __all__ = [
     "command_from_record",
     "event_from_record",
     "installed_drivers",
+    "level_steps",
     "load_driver",
     "open_device",
     "parse_device",

@@ -30,9 +30,15 @@ def _car(car: int) -> None:
         raise ValueError(f"car must be 1..{CAR_LIMIT}, got {car}")
 
 
-def _nibble(name: str, value: int) -> None:
-    if not 0 <= value <= 15:
-        raise ValueError(f"{name} must be 0..15, got {value}")
+def _level(name: str, level: float) -> None:
+    if not 0.0 <= level <= 1.0:  # also refuses NaN
+        raise ValueError(f"{name} must be a fraction 0.0..1.0 of the device's range, got {level}")
+
+
+def level_steps(level: float, top: int) -> int:
+    """``level`` (0.0..1.0) on a device's scale 0..``top``: Carrera's 16 steps are
+    ``level_steps(level, 15)``; the nearest step, so 0.0 and 1.0 are always the ends."""
+    return round(level * top)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,38 +61,50 @@ class SetIgnoreMask:
 
 @dataclass(frozen=True, slots=True)
 class SetSpeed:
-    """Set a car's maximum speed 0..15."""
+    """Set a car's maximum speed: 0.0 stops it, 1.0 is full speed.
+
+    ``level`` is a fraction of the device's own range, whatever its resolution (Carrera has
+    16 steps, ARC Pro a power multiplier 0..63): each driver maps it with `level_steps`.
+    """
 
     car: int
-    value: int
+    level: float
 
     def __post_init__(self) -> None:
         _car(self.car)
-        _nibble("speed", self.value)
+        _level("speed", self.level)
 
 
 @dataclass(frozen=True, slots=True)
 class SetBrake:
-    """Set a car's brake strength 0..15."""
+    """Set a car's brake strength: 0.0 weakest, 1.0 strongest.
+
+    ``level`` is a fraction of the device's own range, whatever its resolution (Carrera has
+    16 steps, ARC Pro a power multiplier 0..63): each driver maps it with `level_steps`.
+    """
 
     car: int
-    value: int
+    level: float
 
     def __post_init__(self) -> None:
         _car(self.car)
-        _nibble("brake", self.value)
+        _level("brake", self.level)
 
 
 @dataclass(frozen=True, slots=True)
 class SetFuel:
-    """Set a car's fuel tank level 0..15."""
+    """Set a car's fuel tank: 0.0 empty, 1.0 full.
+
+    ``level`` is a fraction of the device's own range, whatever its resolution (Carrera has
+    16 steps, ARC Pro a power multiplier 0..63): each driver maps it with `level_steps`.
+    """
 
     car: int
-    value: int
+    level: float
 
     def __post_init__(self) -> None:
         _car(self.car)
-        _nibble("fuel", self.value)
+        _level("fuel", self.level)
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,9 +127,9 @@ async def test_refuses_what_the_base_cannot_do() -> None:
     model = PowerbaseModel(CARS)
     driver = ArcDriver.open(ADDRESS, backend=fake_powerbase_backend(model))
     with pytest.raises(LocalProtocolError, match="SetBrake"):
-        driver.send(SetBrake(1, 10))
+        driver.send(SetBrake(1, 0.5))
     with pytest.raises(LocalProtocolError, match=r"car 7: the ARC powerbase runs cars 1\.\.6"):
-        driver.send(SetSpeed(7, 10))
+        driver.send(SetSpeed(7, 0.5))
 
 
 async def test_speed_zero_stops_a_car_while_the_clock_runs_and_its_lap_includes_the_stop() -> None:
@@ -147,10 +147,10 @@ async def test_speed_zero_stops_a_car_while_the_clock_runs_and_its_lap_includes_
     async with asyncio.timeout(30):
         while model.now_ms < 20_000:
             await asyncio.sleep(0)
-        driver.send(SetSpeed(2, 0))  # a track call for car 2 only
+        driver.send(SetSpeed(2, 0.0))  # a track call for car 2 only
         while model.now_ms < 50_000:
             await asyncio.sleep(0)
-        driver.send(SetSpeed(2, 15))
+        driver.send(SetSpeed(2, 1.0))
         while model.now_ms < 80_000:
             await asyncio.sleep(0)
         await drain(backend, driver)

@@ -143,11 +143,11 @@ def test_our_reset_absorbs_stale_and_zeroed_heartbeats() -> None:
     assert detector.epoch == 1
 
 
-@pytest.mark.parametrize(("speed", "multiplier"), [(0, 0), (1, 4), (8, 34), (15, 0x3F)])
-def test_a_speed_step_is_a_power_multiplier(speed: int, multiplier: int) -> None:
-    assert power_multiplier(speed) == multiplier
+@pytest.mark.parametrize(("level", "multiplier"), [(0.0, 0), (0.5, 32), (0.6, 38), (1.0, 0x3F)])
+def test_a_speed_level_is_a_power_multiplier(level: float, multiplier: int) -> None:
+    assert power_multiplier(level) == multiplier
 
 
-def test_a_speed_beyond_the_steps_is_our_error() -> None:
-    with pytest.raises(LocalProtocolError, match=r"0\.\.15"):
-        power_multiplier(16)
+def test_a_speed_beyond_the_range_is_our_error() -> None:
+    with pytest.raises(LocalProtocolError, match=r"0\.0\.\.1\.0"):
+        power_multiplier(1.5)

@@ -77,9 +77,9 @@ requests = st.one_of(
 commands = st.one_of(
     st.builds(PressButton, st.sampled_from(Button)),
     st.builds(SetIgnoreMask, st.frozensets(cars)),
-    st.builds(SetSpeed, cars, nibbles),
-    st.builds(SetBrake, cars, nibbles),
-    st.builds(SetFuel, st.integers(1, 4), nibbles),
+    st.builds(SetSpeed, cars, nibbles.map(lambda n: n / 15)),
+    st.builds(SetBrake, cars, nibbles.map(lambda n: n / 15)),
+    st.builds(SetFuel, st.integers(1, 4), nibbles.map(lambda n: n / 15)),
     st.builds(SetPosition, cars, cars),
     st.just(ClearPositions()),
     st.builds(SetLapCounter, st.integers(0, 255)),

@@ -51,7 +51,7 @@ from .frames import CASE_IDS, REPLY_CASES, Bad
 OUTGOING = [
     (ClearPositions(), b"J60910"),
     (SetPosition(car=6, position=4), b"J6:415"),
-    (SetSpeed(car=1, value=15), b"J00?21"),
+    (SetSpeed(car=1, level=1.0), b"J00?21"),
     (SetRaceFinished(car=3), b"J7411="),
     (SetIgnoreMask(frozenset({7, 8})), b":0<<"),
     (SetIgnoreMask(frozenset(range(1, 9))), b":??>"),
@@ -90,7 +90,7 @@ def test_lap_counter_through_encode_command_points_to_encode_commands() -> None:
 
 @pytest.mark.parametrize(
     ("command", "word", "address"),
-    [(SetSpeed(3, 9), 0, 2), (SetBrake(8, 9), 1, 7), (SetFuel(4, 9), 2, 3)],
+    [(SetSpeed(3, 0.6), 0, 2), (SetBrake(8, 0.6), 1, 7), (SetFuel(4, 0.6), 2, 3)],
 )
 def test_tuning_words_address_car_minus_one_and_repeat_twice(command, word, address) -> None:
     assert decode_request(encode_command(command)) == WordRequest(word, address, 9, 2)
@@ -99,7 +99,7 @@ def test_tuning_words_address_car_minus_one_and_repeat_twice(command, word, addr
 @pytest.mark.parametrize("car", [5, 6, 7, 8])
 def test_fuel_of_cars_above_4_is_refused_with_a_reason(car: int) -> None:
     with pytest.raises(LocalProtocolError, match=f"car {car}"):
-        encode_command(SetFuel(car, 10))
+        encode_command(SetFuel(car, 0.7))
 
 
 def test_checksum_excludes_command_letter_as_slotbaer_reset_shows() -> None:

@@ -225,7 +225,7 @@ async def test_start_fails_with_a_clear_error_when_no_control_unit_answers(cu):
 
 async def test_commands_go_out_in_order_one_per_round_trip_between_polls(cu):
     watch = await started(cu)
-    commands = [PressButton(Button.START_ENTER), SetLapCounter(37), SetSpeed(2, 9)]
+    commands = [PressButton(Button.START_ENTER), SetLapCounter(37), SetSpeed(2, 9 / 15)]
     for command in commands:
         watch.session.submit(command)
     expected = [body for command in commands for body in encode_commands(command)]
@@ -247,7 +247,7 @@ async def test_never_more_than_one_request_outstanding_under_load(cu):
     )
     watch = await started(cu)
     for value in range(10):
-        watch.session.submit(SetSpeed(1, value))
+        watch.session.submit(SetSpeed(1, value / 15))
     await watch.until(lambda: len(watch.of(CarPassed)) == 200)
     await watch.close()
     assert cu.overlaps == 0
@@ -344,7 +344,7 @@ async def test_bad_frames_are_counted_and_never_stop_the_session(cu):
 async def test_unsupported_command_is_refused_before_anything_is_queued(cu):
     watch = await started(cu)
     with pytest.raises(LocalProtocolError, match="car 6"):
-        watch.session.submit(SetFuel(6, 3))
+        watch.session.submit(SetFuel(6, 0.2))
     await watch.until(lambda: watch.session.stats.polls >= 5)
     await watch.close()
     assert watch.session.stats.commands_sent == 0

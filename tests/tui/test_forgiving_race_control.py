@@ -138,10 +138,10 @@ async def test_a_driver_with_only_a_speed_limit_offers_tune_car_with_speed_alone
         dialog = app.screen
         assert isinstance(dialog, CarSettingsDialog)
         assert [i.id for i in dialog.query(Input)] == ["speed"]
-        dialog.query_one("#speed", Input).value = "9"
+        dialog.query_one("#speed", Input).value = "60"
         await pilot.press("enter")
         await pilot.pause()
-        assert driver.sent[-1] == SetSpeed(dialog.car, 9)
+        assert driver.sent[-1] == SetSpeed(dialog.car, 0.6)
 
 
 @pytest.mark.parametrize(("groups", "warned"), [(1, True), (3, False)])

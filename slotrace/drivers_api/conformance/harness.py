@@ -122,12 +122,12 @@ class Harness(abc.ABC):
 
         return {
             Capability.REMOTE_BUTTONS: c.PressButton(c.Button.SPEED),
-            Capability.SPEED_BRAKE_FUEL: c.SetSpeed(1, 12),
-            Capability.SPEED_LIMIT: c.SetSpeed(1, 12),
+            Capability.SPEED_BRAKE_FUEL: c.SetSpeed(1, 0.8),
+            Capability.SPEED_LIMIT: c.SetSpeed(1, 0.8),
             Capability.IGNORE_MASK: c.SetIgnoreMask(frozenset()),
             Capability.POSITION_TOWER: c.SetLapCounter(1),
             Capability.TIMER_RESET: c.ResetTimer(),
-            Capability.FUEL: c.SetFuel(1, 15),
+            Capability.FUEL: c.SetFuel(1, 1.0),
         }.get(capability)
 
 

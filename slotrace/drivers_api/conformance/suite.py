@@ -185,7 +185,7 @@ def _car_commands(car: int) -> list[DriverCommand]:
 
     if car > CAR_LIMIT:
         return []
-    return [c.SetSpeed(car, 1), c.SetBrake(car, 1), c.SetFuel(car, 1), c.SetPosition(car, 1),
+    return [c.SetSpeed(car, 0.5), c.SetBrake(car, 0.5), c.SetFuel(car, 0.5), c.SetPosition(car, 1),
             c.SetRaceFinished(car), c.SetIgnoreMask(frozenset({car}))]
 
 

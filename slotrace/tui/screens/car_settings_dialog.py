@@ -17,7 +17,8 @@ from slotrace.tui.roster import Roster
 
 
 class CarSettingsDialog(ModalScreen[list[DriverCommand] | None]):
-    """Values 0..15, blank = leave unchanged; dismisses with the driver commands to send."""
+    """Percent of the device's range (0-100), blank = leave unchanged; dismisses with the
+    driver commands to send (each driver maps the level onto its own steps)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "cancel", "Cancel")]
 
@@ -37,7 +38,7 @@ class CarSettingsDialog(ModalScreen[list[DriverCommand] | None]):
                 classes="dialog-title",
             )
             for field in self.fields:
-                yield Label(f"{field.title()} 0-15 (blank: unchanged)")
+                yield Label(f"{field.title()} % 0-100 (blank: unchanged)")
                 yield Input(id=field, type="integer")
             yield Label("", id="error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
@@ -52,9 +53,9 @@ class CarSettingsDialog(ModalScreen[list[DriverCommand] | None]):
             text = self.query_one(f"#{field}", Input).value.strip()
             if not text:
                 continue
-            if not text.isdigit() or not 0 <= int(text) <= 15:
-                raise ValueError(f"{field} must be a whole number 0-15, got {text!r}")
-            commands.append(command(self.car, int(text)))
+            if not text.isdigit() or not 0 <= int(text) <= 100:
+                raise ValueError(f"{field} must be a whole percent 0-100, got {text!r}")
+            commands.append(command(self.car, int(text) / 100))
         return commands
 
     @on(Button.Pressed, "#apply")
