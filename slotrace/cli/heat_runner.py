@@ -19,6 +19,7 @@ from slotrace.drivers_api import (
     Capability,
     DeviceRefused,
     Driver,
+    DriverError,
     LightPhase,
     LinkDown,
     LinkUp,
@@ -26,12 +27,14 @@ from slotrace.drivers_api import (
     StatusReport,
     load_driver,
     open_device,
+    parse_device,
 )
 from slotrace.engine import LapCompleted, SessionPhase
 from slotrace.errors import SlotraceError
 from slotrace.raceday import (
     EventSimulation,
     LiveHeat,
+    cars_beyond,
     continue_clock,
     open_heat,
     press_start,
@@ -72,6 +75,16 @@ class RunOptions:
 
 def _is_sim(device: str) -> bool:
     return device == "sim" or device.startswith("sim:")
+
+
+def _driver_class(device: str) -> type[Driver] | None:
+    """The driver class ``device`` names, or None when it names none (connecting says why)."""
+    try:
+        name = (device.partition(":")[2] or "carrera") if _is_sim(device) else (
+            parse_device(device)[0])
+        return load_driver(name)
+    except DriverError:
+        return None
 
 
 def _simulator(
@@ -122,6 +135,13 @@ async def run_heat(
     connects the driver, feeds it and prints. Raises `HeatTimeoutError` (heat left running)
     when ``options.timeout_s`` runs out.
     """
+    # a heat planned for more cars than the device runs would never finish: refused before
+    # anything is written
+    device_driver = _driver_class(options.device)
+    beyond = device_driver is not None and cars_beyond(
+        engine.SessionConfig.model_validate(planned.config), device_driver)
+    if beyond:
+        raise SlotraceError(f"heat {planned.number} ({planned.name}): {beyond}")
     # a heat reopened to be corrected is refused (it needs race control's stewards' keys)
     opened = open_heat(event_file, laps=options.laps, number=planned.number, can_correct=False)
     if opened is None:

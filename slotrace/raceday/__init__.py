@@ -8,6 +8,7 @@ from slotrace.raceday.live import Clock, Journal, LinkStatus, LiveHeat, MemoryJo
 from slotrace.raceday.opening import (
     OpenedHeat,
     StartRefusedError,
+    cars_beyond,
     continue_clock,
     open_heat,
     press_start,
@@ -45,6 +46,7 @@ __all__ = [
     "OpenedHeat",
     "RecodeLine",
     "StartRefusedError",
+    "cars_beyond",
     "choose_next_heat",
     "continue_clock",
     "day_plan",

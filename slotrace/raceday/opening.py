@@ -219,6 +219,19 @@ def start_refusal(live: LiveHeat) -> str | None:
     return None
 
 
+def cars_beyond(config: SessionConfig, driver: Driver | type[Driver]) -> str:
+    """Why the heat's controllers do not fit the connected driver, or "" if they do: a heat
+    planned for more cars than the device runs (``slotrace heats --cars``) never finishes."""
+    capabilities = driver.capabilities
+    beyond = [car for car in config.cars if not capabilities.has_car(car)]
+    if not beyond:
+        return ""
+    listed = ", ".join(str(car) for car in beyond)
+    return (f"this heat has cars on controller{'s' if len(beyond) > 1 else ''} {listed}, but "
+            f"the {driver.name} driver runs cars 1..{capabilities.max_cars}; re-plan the heats "
+            f"not yet run: slotrace heats FILE --save --force --capacity {capabilities.max_cars}")
+
+
 def press_start(live: LiveHeat, driver: Driver, author: str) -> None:
     """Race control presses START: the first press journals the start sequence (lights on),
     the next one runs the countdown. Raises `StartRefusedError` with the reason.
@@ -228,7 +241,7 @@ def press_start(live: LiveHeat, driver: Driver, author: str) -> None:
     second press is race control's own lights-out (`LightsOut` journaled), after the
     countdown race control gave (a flag, a voice, a light of its own).
     """
-    refusal = start_refusal(live)
+    refusal = start_refusal(live) or cars_beyond(live.config, driver) or None
     if refusal is not None:
         raise StartRefusedError(f"START refused: {refusal}")
     has_lights = Capability.START_LIGHTS in driver.capabilities.flags

@@ -58,8 +58,8 @@ class HeatPlan:
 
 def split_evenly(entry_nos: Sequence[int], capacity: int) -> list[list[int]]:
     """Consecutive groups of at most ``capacity``, sizes differing by at most one."""
-    if capacity < 1:
-        raise RulesError(f"car capacity must be at least 1, got {capacity}")
+    if not 1 <= capacity <= 255:
+        raise RulesError(f"car capacity must be 1..255 cars per heat, got {capacity}")
     count = math.ceil(len(entry_nos) / capacity) if entry_nos else 0
     groups, start = [], 0
     for i in range(count):

@@ -402,7 +402,7 @@ class Event(Frozen):
     scale: int = 32
     allowed_scales: frozenset[int] = frozenset({32})
     rules_mode: RulesMode = RulesMode.STRICT
-    car_capacity: int = Field(default=6, ge=1, le=8)
+    car_capacity: int = Field(default=6, ge=1, le=255)
     heat_minutes: float = Field(default=6.0, gt=0)
     changeover_minutes: float = Field(default=3.0, ge=0)
     numbering: NumberingConfig = NumberingConfig()
@@ -422,7 +422,7 @@ class HeatSlot(Frozen):
     """One car in a heat: which entry runs on which controller address, and whether to re-code."""
 
     entry_no: int
-    address: int = Field(ge=1, le=8)
+    address: int = Field(ge=1, le=255)  # the driver API's CAR_LIMIT; a driver's max_cars
     recode: bool = Field(description="the car's ID must be re-programmed before this heat")
 
 

@@ -16,7 +16,7 @@ from textual.screen import ModalScreen
 from slotrace.drivers_api import DeviceRefused, Driver, DriverCommand, DriverError, LinkUp
 from slotrace.engine import SessionPhase
 from slotrace.errors import SlotraceError
-from slotrace.raceday import LiveHeat, StartRefusedError, press_start
+from slotrace.raceday import LiveHeat, StartRefusedError, cars_beyond, press_start
 from slotrace.tui.messages import DriverStopped, RaceAdvanced
 from slotrace.tui.roster import Roster
 from slotrace.tui.screens.race_control import RaceControlScreen
@@ -341,6 +341,9 @@ class SlotraceApp(App[None]):
         if self.driver_problem and not session.link.up:
             return "CONTROL UNIT NOT CONNECTED", self.driver_problem
         if session.state.phase is SessionPhase.GRID:
+            beyond = cars_beyond(session.config, self.driver)
+            if beyond:
+                return "HEAT DOES NOT FIT THIS CONTROL UNIT", f"{beyond}; START is refused"
             unseen = self.trials_out_of_reach()
             if unseen:
                 return ("TRIALS THIS CONTROL UNIT CANNOT TIME", unseen + ". Fit the sensors or "

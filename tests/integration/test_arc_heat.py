@@ -74,3 +74,23 @@ def test_a_heat_of_the_sample_event_runs_to_the_finish_on_the_arc_simulator(
     laps = heat.config["laps"]
     for number in planned.cars:
         assert state.cars[number].laps == laps, (number, state.cars[number])
+
+
+def test_a_heat_planned_for_more_cars_than_the_arc_base_runs_is_refused_before_it_opens(
+    planned_event: Path,
+) -> None:
+    """All 11 cars planned in one heat, run on a 6-car ARC base: cars 7-11 would never lap and
+    the heat would never finish. `slotrace run` says so and writes nothing."""
+    slotrace("heats", planned_event, "--save", "--force", "--capacity", "11")
+    done = subprocess.run(
+        [sys.executable, "-m", "slotrace", "run", str(planned_event), "--next",
+         "--device", "sim:arc", "--timeout", "5"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 1, done.stdout
+    assert ("this heat has cars on controllers 7, 8, 9, 10, 11, but the arc driver runs cars "
+            "1..6") in done.stderr
+    assert "slotrace heats FILE --save --force --capacity 6" in done.stderr
+    with EventFile.open(planned_event, read_only=True) as ef:
+        assert ef.planned_heat(1).status is PlannedHeatStatus.WAITING
+        assert ef.heats() == []

@@ -170,3 +170,24 @@ async def test_race_control_warns_on_the_grid_of_trials_the_control_unit_cannot_
         assert (banner.title == "TRIALS THIS CONTROL UNIT CANNOT TIME") is warned
         assert ("PC 1 Desenzano del Garda" in banner.message) is warned
         assert ("castle gate (sensor group 2)" in banner.message) is warned
+
+
+async def test_a_heat_with_more_cars_than_the_control_unit_runs_is_named_and_not_started() -> None:
+    """A heat planned with car 7 on a 6-car control unit would never finish: the banner names
+    the controllers and START is refused with the same words."""
+    from slotrace.tui.widgets.problem_banner import ProblemBanner
+
+    app, driver, _ = race_app(cars=(1, 7))  # the scripted driver runs cars 1..6
+    said: list[str] = []
+    app.notify = lambda message, **_: said.append(str(message))  # type: ignore[method-assign]
+    async with app.run_test(size=(140, 30)) as pilot:
+        driver.push(status(StartLight.OFF))
+        await pilot.pause()
+        banner = app.screen.query_one(ProblemBanner)
+        assert banner.title == "HEAT DOES NOT FIT THIS CONTROL UNIT"
+        assert ("this heat has cars on controller 7, but the scripted driver runs cars 1..6"
+                in banner.message)
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.session.state.phase is SessionPhase.GRID
+        assert any(m.startswith("START refused: this heat has cars on controller 7") for m in said)
