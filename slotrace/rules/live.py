@@ -112,29 +112,30 @@ def _running_cs(run: CarRun, track: Track, trial: object, start: int | None) -> 
         a = _nth_after(c, _sensor(track, trial.start), trial.pass_no, start - 1)
         if a is None:
             return None
-        end, passes, k = _sensor(track, trial.end), 0, a
-        last = None
-        while passes < trial.end_crossing:
-            nxt = _nth_after(c, end, 1, k)
-            if nxt is None:
-                break
-            passes, k, last = passes + 1, nxt, nxt
+        passes, last = _passes_so_far(run, _sensor(track, trial.end), trial.end_crossing, a)
         if last is None:
             return None
         target_cs = trial.target_s * 100 * passes / trial.end_crossing
         return c[last].cs - c[a].cs - round(target_cs)
     if isinstance(trial, TimeControl):
-        place, passes, k, last = _sensor(track, trial.place), 0, start, None
-        while passes < trial.crossing:
-            nxt = _nth_after(c, place, 1, k)
-            if nxt is None:
-                break
-            passes, k, last = passes + 1, nxt, nxt
+        passes, last = _passes_so_far(run, _sensor(track, trial.place), trial.crossing, start)
         if last is None:
             return None
         allotted = trial.allotted_s * 100 * passes / trial.crossing
         return c[last].cs - c[start].cs - round(allotted)
     return None
+
+
+def _passes_so_far(run: CarRun, sensor: int, wanted: int, after: int) -> tuple[int, int | None]:
+    """How many of the ``wanted`` crossings of ``sensor`` after index ``after`` the car has
+    made so far, and the index of the last of them (None: none yet)."""
+    passes, k, last = 0, after, None
+    while passes < wanted:
+        nxt = _nth_after(run.crossings, sensor, 1, k)
+        if nxt is None:
+            break
+        passes, k, last = passes + 1, nxt, nxt
+    return passes, last
 
 
 def _pm_running_cs(run: CarRun, track: Track, trial: AverageSpeedTrial, start: int | None,

@@ -81,3 +81,13 @@ def test_a_car_whose_heat_is_over_has_no_trial_in_progress_and_its_missed_trials
     assert [r.trial for r in over.completed] == [t.name for t in leg.trials]
     assert over.points == sum(s.penalty for s in score_run(one_pc, track, leg, event.scale))
     assert over.points > running.points
+
+
+def test_running_deviation_of_a_time_control_is_pro_rata_over_its_crossings(track, event):
+    line = "Brescia start line"
+    leg = Leg.model_validate({"name": "co", "start_place": line, "laps": 3, "trials": [
+        {"kind": "CO", "name": "CO 3 laps", "place": line, "crossing": 3, "allotted_s": 30}]})
+    two_of_three = CarRun.of([(START, 0), (START, 10100), (START, 20300)])
+    live = live_heat({1: two_of_three}, [1], track, leg, event.scale)[1]
+    assert live.trial == "CO 3 laps" and live.target == "due at 30.00 s"
+    assert live.deviation_cs == 30  # 20.30 s for two thirds of 30.00 s
