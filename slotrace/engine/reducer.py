@@ -36,7 +36,6 @@ from slotrace.engine.decisions import (
 )
 from slotrace.engine.race_events import FalseStart, Out, PitEntered, RaceEvent
 from slotrace.engine.state import (
-    FUEL_STEPS,
     Alert,
     AlertKind,
     CarState,
@@ -121,7 +120,6 @@ def _on_status(state: RaceState, event: StatusReport, out: Out) -> RaceState:
     alerts = state.alerts
     for number, car in state.cars.items():
         fraction = event.fuel_fraction(number) if reports_fuel else None
-        fuel = None if fraction is None else int(fraction * FUEL_STEPS + 0.5)
         in_pit = number in pit
         if fraction == car.fuel_fraction and in_pit == car.in_pit:
             continue
@@ -137,14 +135,13 @@ def _on_status(state: RaceState, event: StatusReport, out: Out) -> RaceState:
                 pit_stops=car.pit_stops + 1,
                 in_pit=True,
                 pit_in_lap=True,
-                fuel=fuel,
                 fuel_fraction=fraction,
                 stop_and_go_owed=max(0, owed - 1),
             )
             if out is not None:
                 out.append(PitEntered(number, car.pit_stops))
         else:
-            car = car._replace(fuel=fuel, fuel_fraction=fraction, in_pit=in_pit)
+            car = car._replace(fuel_fraction=fraction, in_pit=in_pit)
         changed[number] = car
     if not changed:
         return state

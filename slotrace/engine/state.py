@@ -152,9 +152,8 @@ class CarState(NamedTuple):
         race_ms: session clock when the car completed its last counted lap; with
             ``penalty_ms`` this ranks cars on the same lap.
         lap_adjustment: steward corrections: AddLap - RemoveLap - LapPenalty laps.
-        fuel: the device's fuel reading in `FUEL_STEPS` (0..15, rounded; Carrera's own
-            level); None when the device reports no fuel for the car.
-        fuel_fraction: the same reading as a fraction of a full tank (0.0..1.0), unrounded.
+        fuel_fraction: the device's fuel reading as a fraction of a full tank (0.0..1.0);
+            None when the device reports no fuel for the car (`fuel` is the gauge of it).
         crossings: every accepted crossing of this car.
         lap_start_ms, lap_start_epoch: the crossing that started the current lap.
         split_marks: device times of sensor groups 2 and 3 in the current lap.
@@ -171,7 +170,6 @@ class CarState(NamedTuple):
     race_ms: int | None = None
     best_lap_race_ms: int | None = None
     pit_stops: int = 0
-    fuel: int | None = None
     in_pit: bool = False
     finished: bool = False
     disqualified: bool = False
@@ -186,6 +184,12 @@ class CarState(NamedTuple):
     split_marks: tuple[int | None, int | None] = (None, None)
     pit_in_lap: bool = False
     fuel_fraction: float | None = None
+
+    @property
+    def fuel(self) -> int | None:
+        """The fuel reading on the faces' gauge, 0..`FUEL_STEPS` (Carrera's own levels)."""
+        fraction = self.fuel_fraction
+        return None if fraction is None else int(fraction * FUEL_STEPS + 0.5)
 
     @property
     def scored_laps(self) -> int:
