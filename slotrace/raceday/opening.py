@@ -221,7 +221,7 @@ def start_refusal(live: LiveHeat) -> str | None:
 
 def cars_beyond(config: SessionConfig, driver: Driver | type[Driver]) -> str:
     """Why the heat's controllers do not fit the connected driver, or "" if they do: a heat
-    planned for more cars than the device runs (``slotrace heats --cars``) never finishes."""
+    planned for more cars than the device runs (``slotrace heats --capacity``) never finishes."""
     capabilities = driver.capabilities
     beyond = [car for car in config.cars if not capabilities.has_car(car)]
     if not beyond:

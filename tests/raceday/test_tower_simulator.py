@@ -4,7 +4,6 @@ shows slotrace's standings, although the simulated CU writes its own count at ev
 from __future__ import annotations
 
 import asyncio
-import time
 
 from slotrace.drivers_api import LightPhase, StatusReport
 from slotrace.engine import (
@@ -26,17 +25,27 @@ CARS = (CarSpec(1, 4000, 0), CarSpec(2, 4300, 0), CarSpec(3, 4700, 0))
 CONFIG = SessionConfig(kind=SessionKind.RACE_LAPS, laps=200, cars=(1, 2, 3))
 
 
-class Clock:
-    """The simulator's real-time source, which the test can stop (the cars stop with it)."""
+POLL_S = 0.005
+"""Simulated seconds (before `SPEEDUP`) that pass per request the simulated CU answers."""
+
+
+class PollClock:
+    """The simulator's time source: it advances with the protocol exchange, one `POLL_S` per
+    request answered, not with the wall clock, so a loaded machine slows the race and the
+    polls alike and the test sees the same race. The test can stop it (the cars stop with it).
+    """
 
     def __init__(self) -> None:
+        self.sim: SimulatorServer | None = None
         self.frozen_at: float | None = None
 
     def __call__(self) -> float:
-        return time.monotonic() if self.frozen_at is None else self.frozen_at
+        if self.frozen_at is not None:
+            return self.frozen_at
+        return 0.0 if self.sim is None else self.sim.requests_answered * POLL_S
 
     def freeze(self) -> None:
-        self.frozen_at = time.monotonic()
+        self.frozen_at = self()
 
 
 def cu_laps(sim: SimulatorServer) -> dict[int, int]:
@@ -45,10 +54,12 @@ def cu_laps(sim: SimulatorServer) -> dict[int, int]:
 
 
 async def test_the_tower_shows_slotraces_order_after_a_yellow_flag_and_a_correction() -> None:
-    clock = Clock()
-    sim = SimulatorServer(cars=CARS, speedup=SPEEDUP, clock=clock)
+    clock = PollClock()
+    sim = clock.sim = SimulatorServer(cars=CARS, speedup=SPEEDUP, clock=clock)
     target = await sim.start()
-    driver = CarreraDriver.open(target, **sim.driver_options())
+    # the simulated clock runs with the polls, as fast as the link goes: the driver's
+    # plausibility bound on device time per wall second must not apply
+    driver = CarreraDriver.open(target, clock_rate=1e9)
     live = LiveHeat(CONFIG, MemoryJournal())
     live.drive_tower(driver)
 
