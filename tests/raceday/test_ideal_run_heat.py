@@ -4,37 +4,24 @@ before, 300 points on the CO and ~40 on the PM for everyone), with each crew's o
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from slotrace.rules.files import load_template
 from slotrace.rules.model import AverageSpeedTrial, PrecisionTrial, TimeControl
-from slotrace.store import EventFile
-from slotrace.store.results import build_report
 from slotrace.tui.demo_event import FULL_TEMPLATE, create_demo_event
+from tests.raceday.dry_run import first_heat_rows
 
 
 def test_a_heat_of_the_full_templates_first_leg_scores_no_pm_or_co_at_its_cap(
         tmp_path: Path) -> None:
     path = tmp_path / "full.slotrace"
     create_demo_event(path, template=FULL_TEMPLATE).close()
-    done = subprocess.run(
-        [sys.executable, "-m", "slotrace", "run", str(path), "--next", "--device", "sim",
-         "--speedup", "50", "--timeout", "120"],
-        capture_output=True, text=True, timeout=240)
-    assert done.returncode == 0, done.stderr
-    with EventFile.open(path, read_only=True) as event_file:
-        report = build_report(event_file)
-    (heat,) = report["heats"]
-    assert heat["status"] == "finished"
+    _heat, rows = first_heat_rows(path, timeout_s=120)
     leg = load_template(FULL_TEMPLATE).legs[0]
     caps = {t.name: t.max_penalty if isinstance(t, PrecisionTrial | AverageSpeedTrial)
             else t.penalty_per_unit for t in leg.trials
             if isinstance(t, PrecisionTrial | AverageSpeedTrial | TimeControl)}
-    ran = {row["entry_no"] for row in heat["standings"]}
-    rows = [row for row in report["legs"][0]["rows"] if row["entry_no"] in ran]
-    assert len(rows) == len(ran) == 6
+    assert len(rows) == 6
     pcs = []
     for row in rows:
         scored = {t["trial"]: t for t in row["trials"]}
