@@ -35,11 +35,17 @@ def _finish_first_heat(event_file: EventFile) -> int:
     return opened.heat.id
 
 
-async def test_a_reopened_heat_is_finished_when_the_organiser_moves_on(tmp_path: Path) -> None:
-    path = tmp_path / "event.slotrace"
+def _reopened_first_heat(path: Path, reason: str) -> int:
+    """A 4-entry event whose first heat ran and was reopened by the stewards; its id."""
     with create_demo_event(path, sample_entries()[:4]) as event_file:
         heat_id = _finish_first_heat(event_file)
-        event_file.reopen_heat(heat_id, reason="car 2 missed a lap", author="chief steward")
+        event_file.reopen_heat(heat_id, reason=reason, author="chief steward")
+    return heat_id
+
+
+async def test_a_reopened_heat_is_finished_when_the_organiser_moves_on(tmp_path: Path) -> None:
+    path = tmp_path / "event.slotrace"
+    heat_id = _reopened_first_heat(path, "car 2 missed a lap")
     event_file = EventFile.open(path)
     try:
         app = prepare_race_control(event_file, ScriptedDriver(), author="steward")
@@ -74,9 +80,7 @@ async def test_a_reopened_heat_is_finished_when_the_organiser_moves_on(tmp_path:
 
 async def test_quitting_during_the_correction_leaves_the_heat_reopened(tmp_path: Path) -> None:
     path = tmp_path / "event.slotrace"
-    with create_demo_event(path, sample_entries()[:4]) as event_file:
-        heat_id = _finish_first_heat(event_file)
-        event_file.reopen_heat(heat_id, reason="check the laps", author="chief steward")
+    heat_id = _reopened_first_heat(path, "check the laps")
     event_file = EventFile.open(path)
     try:
         app = prepare_race_control(event_file, ScriptedDriver(), author="steward")
