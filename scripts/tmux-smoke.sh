@@ -27,23 +27,23 @@ wait_for() {
 }
 
 tmux new-session -d -s "$SESSION" -x 160 -y 40 "$SLOTRACE demo --laps 2 --keep $EVENT; sleep 30"
+# run_heat: from the grid, s (lights on) and s (countdown), then the heat to its finish.
+run_heat() {
+    wait_for "GRID" 10
+    tmux send-keys -t "$SESSION" s
+    wait_for "READY" 10
+    tmux send-keys -t "$SESSION" s
+    wait_for "RUNNING" 20
+    wait_for "Lap 1/2" 60
+    wait_for "FINISHED" 90
+}
+
 wait_for "LINK UP" 30
-wait_for "GRID" 5
-tmux send-keys -t "$SESSION" s
-wait_for "READY" 10
-tmux send-keys -t "$SESSION" s
-wait_for "RUNNING" 20
-wait_for "Lap 1/2" 60
-wait_for "FINISHED" 90
+run_heat
 # The next heat is one key away: race control opens heat 2 without leaving the program.
 tmux send-keys -t "$SESSION" n
 wait_for "heat 2" 15
-wait_for "GRID" 10
-tmux send-keys -t "$SESSION" s
-wait_for "READY" 10
-tmux send-keys -t "$SESSION" s
-wait_for "RUNNING" 20
-wait_for "FINISHED" 120
+run_heat
 # Every screen opens: the event screen shows the plan's next heat and its car IDs, the
 # results screen the rules' classification and the charity total.
 tmux send-keys -t "$SESSION" F3
