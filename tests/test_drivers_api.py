@@ -186,6 +186,50 @@ async def test_silent_device_error_names_the_device_and_the_wait():
         server.close()
 
 
+async def test_socket_link_hands_over_every_byte_of_bursts_larger_than_its_read_buffer():
+    """The link reads a socket into one buffer it reuses; a chunk handed over must be a copy,
+    so a later burst cannot overwrite one the poll loop has not parsed yet."""
+    import asyncio
+
+    from slotrace.drivers_api.support import SerialLink
+
+    bursts = [bytes(range(256)) * 40, b"?1234567890$", b"x" * 5000 + b"$"]  # 10,240 B first
+
+    async def talker(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        for burst in bursts:
+            await reader.readexactly(1)  # one burst per request, as a control unit answers
+            writer.write(burst)
+            await writer.drain()
+        await reader.read()
+
+    server = await asyncio.start_server(talker, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    link = SerialLink(f"socket://127.0.0.1:{port}")
+    try:
+        await link.open()
+        got: list[bytes] = []
+        await link.write(b"?")
+        first = b""
+        while len(first) < len(bursts[0]):
+            first += await link.read(timeout=5)
+        got.append(first)
+        pushed: list[bytes] = []
+        arrived = asyncio.Event()
+        link.push(lambda chunk: (pushed.append(chunk), arrived.set()))
+        for burst in bursts[1:]:
+            await link.write(b"?")
+            while sum(map(len, pushed)) < len(burst):
+                arrived.clear()
+                await asyncio.wait_for(arrived.wait(), 5)
+            got.append(b"".join(pushed))
+            pushed.clear()
+    finally:
+        await link.close()
+        server.close()
+    assert got == bursts
+    assert all(type(chunk) is bytes for chunk in got)
+
+
 def test_permission_and_busy_errors_are_explained():
     import errno
 

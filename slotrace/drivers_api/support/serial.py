@@ -104,16 +104,35 @@ def _serial_modules() -> tuple[Any, Any]:
     return serial, serial_asyncio_fast
 
 
-class _Receiver(asyncio.Protocol):
-    """Keeps what the port delivers until the link reads it."""
+_READ_SIZE = 4096
+"""Bytes one socket read may take: a Carrera reply is at most 20, a burst a few hundred."""
+
+
+class _Receiver(asyncio.BufferedProtocol):
+    """Keeps what the port delivers until the link reads it.
+
+    A `BufferedProtocol`, so a ``socket://`` link (asyncio's socket transport) reads into one
+    small buffer kept for the link's life. As a plain `Protocol` asyncio reads each chunk with
+    ``recv(256 KiB)``: a fresh 256 KiB allocation per reply, which glibc serves with mmap,
+    mremap and munmap, three system calls per poll on top of the read itself. A serial port
+    (pyserial-asyncio-fast's transport) calls `data_received` as before.
+    """
 
     def __init__(self) -> None:
+        self._buffer = bytearray(_READ_SIZE)
+        self._view = memoryview(self._buffer)
         self.chunks: list[bytes] = []
         self.waiter: asyncio.Future[None] | None = None
         self.lost: str | None = None
         self.on_data: Callable[[bytes], None] | None = None
         """Push mode: called with each chunk instead of keeping it."""
         self.on_lost: Callable[[], None] | None = None
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.data_received(bytes(self._view[:nbytes]))
 
     def data_received(self, data: bytes) -> None:
         on_data = self.on_data
