@@ -95,8 +95,9 @@ class ControlUnitWatch:
         light: the start-light nibble now (0 off, 1 all on, 2..6 counting, 7 go).
         greens: how often the lights went out (the race started on the track).
         delivered: crossings handed out by polls (the simulator injects no faults here).
-        finish_crossings: car -> finish-line crossings handed out since the lights first
-            came on (cars are held while they are on, so these are race crossings).
+        finish_driven: car -> finish-line crossings the control unit queued since the lights
+            first came on, handed out or not (cars are held while they are on, so these are
+            race laps driven on the track).
     """
 
     def __init__(self, model: Any) -> None:
@@ -106,7 +107,8 @@ class ControlUnitWatch:
         self.start_presses = 0
         self.light = 0
         self.delivered = 0
-        self.finish_crossings: Counter[int] = Counter()
+        self.finish_driven: Counter[int] = Counter()
+        self._queued = 0
         self.greens = 0
         self._lights_on_from: int | None = None
         self._lights_on = False
@@ -131,12 +133,12 @@ class ControlUnitWatch:
             if light in (0, 7) and self._lights_on:
                 self.greens += 1  # lights out (7, or already back to 0 at this request)
             self._lights_on = 1 <= light <= 6
-            delivered = len(truth.crossings) - model.pending_events
+            self.delivered = len(truth.crossings) - model.pending_events
             start = self._lights_on_from
-            for crossing in truth.crossings[self.delivered:delivered]:
+            for crossing in truth.crossings[self._queued:]:
                 if start is not None and crossing.seq >= start and crossing.sensor == FINISH_LINE:
-                    self.finish_crossings[crossing.car] += 1
-            self.delivered = delivered
+                    self.finish_driven[crossing.car] += 1
+            self._queued = len(truth.crossings)
             self._changed.notify_all()
 
     def wake(self) -> None:
@@ -144,9 +146,10 @@ class ControlUnitWatch:
         with self._changed:
             self._changed.notify_all()
 
-    def laps_before_finish(self, cars: tuple[int, ...], laps: int) -> int:
-        """Laps the slowest car still has to drive by what was handed out (a bound)."""
-        return laps - min(self.finish_crossings[car] for car in cars)
+    def laps_to_drive(self, cars: tuple[int, ...], laps: int) -> int:
+        """Laps the slowest car still has to drive on the track (by what the control unit
+        queued: a run cannot finish the heat before these are driven, backlog or not)."""
+        return laps - min(self.finish_driven[car] for car in cars)
 
     def wait(self, what: str, condition: Callable[[ControlUnitWatch], bool],
              ended: Callable[[], bool] = lambda: False,

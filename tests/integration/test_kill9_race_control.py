@@ -127,7 +127,7 @@ class Organiser:
             self.wait("lights out", lambda w: w.greens > self.greens_at_launch)
 
     def not_near_the_end(self, watch: Any) -> bool:
-        return watch.laps_before_finish(self.unit.cars, self.laps) > NEAR_THE_END
+        return watch.laps_to_drive(self.unit.cars, self.laps) > NEAR_THE_END
 
     def run_to(self, moment: str, rng: random.Random, on_grid: bool) -> None:
         """Drive race control to ``moment`` (one of `BEFORE_LIGHTS_OUT`, "lights out",

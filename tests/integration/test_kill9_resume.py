@@ -4,11 +4,12 @@ The control unit is the Carrera simulator served from the test process, one per 
 clock started ten minutes before (switched on before the heat); it keeps running while
 ``slotrace run`` is dead, as a real control unit does, and its ground truth (every crossing
 and its fate) stays readable. ``slotrace run EVENT --next --device carrera:socket://...
---sim-speedup N`` (4 planned heats of the reduced sample, 5 laps) is started, killed with
+--sim-speedup N`` (4 planned heats of the reduced sample, 10 laps) is started, killed with
 SIGKILL at a moment drawn from a seeded RNG (a number of requests and crossings the control
-unit answered since the launch: the test blocks on the simulator's own record of what it
-handed out, `kill9.ControlUnitWatch`, never on a clock), started again, ...: 5 kills per
-heat, 20 in all, then a last run resumes the heat to its finish. Afterwards, for every heat:
+unit answered since the launch, or earlier once the slowest car has two laps left to drive:
+the test blocks on the simulator's own record of what it handed out and queued,
+`kill9.ControlUnitWatch`, never on a clock), started again, ...: 5 kills per heat, 20 in
+all, then a last run resumes the heat to its finish. Afterwards, for every heat:
 
 * every journal read after a kill is a prefix of the final journal (nothing committed lost);
 * the control unit's clock never went back, so the journal never starts a new epoch;
@@ -62,7 +63,12 @@ from slotrace.store.replay import replay_heat
 
 SEED = 9
 SPEEDUP = 20.0
-LAPS = 5
+LAPS = 10
+NEAR_THE_END = 2
+"""Laps the slowest car must still have to drive when a kill comes. The control unit keeps
+racing while the run is dead and starting again (about a lap per restart here, more on a
+loaded machine), so a drawn moment may come after the heat could finish; the kill comes
+earlier then, never after the run ended on its own."""
 HEATS = 4
 KILLS_PER_HEAT = 5  # 4 heats x 5 = 20 kill -9 runs, each followed by a resume
 STANDING = re.compile(r"^\s+(\d+)\s+(\d+)\s+(\d+)\s+\S+\s+\S+\s", re.MULTILINE)
@@ -142,7 +148,9 @@ def _run_killed_at_random_moments(
         threading.Thread(target=_wake_at_exit, args=(process, watch), daemon=True).start()
         try:
             watch.wait(f"{moment} of {run[3:]}",
-                       lambda w, moment=moment, at_launch=at_launch: moment.reached(w, at_launch),
+                       lambda w, moment=moment, at_launch=at_launch: (
+                           moment.reached(w, at_launch)
+                           or w.laps_to_drive(unit.cars, LAPS) <= NEAR_THE_END),
                        ended=lambda process=process: process.poll() is not None,
                        describe=lambda: _journal_without_crossings(journal))
         finally:
