@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from slotrace.drivers_api import (
+    Button,
     ClearPositions,
     DriverCommand,
     LocalProtocolError,
@@ -37,6 +38,15 @@ from slotrace_carrera._wire import (
 
 POLL = b"?"
 VERSION_REQUEST = b"0"
+KEY_IDS: dict[Button, int] = {
+    Button.PACE_CAR: 1,
+    Button.START: 2,
+    Button.SPEED: 5,
+    Button.BRAKE: 6,
+    Button.FUEL: 7,
+    Button.CODE: 8,
+}
+"""The Control Unit's ``T`` key ids (``T1`` PACE CAR/ESC, ``T2`` START/ENTER, ...)."""
 
 WORD_SPEED = 0
 WORD_BRAKE = 1
@@ -205,8 +215,10 @@ def _encode_single(command: DriverCommand) -> bytes:
     if isinstance(command, RequestVersion):
         return VERSION_REQUEST
     if isinstance(command, PressButton):
-        _check_range("button", int(command.button), 1, 15)
-        return _with_checksum(b"T", nibble_char(int(command.button)))
+        key = KEY_IDS.get(command.button)
+        if key is None:
+            raise LocalProtocolError(f"the Control Unit has no {command.button.name} key")
+        return _with_checksum(b"T", nibble_char(key))
     if isinstance(command, SetIgnoreMask):
         mask = 0
         for car in command.cars:

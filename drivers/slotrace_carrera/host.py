@@ -54,8 +54,8 @@ NO_FIRMWARE = (
 )
 
 _BUTTON_NAMES = {
-    Button.START_ENTER: "START",
-    Button.PACE_CAR_ESC: "PACE CAR/ESC",
+    Button.START: "START",
+    Button.PACE_CAR: "PACE CAR/ESC",
     Button.SPEED: "SPEED",
     Button.BRAKE: "BRAKE",
     Button.FUEL: "FUEL",

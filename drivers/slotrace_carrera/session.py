@@ -91,7 +91,7 @@ class PollSession:
 
         session = PollSession(transport, settings=SessionSettings(request_timeout=0.5))
         await session.start()           # connects; TransportError if the CU does not answer
-        session.submit(PressButton(Button.START_ENTER))
+        session.submit(PressButton(Button.START))
         event = await session.next_event()
         await session.close()
     """

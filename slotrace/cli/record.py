@@ -12,7 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from slotrace.drivers_api import Button, LinkStats, PressButton, open_device, to_record
+from slotrace.drivers_api import (
+    Button,
+    LinkStats,
+    PressButton,
+    open_device,
+    to_record,
+)
+from slotrace.errors import SlotraceError
 from slotrace.store.outputs import atomic_output, check_target
 
 HELP_TEXT = """\
@@ -89,6 +96,11 @@ def _positive_float(text: str) -> float:
 def run_record(args: argparse.Namespace) -> int:
     options = {"clock_rate": 1000.0 * args.sim_speedup} if args.sim_speedup else {}
     driver = open_device(args.device, **options)  # bad device strings fail before any file
+    if args.start and not driver.capabilities.start_key:
+        raise SlotraceError(
+            f"--start: {args.device} has no start lights slotrace can run; start the race on "
+            "the device itself, or record without --start"
+        )
     if str(args.output) == "-":
         stats, elapsed, count = asyncio.run(_record(driver, args, sys.stdout))
     else:
@@ -110,8 +122,8 @@ async def _record(
                 atomic_output(args.output)  # complete file renamed into place at the end
             )
             if args.start:
-                driver.send(PressButton(Button.START_ENTER))
-                driver.send(PressButton(Button.START_ENTER))
+                driver.send(PressButton(Button.START))
+                driver.send(PressButton(Button.START))
             events = driver.events()
             try:
                 async with asyncio.timeout(args.seconds):

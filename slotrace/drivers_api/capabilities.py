@@ -67,6 +67,14 @@ class Capabilities:
     def __contains__(self, item: Capability) -> bool:
         return item in self.flags
 
+    @property
+    def start_key(self) -> bool:
+        """Whether slotrace can press the START key of a device that runs its own start lights
+        (`START_LIGHTS` and `REMOTE_BUTTONS`, as on Carrera), where the same key pauses and
+        resumes a running race. Without it a suspension stops only slotrace's count.
+        """
+        return Capability.START_LIGHTS in self.flags and Capability.REMOTE_BUTTONS in self.flags
+
     def has_car(self, car: int) -> bool:
         """Whether ``car`` is one of this driver's car numbers 1..max_cars."""
         return 1 <= car <= self.max_cars

@@ -15,14 +15,25 @@ from slotrace.drivers_api.events import CAR_LIMIT
 
 
 class Button(IntEnum):
-    """Control-unit keys that can be pressed remotely (Carrera ``T`` ids)."""
+    """Keys of a control unit that race control can press remotely, named by what they do
+    (`Capability.REMOTE_BUTTONS`). Each driver maps them to its own key codes (Carrera: the
+    ``T`` ids in its request encoder) and refuses, with `LocalProtocolError`, a key its
+    device does not have. The values are slotrace's own numbering, not any device's.
+    """
 
-    PACE_CAR_ESC = 1
-    START_ENTER = 2
-    SPEED = 5
-    BRAKE = 6
-    FUEL = 7
-    CODE = 8
+    START = 1
+    """The start key: on the grid it runs the start lights; during a race on a device that
+    pauses with it (Carrera), it pauses and resumes the race."""
+    PACE_CAR = 2
+    """Sends out or calls in the autonomous pace car (Carrera PACE CAR/ESC)."""
+    SPEED = 3
+    """The speed-setting key of a control unit's own menu."""
+    BRAKE = 4
+    """The brake-setting key."""
+    FUEL = 5
+    """The fuel-setting key."""
+    CODE = 6
+    """The key that codes controllers to cars."""
 
 
 def _car(car: int) -> None:
@@ -43,7 +54,7 @@ def level_steps(level: float, top: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class PressButton:
-    """Press a key on the control unit (START twice runs the start-light sequence)."""
+    """Press a key on the control unit (Carrera: START twice runs the start-light sequence)."""
 
     button: Button
 

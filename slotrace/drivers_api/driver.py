@@ -4,7 +4,7 @@ A driver owns one link to one device. Lifecycle::
 
     driver = DriverClass.open("socket://127.0.0.1:7878")
     async with driver:                       # connects, starts polling / listening
-        driver.send(PressButton(Button.START_ENTER))   # queued, never blocks
+        driver.send(PressButton(Button.START))   # queued, never blocks
         async for event in driver.events():  # ends when the driver is closed
             ...
 

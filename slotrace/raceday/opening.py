@@ -252,4 +252,4 @@ def press_start(live: LiveHeat, driver: Driver, author: str) -> None:
     elif not has_lights:
         live.command(LightsOut(reason="race control's lights-out", author=author))
         return
-    driver.send(PressButton(Button.START_ENTER))
+    driver.send(PressButton(Button.START))

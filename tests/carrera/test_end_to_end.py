@@ -109,8 +109,8 @@ async def test_faulty_race_reaches_the_driver_exactly_as_the_simulator_delivered
     try:
         await driver.start()
         collector = asyncio.create_task(collect())
-        driver.send(PressButton(Button.START_ENTER))
-        driver.send(PressButton(Button.START_ENTER))
+        driver.send(PressButton(Button.START))
+        driver.send(PressButton(Button.START))
         await until(lambda: sim.model_ms() >= RESET_AT_MODEL_MS, 30, "the power cycle")
         await until(lambda: sum(isinstance(e, LinkUp) for e in events) == 3, 10, "the link")
         driver.send(ResetTimer())
@@ -235,8 +235,8 @@ async def test_faulty_race_over_the_fake_ble_backend_matches_the_truth():
     await session.start()
     collector = asyncio.create_task(collect())
     try:
-        session.submit(PressButton(Button.START_ENTER))
-        session.submit(PressButton(Button.START_ENTER))
+        session.submit(PressButton(Button.START))
+        session.submit(PressButton(Button.START))
         await until(lambda: cu.now_ms >= 20_000, 30, "the first hang-up")
         hang_up()
         await until(lambda: cu.now_ms >= 40_000, 30, "the power cycle")

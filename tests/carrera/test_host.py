@@ -329,7 +329,7 @@ def test_start_refused_by_old_firmware_becomes_an_event():
     link.connected(0.0)
     link.next_request(0.0)
     events = link.receive_data(version("5330"), 0.0)
-    link.submit(PressButton(Button.START_ENTER))
+    link.submit(PressButton(Button.START))
     assert link.next_request(0.1).body == b"T22"
     events += link.receive_data(b"#", 0.1)
     assert events == [

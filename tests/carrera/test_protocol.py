@@ -57,8 +57,13 @@ OUTGOING = [
     (SetIgnoreMask(frozenset(range(1, 9))), b":??>"),
     (SetIgnoreMask(frozenset()), b":000"),
     (ResetTimer(), b"=101"),
-    (PressButton(Button.START_ENTER), b"T22"),
-    (PressButton(Button.PACE_CAR_ESC), b"T11"),
+    (PressButton(Button.START), b"T22"),
+    (PressButton(Button.PACE_CAR), b"T11"),
+    # the neutral keys land on the Control Unit's own T ids (reference: 5 SPEED .. 8 CODE)
+    (PressButton(Button.SPEED), b"T55"),
+    (PressButton(Button.BRAKE), b"T66"),
+    (PressButton(Button.FUEL), b"T77"),
+    (PressButton(Button.CODE), b"T88"),
     (RequestVersion(), b"0"),
 ]
 

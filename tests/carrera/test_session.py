@@ -225,7 +225,7 @@ async def test_start_fails_with_a_clear_error_when_no_control_unit_answers(cu):
 
 async def test_commands_go_out_in_order_one_per_round_trip_between_polls(cu):
     watch = await started(cu)
-    commands = [PressButton(Button.START_ENTER), SetLapCounter(37), SetSpeed(2, 9 / 15)]
+    commands = [PressButton(Button.START), SetLapCounter(37), SetSpeed(2, 9 / 15)]
     for command in commands:
         watch.session.submit(command)
     expected = [body for command in commands for body in encode_commands(command)]
@@ -360,8 +360,8 @@ async def test_hang_up_keeps_unsent_commands_for_after_the_reconnect(cu):
             cu.hang_up()
 
     cu.on_request = hang_up_on_first_command
-    watch.session.submit(PressButton(Button.PACE_CAR_ESC))
-    watch.session.submit(PressButton(Button.START_ENTER))
+    watch.session.submit(PressButton(Button.PACE_CAR))
+    watch.session.submit(PressButton(Button.START))
     await watch.until(lambda: watch.session.stats.commands_sent == 2)
     await watch.close()
     buttons = [r.button for r in cu.requests if isinstance(r, ButtonRequest)]

@@ -53,8 +53,8 @@ class CarreraSerialHarness(Harness):
         return carrera.open(target, **OPTIONS)
 
     async def begin(self, driver: Driver) -> None:
-        driver.send(PressButton(Button.START_ENTER))
-        driver.send(PressButton(Button.START_ENTER))
+        driver.send(PressButton(Button.START))
+        driver.send(PressButton(Button.START))
 
     def model_ms(self) -> float:
         return self.sim.model_ms()

@@ -205,7 +205,7 @@ def test_slotrace_run_presses_start_as_often_as_the_control_units_lights_still_n
     live.feed(status(light))
     driver = FakeDriver(True)
     assert _try_start(live, driver, "rc", lambda line: None)  # type: ignore[arg-type]
-    assert driver.sent == [PressButton(Button.START_ENTER)] * presses
+    assert driver.sent == [PressButton(Button.START)] * presses
     assert live.state.phase is SessionPhase.STARTING
 
 

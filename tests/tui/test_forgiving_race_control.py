@@ -91,6 +91,35 @@ async def test_suspended_says_p_resumes_not_s() -> None:
         assert "press p to resume" in caption and "press s" not in caption
 
 
+@pytest.mark.parametrize("start_key", [True, False], ids=["carrera-like", "no-start-key"])
+async def test_p_pauses_the_control_unit_only_where_its_start_key_does(start_key: bool) -> None:
+    """On Carrera the START key pauses and resumes the race, so p presses it; a control unit
+    without a START key slotrace can press is sent nothing (no "refused" error) and the
+    organiser is told that only slotrace's count has stopped."""
+    from test_journal_failure import record_notifications
+
+    from slotrace.drivers_api import Button, Capabilities, Capability, PressButton
+
+    app, driver, _ = race_app()
+    flags = Capability.START_LIGHTS | (Capability.REMOTE_BUTTONS if start_key else Capability.NONE)
+    driver.capabilities = Capabilities(max_cars=6, sensor_groups=1, flags=flags)
+    said = record_notifications(app)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await _running(pilot)
+        sent_before = len(driver.sent)
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.session.state.phase is SessionPhase.SUSPENDED
+        presses = [c for c in driver.sent[sent_before:] if c == PressButton(Button.START)]
+        warned = [m for m in said if "cannot stop the cars" in m]
+        assert (len(presses), len(warned)) == ((1, 0) if start_key else (0, 1))
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.session.state.phase is not SessionPhase.SUSPENDED
+        presses = [c for c in driver.sent[sent_before:] if c == PressButton(Button.START)]
+        assert len(presses) == (2 if start_key else 0)
+
+
 async def test_penalty_dialog_preselects_the_followed_car_after_a_reorder() -> None:
     app, driver, _ = race_app(laps=5, cars=(1, 2))
     async with app.run_test(size=(140, 30)) as pilot:

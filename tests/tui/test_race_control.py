@@ -21,12 +21,12 @@ async def test_full_heat_from_start_sequence_to_finish() -> None:
         await pilot.press("s")
         await pilot.pause()
         assert isinstance(journal.items[1], StartSequence)  # after the LinkUp
-        assert driver.sent == [PressButton(Button.START_ENTER)]
+        assert driver.sent == [PressButton(Button.START)]
         driver.push(status(StartLight.READY))
         await pilot.pause()
         assert app.race_screen.query_one(StartLights).light is StartLight.READY
         await pilot.press("s")  # second START runs the countdown
-        assert driver.sent[-1] == PressButton(Button.START_ENTER)
+        assert driver.sent[-1] == PressButton(Button.START)
         lights_out(driver)
         for device_ms in (1000, 5000, 9000, 13000):
             driver.crossing(1, device_ms)

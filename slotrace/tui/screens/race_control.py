@@ -200,12 +200,17 @@ class RaceControlScreen(Screen[None]):
         phase = app.session.state.phase
         if phase is SessionPhase.SUSPENDED:
             app.control(Resume(reason="resumed by race control", author=app.author))
-            app.send_to_driver(PressButton(Button.START_ENTER))
         elif phase is SessionPhase.RUNNING:
             app.control(Suspend(reason="suspended by race control", author=app.author))
-            app.send_to_driver(PressButton(Button.START_ENTER))
         else:
             app.notify(f"nothing to suspend or resume while {phase.name.lower()}")
+            return
+        if app.driver.capabilities.start_key:  # the control unit pauses with its START key
+            app.send_to_driver(PressButton(Button.START))
+        elif phase is SessionPhase.RUNNING:
+            app.notify(
+                "suspended in slotrace only: this control unit cannot stop the cars from here, "
+                "so ask the drivers to stop", severity="warning", timeout=10)
 
     def action_yellow_flag(self) -> None:
         app = self.app
@@ -216,7 +221,7 @@ class RaceControlScreen(Screen[None]):
         app = self.app
         on = not app.session.state.pace_car
         app.control(PaceCar(on=on, reason="pace car", author=app.author))
-        app.send_to_driver(PressButton(Button.PACE_CAR_ESC))
+        app.send_to_driver(PressButton(Button.PACE_CAR))
 
     def action_end_heat(self) -> None:
         """Ask (with what is left to drive) and take a reason; a heat on the grid ends at once."""
