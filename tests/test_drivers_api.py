@@ -38,6 +38,7 @@ from slotrace.drivers_api import (
     SetPosition,
     SetRaceFinished,
     SetSpeed,
+    SetTrackPower,
     StartLight,
     StatusReport,
     TransportError,
@@ -292,6 +293,7 @@ COMMAND_STRATEGIES = {
     SetLapCounter: st.builds(SetLapCounter, st.integers(0, 255)),
     ResetTimer: st.just(ResetTimer()),
     SetRaceFinished: st.builds(SetRaceFinished, cars),
+    SetTrackPower: st.builds(SetTrackPower, st.booleans()),
     RequestVersion: st.just(RequestVersion()),
 }
 EVENTS = st.one_of(*EVENT_STRATEGIES.values())

@@ -10,8 +10,11 @@ Registered in the ``slotrace.drivers`` entry-point group as ``arc``. Targets:
 On connect the driver subscribes to Slot (laps), Throttle (clock heartbeat) and Track
 (faults), then writes the Command it wants (racing, full power): the base sends no Slot data
 before a first Command write. `SetSpeed` sets a car's power multiplier (0 stops it while the
-clock runs on); `ResetTimer` zeroes the clock. It reconnects by itself after a link loss and
-re-writes the current Command; lap baselines survive, so a lap made while disconnected is
+clock runs on); `SetTrackPower` holds every car (all multipliers 0 in the racing state, the
+clock ticking on: the way the hardware stops cars without stopping its clock) and gives each
+its own multiplier back; `ResetTimer` zeroes the clock. It reconnects by itself after a link
+loss and re-writes the current Command (a base left racing keeps its power through a BLE
+drop, so held cars stay held); lap baselines survive, so a lap made while disconnected is
 reported once.
 """
 
@@ -41,6 +44,7 @@ from slotrace.drivers_api import (
     RemoteProtocolError,
     ResetTimer,
     SetSpeed,
+    SetTrackPower,
     Simulator,
     TransportError,
 )
@@ -122,7 +126,9 @@ class ArcDriver(Driver):
     )
     target_help: ClassVar[str] = TARGET_HELP
     capabilities: ClassVar[Capabilities] = Capabilities(
-        max_cars=CARS, sensor_groups=1, flags=Capability.TIMER_RESET | Capability.SPEED_LIMIT
+        max_cars=CARS,
+        sensor_groups=1,
+        flags=Capability.TIMER_RESET | Capability.SPEED_LIMIT | Capability.TRACK_POWER,
     )
 
     def __init__(self, link: BleLink, **options: Any) -> None:
@@ -136,6 +142,8 @@ class ArcDriver(Driver):
         self._reconnect_delay = float(options.get("reconnect_delay", 1.0))
         self._detector = LapDetector(int(options.get("first_epoch", 0)))
         self._command = Command()
+        """The Command wanted with the track powered (each car's own multiplier)."""
+        self._powered = True
         self._events: asyncio.Queue[DriverEvent | None] = asyncio.Queue()
         self._writes: asyncio.Queue[bytes] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
@@ -180,18 +188,26 @@ class ArcDriver(Driver):
                 return
             yield event
 
+    def _wire(self, state: RaceState | None = None) -> bytes:
+        """The Command to write: the wanted one, every multiplier 0 while the power is cut."""
+        command = self._command if self._powered else replace(self._command, power=(0,) * CARS)
+        return (command if state is None else replace(command, state=state)).encode()
+
     def send(self, command: DriverCommand) -> None:
         if isinstance(command, SetSpeed):
             self.capabilities.check_car(command.car, "the ARC powerbase")
             power = list(self._command.power)
             power[command.car - 1] = power_multiplier(command.level)
             self._command = replace(self._command, power=tuple(power))
-            self._writes.put_nowait(self._command.encode())
+            self._writes.put_nowait(self._wire())
+            return
+        if isinstance(command, SetTrackPower):
+            self._powered = command.on
+            self._writes.put_nowait(self._wire())
             return
         if isinstance(command, ResetTimer):
-            zero = replace(self._command, state=RaceState.NO_POWER_TIMER_TICKING)
-            self._writes.put_nowait(zero.encode())
-            self._writes.put_nowait(self._command.encode())
+            self._writes.put_nowait(self._wire(RaceState.NO_POWER_TIMER_TICKING))
+            self._writes.put_nowait(self._wire())
             self._emit(self._detector.new_epoch("timer reset by race control"))
             return
         raise LocalProtocolError(
@@ -213,7 +229,7 @@ class ArcDriver(Driver):
 
     async def _connect(self, reconnects: int) -> None:
         await self.link.open()
-        await self.link.write(COMMAND_UUID, self._command.encode())
+        await self.link.write(COMMAND_UUID, self._wire())
         self._count(commands_sent=1)
         self._emit(LinkUp(f"arc on {self.link.description}", reconnects))
 

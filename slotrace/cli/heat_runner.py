@@ -152,7 +152,7 @@ async def run_heat(
     driver, simulator = await _connect(options, config, seed=planned.number, leg=planned.leg,
                                        before_start=lambda d: continue_clock(
                                            opened, d, options.author))
-    live.drive_tower(driver)  # the position tower shows slotrace's standings, if there is one
+    live.drive_device(driver)  # tower from the standings; track power held at the lights
     regularity = heat_regularity(event_file.event_definition(), opened.heat.plan,
                                  event_file.track)
     unseen = regularity.out_of_reach(driver.capabilities.sensor_groups) if regularity else ""

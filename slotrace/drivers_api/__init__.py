@@ -17,6 +17,7 @@ from slotrace.drivers_api.commands import (
     SetPosition,
     SetRaceFinished,
     SetSpeed,
+    SetTrackPower,
     level_steps,
 )
 from slotrace.drivers_api.driver import ClockMark, DiscoveredDevice, Driver, LinkStats, Simulator
@@ -103,6 +104,7 @@ __all__ = [
     "SetPosition",
     "SetRaceFinished",
     "SetSpeed",
+    "SetTrackPower",
     "Simulator",
     "StartLight",
     "StatusReport",

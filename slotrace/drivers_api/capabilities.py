@@ -40,6 +40,10 @@ class Capability(Flag):
     SPEED_LIMIT = auto()
     """Per-car maximum speed (`SetSpeed`) without the brake and fuel settings of
     `SPEED_BRAKE_FUEL` (ARC: the power multiplier; 0 stops the car, the clock runs on)."""
+    TRACK_POWER = auto()
+    """`SetTrackPower` holds every car still and lets them go again, the clock running on
+    (ARC: every power multiplier 0). Race control cuts the power while its own start lights
+    are on and while a race is suspended."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -167,6 +167,17 @@ class SetRaceFinished:
 
 
 @dataclass(frozen=True, slots=True)
+class SetTrackPower:
+    """Cut (``on=False``) or restore power to every car on the track, the device clock running
+    on (`Capability.TRACK_POWER`). Race control holds the cars with it while its own start
+    lights are on and while a race is suspended; a driver keeps each car's `SetSpeed` level
+    while the power is off and restores it with the power.
+    """
+
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
 class RequestVersion:
     """Ask the device for its firmware version (answered with `FirmwareVersion`)."""
 
@@ -182,6 +193,7 @@ DriverCommand = (
     | SetLapCounter
     | ResetTimer
     | SetRaceFinished
+    | SetTrackPower
     | RequestVersion
 )
 """Everything race control can send to a driver."""
@@ -197,5 +209,6 @@ DRIVER_COMMAND_TYPES: tuple[type, ...] = (
     SetLapCounter,
     ResetTimer,
     SetRaceFinished,
+    SetTrackPower,
     RequestVersion,
 )

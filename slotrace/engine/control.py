@@ -45,7 +45,15 @@ class _CarDecision(_Command):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StartSequence(_Command):
-    """Race control starts the start-light sequence; crossings now are false starts."""
+    """Race control starts the start-light sequence; crossings now are false starts.
+
+    ``cars_held``: the device holds every car still under these lights (race control cut the
+    track power, `Capability.TRACK_POWER`), so no car can jump them: a crossing reported now
+    was made before the hold took effect (a device that reports late, a car coasting over the
+    line) and is no false start.
+    """
+
+    cars_held: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

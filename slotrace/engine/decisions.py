@@ -177,7 +177,7 @@ def on_control(state: RaceState, command: RaceControl, out: Out) -> RaceState:
     phase = state.phase
     if isinstance(command, StartSequence):
         if phase is SessionPhase.GRID:
-            return begin_start(state)
+            return begin_start(state, cars_held=command.cars_held)
         return state
     if isinstance(command, LightsOut):
         if phase in (SessionPhase.GRID, SessionPhase.STARTING):
@@ -202,12 +202,14 @@ def on_control(state: RaceState, command: RaceControl, out: Out) -> RaceState:
     raise TypeError(f"unknown race-control command {command!r}")
 
 
-def begin_start(state: RaceState) -> RaceState:
+def begin_start(state: RaceState, cars_held: bool = False) -> RaceState:
     """The start sequence begins (race control's `StartSequence`, or the device's lights):
-    crossings are false starts from now on, and the device's lights are followed afresh."""
+    crossings are false starts from now on (unless the device holds the cars), and the
+    device's lights are followed afresh."""
     cars = {n: c._replace(false_started=False) for n, c in state.cars.items()}
     lights = LightsKnown.FOLLOWED if state.lights is LightsKnown.MISSED else state.lights
-    return state._replace(phase=SessionPhase.STARTING, cars=MappingProxyType(cars), lights=lights)
+    return state._replace(phase=SessionPhase.STARTING, cars=MappingProxyType(cars), lights=lights,
+                          cars_held=cars_held)
 
 
 def lights_out(state: RaceState, out: Out) -> RaceState:

@@ -257,6 +257,8 @@ class RaceState(NamedTuple):
         flag_car: with LEADER_THEN_NEXT_CROSSING, the car that took the flag first.
         start_light: the device's start light as last reported (read its ``phase``).
         lights: whether the engine followed the device's lights (see `LightsKnown`).
+        cars_held: the device holds the cars under the current start's lights
+            (`StartSequence.cars_held`): a crossing then is no false start.
     """
 
     config: SessionConfig
@@ -277,3 +279,4 @@ class RaceState(NamedTuple):
     epoch: int = 0
     last_device_ms: int | None = None
     lights: LightsKnown = LightsKnown.NOT_REPORTED
+    cars_held: bool = False

@@ -129,7 +129,9 @@ def _crossing_outside_session(
 
     During the lights a crossing is a false start, unless the link broke during the start
     and the device has reported nothing since (`LightsKnown.MISSED`): a car on the move is
-    then the device's word that the lights went out unseen, and the race starts at it.
+    then the device's word that the lights went out unseen, and the race starts at it. Under
+    lights that hold the cars (`RaceState.cars_held`) nobody can jump them: the crossing was
+    made before the hold and is kept, unpenalised.
     """
     from slotrace.engine.decisions import false_start, start_not_seen
 
@@ -152,7 +154,8 @@ def _crossing_outside_session(
     crossing = Crossing(car.car, event.sensor, t, epoch, False, False)
     car = car._replace(crossings=car.crossings.appended(crossing))
     state = state._replace(cars=_cars_with(state, car), epoch=epoch, last_device_ms=t)
-    if state.phase is SessionPhase.STARTING and config.kind.is_race and not car.false_started:
+    if (state.phase is SessionPhase.STARTING and config.kind.is_race and not car.false_started
+            and not state.cars_held):
         state = false_start(state, car.car, t, epoch, out)
     return state
 

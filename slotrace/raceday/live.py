@@ -10,9 +10,11 @@ every second), so a heat recovers by itself, losing nothing, once the cause is f
 Race-control commands are refused while anything waits. Clocks are parameters; tests pass
 fakes.
 
-A heat given a driver with `LiveHeat.drive_tower` also drives that driver's position tower
+A heat given a driver with `LiveHeat.drive_device` also drives that driver's position tower
 from slotrace's standings after every input, once the control unit reports a tower
-(`slotrace.raceday.tower` decides what to send).
+(`slotrace.raceday.tower` decides what to send), and, on a device without start lights of its
+own that can cut the track power (`Capability.TRACK_POWER`), holds the cars while race
+control's lights are on and while the race is suspended (`track_power_wanted`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from slotrace.drivers_api import (
     LinkDown,
     LinkUp,
     ModeFlags,
+    SetTrackPower,
     StatusReport,
 )
 from slotrace.engine import (
@@ -68,13 +71,20 @@ class Journal(Protocol):
         ...
 
 
-class TowerDriver(Protocol):
-    """What driving a position tower needs of a driver (any `Driver` has it)."""
+class DeviceDriver(Protocol):
+    """What driving a device's tower and track power needs of a driver (any `Driver` has it)."""
 
     @property
     def capabilities(self) -> Capabilities: ...
 
     def send(self, command: DriverCommand) -> None: ...
+
+
+def track_power_wanted(phase: SessionPhase) -> bool:
+    """Whether the cars get track power in ``phase``: not while race control's start lights
+    are on (a car cannot jump them) and not while the race is suspended; on the grid, in the
+    race and after the finish they drive (to the grid, the race, the pits)."""
+    return phase not in (SessionPhase.STARTING, SessionPhase.SUSPENDED)
 
 
 class MemoryJournal:
@@ -136,7 +146,12 @@ class LiveHeat:
         self._device_ms: int | None = None
         self._epoch = 0
         self._seen_at = 0.0
-        self._tower_driver: TowerDriver | None = None
+        self._tower_driver: DeviceDriver | None = None
+        self._power_driver: DeviceDriver | None = None
+        self._power: bool | None = None
+        """The track power last sent (None: not sent on this connection yet)."""
+        self.power_problem = ""
+        """Why the last track-power command could not be sent ('' when it could)."""
         self._tower: TowerView | None = UNKNOWN
         self.tower_seats = 0
         """Rows of the position tower the control unit reports (0: no tower reported)."""
@@ -284,16 +299,25 @@ class LiveHeat:
     def finished(self) -> bool:
         return self.state.phase is SessionPhase.FINISHED
 
-    def drive_tower(self, driver: TowerDriver, follows: LiveHeat | None = None) -> None:
-        """Drive ``driver``'s position tower from this heat's standings from now on.
+    def drive_device(self, driver: DeviceDriver, follows: LiveHeat | None = None) -> None:
+        """Drive ``driver``'s position tower and track power from this heat from now on.
 
-        Only a driver with `Capability.POSITION_TOWER` is driven, and only while its control
+        Track power: a driver with `Capability.TRACK_POWER` and without `Capability.START_LIGHTS`
+        (whose own lights hold the cars) is sent `SetTrackPower` whenever
+        `track_power_wanted` changes with the phase, and again after every `LinkUp`.
+
+        Tower: only a driver with `Capability.POSITION_TOWER` is driven, and only while its control
         unit reports a tower (`ModeFlags.LAP_COUNTER` in its status; the status's ``display``
         is the tower's number of rows). The tower is cleared at the first update and then
         gets only what changed. ``follows``: the heat before on the same connection (race
         control's next heat), whose last status says whether a tower is connected.
         """
-        if Capability.POSITION_TOWER not in driver.capabilities.flags:
+        flags = driver.capabilities.flags
+        if Capability.TRACK_POWER in flags and Capability.START_LIGHTS not in flags:
+            self._power_driver = driver
+            self._power = None
+            self._update_power()
+        if Capability.POSITION_TOWER not in flags:
             return
         self._tower_driver = driver
         self._tower = UNKNOWN
@@ -313,7 +337,25 @@ class LiveHeat:
         self.inputs_applied += 1
         if self._tower_driver is not None:
             self._follow_tower(item)
+        if self._power_driver is not None:
+            if isinstance(item, LinkUp):
+                self._power = None  # say it again to a device that may have restarted
+            self._update_power()
         return tuple(race_events)
+
+    def _update_power(self) -> None:
+        driver = self._power_driver
+        wanted = track_power_wanted(self.state.phase)
+        if driver is None or wanted == self._power:
+            return
+        try:
+            driver.send(SetTrackPower(on=wanted))
+        except DriverError as exc:
+            self.power_problem = f"track power not {'restored' if wanted else 'cut'}: {exc}"
+            self._power = None  # try again at the next input
+            return
+        self.power_problem = ""
+        self._power = wanted
 
     def _see_tower(self, status: StatusReport) -> None:
         seats = status.display if ModeFlags.LAP_COUNTER in status.mode else 0

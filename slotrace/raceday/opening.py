@@ -239,14 +239,19 @@ def press_start(live: LiveHeat, driver: Driver, author: str) -> None:
     A control unit with start lights (`Capability.START_LIGHTS`) gets START pressed each time
     and its own lights-out starts the race. A driver without them is never sent START: the
     second press is race control's own lights-out (`LightsOut` journaled), after the
-    countdown race control gave (a flag, a voice, a light of its own).
+    countdown race control gave (a flag, a voice, a light of its own); if it can cut the
+    track power (`Capability.TRACK_POWER`) the cars are held meanwhile, so the start sequence
+    is journaled with ``cars_held`` and nobody is given a false start.
     """
     refusal = start_refusal(live) or cars_beyond(live.config, driver) or None
     if refusal is not None:
         raise StartRefusedError(f"START refused: {refusal}")
-    has_lights = Capability.START_LIGHTS in driver.capabilities.flags
+    flags = driver.capabilities.flags
+    has_lights = Capability.START_LIGHTS in flags
     if live.state.phase is SessionPhase.GRID:
-        live.command(StartSequence(reason="start sequence", author=author))
+        # a lightless device that can cut the power has it cut now (LiveHeat.drive_device)
+        held = not has_lights and Capability.TRACK_POWER in flags
+        live.command(StartSequence(reason="start sequence", author=author, cars_held=held))
         if not has_lights:
             return
     elif not has_lights:

@@ -137,7 +137,7 @@ class SlotraceApp(App[None]):
             self.notify(self.startup_message, timeout=20)
 
     def _use(self, heat: HeatView) -> None:
-        heat.live.drive_tower(self.driver, follows=getattr(self, "session", None))
+        heat.live.drive_device(self.driver, follows=getattr(self, "session", None))
         self.session = heat.live
         self.roster = heat.roster
         self.heat_title = heat.title

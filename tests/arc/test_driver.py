@@ -19,11 +19,12 @@ from slotrace.drivers_api import (
     ResetTimer,
     SetBrake,
     SetSpeed,
+    SetTrackPower,
     open_device,
 )
 from slotrace_arc.driver import ArcDriver
 from slotrace_arc.fake_ble import fake_powerbase_backend
-from slotrace_arc.protocol import COMMAND_UUID
+from slotrace_arc.protocol import COMMAND_UUID, power_multiplier
 from slotrace_arc.sim_model import ArcFaults, Fate, PowerbaseModel, SimCar
 from slotrace_arc.sim_server import parse_faults
 
@@ -170,6 +171,50 @@ async def test_speed_zero_stops_a_car_while_the_clock_runs_and_its_lap_includes_
     assert max(laps[1]) < 6_000 and max(laps[3]) < 6_000
 
 
+async def test_track_power_holds_every_car_keeps_each_cars_level_and_the_clock_runs() -> None:
+    model = PowerbaseModel(CARS, seed=6, lane_change=0)
+    backend = fake_powerbase_backend(model)
+    driver = ArcDriver.open(ADDRESS, backend=backend, reconnect_delay=0)
+    events: list = []
+
+    async def collect() -> None:
+        async for event in driver.events():
+            events.append(event)
+
+    await driver.start()
+    task = asyncio.create_task(collect())
+    async with asyncio.timeout(30):
+        driver.send(SetSpeed(3, 0.5))  # car 3 limited to half power before the hold
+        while model.now_ms < 20_000:
+            await asyncio.sleep(0)
+        driver.send(SetTrackPower(on=False))  # race control suspends the race
+        while model.now_ms < 25_000:
+            await asyncio.sleep(0)
+        driver.send(SetSpeed(1, 0.75))  # a level changed during the hold waits for the power
+        while model.now_ms < 50_000:
+            await asyncio.sleep(0)
+        driver.send(SetTrackPower(on=True))
+        while model.now_ms < 70_000:
+            await asyncio.sleep(0)
+        await drain(backend, driver)
+    await driver.close()
+    await task
+    commands = [data for uuid, data in model.writes if uuid == COMMAND_UUID]
+    assert [(c[0], tuple(c[1:4])) for c in commands] == [
+        (3, (0x3F, 0x3F, 0x3F)),  # connect: racing, full power
+        (3, (0x3F, 0x3F, power_multiplier(0.5))),  # car 3 at half
+        (3, (0, 0, 0)),  # held, still racing (the clock runs on)
+        (3, (0, 0, 0)),  # car 1's new level kept back while held
+        (3, (power_multiplier(0.75), 0x3F, power_multiplier(0.5))),  # each its own level back
+    ]
+    held = [e for e in events if isinstance(e, CarPassed) and 21_000 < e.device_ms <= 50_000]
+    assert held == []  # nobody crossed the line from just after the cut until the power came back
+    assert not any(isinstance(e, EpochStarted) for e in events)
+    assert crossings(events) == truth(model)
+    after = [e for e in events if isinstance(e, CarPassed) and e.device_ms > 50_000]
+    assert {e.car for e in after} == {1, 2, 3}  # they all drive again
+
+
 @pytest.mark.parametrize("device", ["arc:ble:nonsense", "arc:/dev/ttyUSB0", "arc:socket://nohost"])
 def test_bad_device_strings_say_what_is_accepted(device: str) -> None:
     with pytest.raises(DeviceStringError, match="arc:"):
@@ -200,3 +245,42 @@ def test_the_simulator_knows_its_faults_by_name() -> None:
     assert parse_faults("drop=0.05,hangup=20,powercycle=60") == ArcFaults(0.05, 20, 60)
     with pytest.raises(DriverError, match="powercycle=SECONDS"):
         parse_faults("corrupt=0.1")
+
+
+async def test_race_controls_countdown_on_the_powerbase_holds_the_cars_so_nobody_jumps_it() -> None:
+    """The seam: a live heat on the real driver and the powerbase model. Between race control's
+    lights on and its lights-out (10 s of a countdown, cars that were driving on the grid), no
+    car crosses the line, and a crossing made on the grid but reported under the lights (the
+    base reports each car every 1.8 s) is no false start; after lights-out every car races."""
+    from slotrace.engine import AlertKind, SessionConfig, SessionKind, SessionPhase
+    from slotrace.raceday import LiveHeat, MemoryJournal, press_start
+
+    model = PowerbaseModel(CARS, seed=7, lane_change=0)
+    backend = fake_powerbase_backend(model)
+    driver = ArcDriver.open(ADDRESS, backend=backend, reconnect_delay=0)
+    live = LiveHeat(SessionConfig(kind=SessionKind.RACE_LAPS, laps=3, cars=(1, 2, 3)),
+                    MemoryJournal(), clock=lambda: 0.0)
+    live.drive_device(driver)
+
+    async def feed() -> None:
+        async for event in driver.events():
+            live.offer(event)
+
+    await driver.start()
+    task = asyncio.create_task(feed())
+    async with asyncio.timeout(30):
+        while model.now_ms < 15_000:  # on the grid the cars drive around
+            await asyncio.sleep(0)
+        press_start(live, driver, "race control")  # lights on: the power is cut
+        while model.now_ms < 25_000:  # race control's countdown
+            await asyncio.sleep(0)
+        press_start(live, driver, "race control")  # lights-out: the power is back
+        while not live.finished and model.now_ms < 120_000:
+            await asyncio.sleep(0)
+        await drain(backend, driver)
+    await driver.close()
+    await task
+    assert [a for a in live.state.alerts if a.kind is AlertKind.FALSE_START] == []
+    assert [c for c in model.truth if 16_000 < c.device_ms <= 25_000] == []  # held
+    assert live.state.phase is SessionPhase.FINISHED
+    assert all(car.laps == 3 for car in live.state.cars.values())

@@ -21,7 +21,7 @@ CONFIG = SessionConfig(kind=SessionKind.RACE_LAPS, laps=200, cars=(1, 2, 3))
 
 
 class PairedCarrera:
-    """A Carrera host and the simulator's CU model joined in memory: the `TowerDriver` a
+    """A Carrera host and the simulator's CU model joined in memory: the `DeviceDriver` a
     `LiveHeat` drives, and the loop that moves model time one round trip at a time."""
 
     capabilities = CarreraDriver.capabilities
@@ -34,7 +34,7 @@ class PairedCarrera:
         self.sent: list[DriverCommand] = []
         self.host.connected(self.now)
         self.live.offer(LinkUp("simulated control unit in memory"))
-        self.live.drive_tower(self)
+        self.live.drive_device(self)
 
     @property
     def now(self) -> float:

@@ -96,6 +96,34 @@ def test_start_sequence_command_arms_false_start_detection():
     assert FalseStart(2) in emitted
 
 
+def test_under_lights_that_hold_the_cars_a_crossing_is_kept_and_no_false_start():
+    """A device that cut the track power (``cars_held``): a crossing reported under the lights
+    was made before the hold; it is journaled and kept, nobody is penalised, and the race
+    starts at race control's lights-out as usual. The next start without a hold detects
+    false starts again."""
+    from slotrace.engine import LightsOut
+
+    held = StartSequence(author="rc", reason="start", cars_held=True)
+    state, out = apply(fold(race(), [held]), CarPassed(2, 1, 100))
+    assert not any(isinstance(e, FalseStart) for e in out)
+    assert not state.alerts and not state.stewards_log[1:]
+    assert len(state.cars[2].crossings) == 1
+    state = fold_from(state, [LightsOut(author="rc", reason="go"), CarPassed(2, 1, 3000),
+                              CarPassed(2, 1, 11_000)])
+    assert state.phase is SessionPhase.RUNNING and state.cars[2].laps == 1
+    again = fold(race(), [held, AbortStart(**WHO), StartSequence(author="rc", reason="start")])
+    _, out = apply(again, CarPassed(2, 1, 100))
+    assert FalseStart(2) in out
+
+
+def test_cars_held_is_journaled_and_an_old_start_sequence_without_it_reads_as_not_held():
+    record = {"type": "StartSequence", "reason": "start", "author": "rc", "device_ms": None,
+              "epoch": 0}
+    assert control_from_record(record) == StartSequence(reason="start", author="rc")
+    held = StartSequence(reason="start", author="rc", cars_held=True)
+    assert input_from_record(to_record(held)) == held
+
+
 def test_an_aborted_start_waits_for_a_new_start_sequence():
     """Interrupted at READY and aborted: a control unit that then reports no lights (restarted,
     or its start cancelled) has not given lights-out; the next full start starts the race."""

@@ -171,7 +171,7 @@ class TowerDriver:
 
 def started_heat(driver: TowerDriver) -> LiveHeat:
     live = LiveHeat(CONFIG, MemoryJournal(), clock=lambda: 0.0)
-    live.drive_tower(driver)
+    live.drive_device(driver)
     live.offer(LinkUp("test"))
     live.offer(status(StartLight.OFF))
     live.command(StartSequence(reason="start", author="rc"))
@@ -228,13 +228,13 @@ def test_after_a_yellow_flag_and_a_correction_the_tower_shows_slotraces_count() 
 def test_no_tower_reported_or_no_capability_means_no_command() -> None:
     without_tower = TowerDriver()
     live = LiveHeat(CONFIG, MemoryJournal(), clock=lambda: 0.0)
-    live.drive_tower(without_tower)
+    live.drive_device(without_tower)
     live.offer(status(StartLight.OFF, mode=ModeFlags.FUEL))
     laps(live, (1, 1000), (1, 5000))
     assert without_tower.sent == []
     incapable = TowerDriver(Capability.START_LIGHTS)
     live = LiveHeat(CONFIG, MemoryJournal(), clock=lambda: 0.0)
-    live.drive_tower(incapable)
+    live.drive_device(incapable)
     live.offer(status(StartLight.OFF))
     assert incapable.sent == []
 
@@ -242,7 +242,7 @@ def test_no_tower_reported_or_no_capability_means_no_command() -> None:
 def test_a_tower_plugged_in_mid_heat_is_cleared_and_filled() -> None:
     driver = TowerDriver()
     live = LiveHeat(CONFIG, MemoryJournal(), clock=lambda: 0.0)
-    live.drive_tower(driver)
+    live.drive_device(driver)
     live.offer(status(StartLight.OFF, mode=ModeFlags.NONE))
     laps(live, (1, 1000), (1, 5000))
     live.offer(status(StartLight.OFF, display=8))
@@ -256,6 +256,6 @@ def test_the_next_heat_on_the_same_connection_drives_the_tower_at_once() -> None
     laps(first, (1, 1000), (1, 5000))
     driver.sent.clear()
     second = LiveHeat(CONFIG, MemoryJournal(), clock=lambda: 0.0)
-    second.drive_tower(driver, follows=first)
+    second.drive_device(driver, follows=first)
     assert driver.sent == [ClearPositions()]
     assert driver.tower == CLEARED

@@ -61,7 +61,7 @@ async def test_the_tower_shows_slotraces_order_after_a_yellow_flag_and_a_correct
     # plausibility bound on device time per wall second must not apply
     driver = CarreraDriver.open(target, clock_rate=1e9)
     live = LiveHeat(CONFIG, MemoryJournal())
-    live.drive_tower(driver)
+    live.drive_device(driver)
 
     async def follow() -> None:
         async for event in driver.events():

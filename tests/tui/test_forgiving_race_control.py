@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import lights_out, race_app, status
+from helpers import ROSTER, lights_out, race_app, status
 from textual.widgets import Input, Select
 
 from slotrace.drivers_api import StartLight
@@ -118,6 +118,53 @@ async def test_p_pauses_the_control_unit_only_where_its_start_key_does(start_key
         assert app.session.state.phase is not SessionPhase.SUSPENDED
         presses = [c for c in driver.sent[sent_before:] if c == PressButton(Button.START)]
         assert len(presses) == (2 if start_key else 0)
+
+
+async def test_on_a_device_that_cuts_the_track_power_the_lights_and_p_hold_the_cars() -> None:
+    """ARC-like: no start lights, no keys, but the power can be cut. Race control's own lights
+    hold the cars (nobody can jump them), p holds them too, with no warning and no key."""
+    from scripted_driver import ScriptedDriver
+    from test_journal_failure import record_notifications
+
+    from slotrace.drivers_api import Capabilities, Capability, PressButton, SetTrackPower
+    from slotrace.engine import SessionConfig, SessionKind
+    from slotrace.raceday import LiveHeat, MemoryJournal
+    from slotrace.tui.app import SlotraceApp
+
+    class PowerbaseLike(ScriptedDriver):
+        capabilities = Capabilities(max_cars=6, sensor_groups=1,
+                                    flags=Capability.TRACK_POWER | Capability.SPEED_LIMIT)
+
+    driver = PowerbaseLike()
+    session = LiveHeat(SessionConfig(kind=SessionKind.RACE_LAPS, laps=3, cars=(1, 2)),
+                       MemoryJournal(), clock=lambda: 0.0)
+    app = SlotraceApp(driver=driver, session=session, roster=ROSTER, heat_title="Heat 1",
+                      author="steward")
+    said = record_notifications(app)
+
+    def power() -> list[bool]:
+        return [c.on for c in driver.sent if isinstance(c, SetTrackPower)]
+
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.pause()
+        driver.sent.clear()
+        await pilot.press("s")  # race control's lights on
+        await pilot.pause()
+        assert app.session.state.phase is SessionPhase.STARTING and power() == [False]
+        await pilot.press("s")  # race control's lights-out
+        await pilot.pause()
+        assert app.session.state.phase is SessionPhase.RUNNING and power() == [False, True]
+        driver.crossing(1, 1000)
+        await pilot.pause()
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.session.state.phase is SessionPhase.SUSPENDED and power()[-1] is False
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.session.state.phase is SessionPhase.RUNNING and power()[-1] is True
+        assert power() == [False, True, False, True]
+        assert not [c for c in driver.sent if isinstance(c, PressButton)]
+        assert not [m for m in said if "cannot stop the cars" in m]
 
 
 async def test_penalty_dialog_preselects_the_followed_car_after_a_reorder() -> None:

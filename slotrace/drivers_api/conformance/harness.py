@@ -128,6 +128,7 @@ class Harness(abc.ABC):
             Capability.POSITION_TOWER: c.SetLapCounter(1),
             Capability.TIMER_RESET: c.ResetTimer(),
             Capability.FUEL: c.SetFuel(1, 1.0),
+            Capability.TRACK_POWER: c.SetTrackPower(on=True),
         }.get(capability)
 
 

@@ -205,8 +205,11 @@ class RaceControlScreen(Screen[None]):
         else:
             app.notify(f"nothing to suspend or resume while {phase.name.lower()}")
             return
-        if app.driver.capabilities.start_key:  # the control unit pauses with its START key
+        capabilities = app.driver.capabilities
+        if capabilities.start_key:  # the control unit pauses with its START key
             app.send_to_driver(PressButton(Button.START))
+        elif Capability.TRACK_POWER in capabilities.flags:
+            pass  # the heat cuts and restores the track power with the phase (LiveHeat)
         elif phase is SessionPhase.RUNNING:
             app.notify(
                 "suspended in slotrace only: this control unit cannot stop the cars from here, "
