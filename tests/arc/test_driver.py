@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -32,8 +34,16 @@ ADDRESS = "ble:D4:8B:39:00:00:01"
 CARS = [SimCar(1, 4.1, 0.2), SimCar(2, 4.6, 0.3), SimCar(3, 5.0, 0.1)]
 
 
-async def race(model: PowerbaseModel, until_ms: float, **options) -> tuple[ArcDriver, list]:
-    """Run a driver on ``model`` until model time ``until_ms`` (virtual time); all events."""
+Step = tuple[float, Any]
+"""``(model ms, what)``: at that model time send ``what`` (a command) or call it with the driver."""
+
+
+async def race(model: PowerbaseModel, until_ms: float, steps: tuple[Step, ...] = (),
+               on_event: Callable[[Any], object] | None = None,
+               done: Callable[[], bool] = lambda: False,
+               **options: Any) -> tuple[ArcDriver, list]:
+    """Run a driver on ``model`` until model time ``until_ms`` or ``done()`` (virtual time),
+    taking ``steps`` on the way; every event, each also handed to ``on_event``."""
     backend = fake_powerbase_backend(model)
     driver = ArcDriver.open(ADDRESS, backend=backend, reconnect_delay=0, **options)
     events: list = []
@@ -41,12 +51,19 @@ async def race(model: PowerbaseModel, until_ms: float, **options) -> tuple[ArcDr
     async def collect() -> None:
         async for event in driver.events():
             events.append(event)
+            if on_event is not None:
+                on_event(event)
 
     await driver.start()
     task = asyncio.create_task(collect())
     async with asyncio.timeout(30):
-        while model.now_ms < until_ms:
-            await asyncio.sleep(0)
+        for at_ms, what in (*steps, (until_ms, None)):
+            while model.now_ms < at_ms and not done():
+                await asyncio.sleep(0)
+            if callable(what):
+                what(driver)
+            elif what is not None:
+                driver.send(what)
         await drain(backend, driver)
     await driver.close()
     await task
@@ -98,25 +115,7 @@ async def test_base_writes_racing_command_on_every_connect() -> None:
 
 async def test_timer_reset_starts_one_epoch_and_later_laps_are_exact() -> None:
     model = PowerbaseModel(CARS, seed=4)
-    backend = fake_powerbase_backend(model)
-    driver = ArcDriver.open(ADDRESS, backend=backend, reconnect_delay=0)
-    events: list = []
-
-    async def collect() -> None:
-        async for event in driver.events():
-            events.append(event)
-
-    await driver.start()
-    task = asyncio.create_task(collect())
-    async with asyncio.timeout(30):
-        while model.now_ms < 30_000:
-            await asyncio.sleep(0)
-        driver.send(ResetTimer())
-        while model.now_ms < 60_000:
-            await asyncio.sleep(0)
-        await drain(backend, driver)
-    await driver.close()
-    await task
+    _, events = await race(model, 60_000, steps=((30_000, ResetTimer()),))
     assert [e for e in events if isinstance(e, EpochStarted)] == [
         EpochStarted(1, "timer reset by race control")
     ]
@@ -135,33 +134,16 @@ async def test_refuses_what_the_base_cannot_do() -> None:
 
 async def test_speed_zero_stops_a_car_while_the_clock_runs_and_its_lap_includes_the_stop() -> None:
     model = PowerbaseModel(CARS, seed=5, lane_change=0)
-    backend = fake_powerbase_backend(model)
-    driver = ArcDriver.open(ADDRESS, backend=backend, reconnect_delay=0)
-    events: list = []
-
-    async def collect() -> None:
-        async for event in driver.events():
-            events.append(event)
-
-    await driver.start()
-    task = asyncio.create_task(collect())
-    async with asyncio.timeout(30):
-        while model.now_ms < 20_000:
-            await asyncio.sleep(0)
-        driver.send(SetSpeed(2, 0.0))  # a track call for car 2 only
-        while model.now_ms < 50_000:
-            await asyncio.sleep(0)
-        driver.send(SetSpeed(2, 1.0))
-        while model.now_ms < 80_000:
-            await asyncio.sleep(0)
-        await drain(backend, driver)
-    await driver.close()
-    await task
+    _, events = await race(model, 80_000, steps=(
+        (20_000, SetSpeed(2, 0.0)),  # a track call for car 2 only
+        (50_000, SetSpeed(2, 1.0)),
+    ))
     commands = [data for uuid, data in model.writes if uuid == COMMAND_UUID]
     assert [(c[0], c[2]) for c in commands] == [(3, 0x3F), (3, 0), (3, 0x3F)]
     assert all(c[1] == c[3] == 0x3F for c in commands)  # the other cars keep full power
     assert not any(isinstance(e, EpochStarted) for e in events)  # the clock never stopped
     assert crossings(events) == truth(model)
+
     def laps_of(car: int) -> list[int]:
         times = [e.device_ms for e in events if isinstance(e, CarPassed) and e.car == car]
         return [b - a for a, b in itertools.pairwise(times)]
@@ -173,32 +155,12 @@ async def test_speed_zero_stops_a_car_while_the_clock_runs_and_its_lap_includes_
 
 async def test_track_power_holds_every_car_keeps_each_cars_level_and_the_clock_runs() -> None:
     model = PowerbaseModel(CARS, seed=6, lane_change=0)
-    backend = fake_powerbase_backend(model)
-    driver = ArcDriver.open(ADDRESS, backend=backend, reconnect_delay=0)
-    events: list = []
-
-    async def collect() -> None:
-        async for event in driver.events():
-            events.append(event)
-
-    await driver.start()
-    task = asyncio.create_task(collect())
-    async with asyncio.timeout(30):
-        driver.send(SetSpeed(3, 0.5))  # car 3 limited to half power before the hold
-        while model.now_ms < 20_000:
-            await asyncio.sleep(0)
-        driver.send(SetTrackPower(on=False))  # race control suspends the race
-        while model.now_ms < 25_000:
-            await asyncio.sleep(0)
-        driver.send(SetSpeed(1, 0.75))  # a level changed during the hold waits for the power
-        while model.now_ms < 50_000:
-            await asyncio.sleep(0)
-        driver.send(SetTrackPower(on=True))
-        while model.now_ms < 70_000:
-            await asyncio.sleep(0)
-        await drain(backend, driver)
-    await driver.close()
-    await task
+    _, events = await race(model, 70_000, steps=(
+        (0, SetSpeed(3, 0.5)),  # car 3 limited to half power before the hold
+        (20_000, SetTrackPower(on=False)),  # race control suspends the race
+        (25_000, SetSpeed(1, 0.75)),  # a level changed during the hold waits for the power
+        (50_000, SetTrackPower(on=True)),
+    ))
     commands = [data for uuid, data in model.writes if uuid == COMMAND_UUID]
     assert [(c[0], tuple(c[1:4])) for c in commands] == [
         (3, (0x3F, 0x3F, 0x3F)),  # connect: racing, full power
@@ -256,30 +218,20 @@ async def test_race_controls_countdown_on_the_powerbase_holds_the_cars_so_nobody
     from slotrace.raceday import LiveHeat, MemoryJournal, press_start
 
     model = PowerbaseModel(CARS, seed=7, lane_change=0)
-    backend = fake_powerbase_backend(model)
-    driver = ArcDriver.open(ADDRESS, backend=backend, reconnect_delay=0)
     live = LiveHeat(SessionConfig(kind=SessionKind.RACE_LAPS, laps=3, cars=(1, 2, 3)),
                     MemoryJournal(), clock=lambda: 0.0)
-    live.drive_device(driver)
 
-    async def feed() -> None:
-        async for event in driver.events():
-            live.offer(event)
+    def start(driver: ArcDriver) -> None:
+        live.drive_device(driver)
 
-    await driver.start()
-    task = asyncio.create_task(feed())
-    async with asyncio.timeout(30):
-        while model.now_ms < 15_000:  # on the grid the cars drive around
-            await asyncio.sleep(0)
-        press_start(live, driver, "race control")  # lights on: the power is cut
-        while model.now_ms < 25_000:  # race control's countdown
-            await asyncio.sleep(0)
-        press_start(live, driver, "race control")  # lights-out: the power is back
-        while not live.finished and model.now_ms < 120_000:
-            await asyncio.sleep(0)
-        await drain(backend, driver)
-    await driver.close()
-    await task
+    def press(driver: ArcDriver) -> None:
+        press_start(live, driver, "race control")
+
+    await race(model, 120_000, on_event=live.offer, done=lambda: live.finished, steps=(
+        (0, start),
+        (15_000, press),  # lights on, after the cars drove around on the grid: power cut
+        (25_000, press),  # lights-out after race control's countdown: power back
+    ))
     assert [a for a in live.state.alerts if a.kind is AlertKind.FALSE_START] == []
     assert [c for c in model.truth if 16_000 < c.device_ms <= 25_000] == []  # held
     assert live.state.phase is SessionPhase.FINISHED
