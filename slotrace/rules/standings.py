@@ -74,6 +74,12 @@ def score_text(score: float | int | None, status: str) -> str:
     return f"{score:.2f}" if isinstance(score, float) else str(score)
 
 
+def coefficient_text(coefficient: float | None) -> str:
+    """A coefficient as shown, always with its two decimals (1.50, not 1.5), so a column of
+    them lines up on every screen, board and export."""
+    return "" if coefficient is None else f"{coefficient:.2f}"
+
+
 _STATUSES = {s.value for s in RowStatus}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from slotrace.rules.standings import position_text, score_text
+from slotrace.rules.standings import coefficient_text, position_text, score_text
 from slotrace.store.report_model import ResultsReport, info_line, report_data
 
 CAR_COLOURS = ("#c0392b", "#2471a3", "#229954", "#d68910", "#7d3c98", "#17a589", "#555", "#000")
@@ -101,7 +101,7 @@ def _standings_table(rows: list[dict[str, Any]], raw: bool = False) -> str:
         ["Pos", "Entry", "Score", "Raw", "Coeff.", "Trials", "Other pen.", "Status"],
         [
             [_pos(r), r["label"], score_text(r["raw"] if raw else r["score"], r["status"]),
-             score_text(r["raw"], r["status"]), r["coefficient"],
+             score_text(r["raw"], r["status"]), coefficient_text(r["coefficient"]),
              r["trials_driven"], r["other_penalty"] or "", r["note"] or r["status"]]
             for r in rows
         ],
@@ -118,7 +118,8 @@ def _stage_sheet(row: dict[str, Any], legs: dict[int, str]) -> str:
              "Coeff.", ""],
             [
                 [legs.get(t["leg"], t["leg"] + 1), t["trial"], t["kind"], t["target"],
-                 t["measured"], t["deviation_cs"], t["penalty"], t["points"], t["coefficient"],
+                 t["measured"], t["deviation_cs"], t["penalty"], t["points"],
+                 coefficient_text(t["coefficient"]),
                  "" if t["counted"] else "not yet decided"]
                 for t in lines
             ],
@@ -132,7 +133,9 @@ def _stage_sheet(row: dict[str, Any], legs: dict[int, str]) -> str:
     )
     total = (f"<p>Regularity {row['regularity_penalty']}, controls {row['control_penalty']}, "
              f"other {row['other_penalty']}, points {row['points']}, coefficient "
-             f"{row['coefficient']}: <b>score {row['score']}</b> ({escape(row['status'])})</p>")
+             f"{coefficient_text(row['coefficient'])}: "
+             f"<b>score {score_text(row['score'], row['status'])}</b> "
+             f"({escape(row['status'])})</p>")
     return (f"<section class='sheet'><h3>{escape(title)}</h3>{body}"
             + (f"<ul>{decisions}</ul>" if decisions else "") + total + "</section>")
 

@@ -329,7 +329,8 @@ class SlotraceApp(App[None]):
         """What the red banner says now: ``(title, message)``, or two empty strings.
 
         A journal write failure comes first (the heat is not being recorded); then a link
-        that is down for a reason race control knows (a first connection that failed).
+        that is down for a reason race control knows (a first connection that failed); then a
+        track power or position tower command the driver refused.
         """
         session = self.session
         if session.journal_problem:
@@ -340,6 +341,11 @@ class SlotraceApp(App[None]):
                     "refused until a write succeeds (retried every second)")
         if self.driver_problem and not session.link.up:
             return "CONTROL UNIT NOT CONNECTED", self.driver_problem
+        if session.power_problem:  # the cars may be driving under the lights or suspended
+            return ("TRACK POWER NOT SWITCHED", f"{session.power_problem}; tried again at the "
+                    "next event from the control unit")
+        if session.tower_problem:
+            return "POSITION TOWER NOT UPDATED", session.tower_problem
         if session.state.phase is SessionPhase.GRID:
             beyond = cars_beyond(session.config, self.driver)
             if beyond:

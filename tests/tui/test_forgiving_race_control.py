@@ -167,6 +167,42 @@ async def test_on_a_device_that_cuts_the_track_power_the_lights_and_p_hold_the_c
         assert not [m for m in said if "cannot stop the cars" in m]
 
 
+async def test_a_track_power_command_the_driver_refuses_is_named_in_the_red_banner() -> None:
+    from scripted_driver import ScriptedDriver
+
+    from slotrace.drivers_api import Capabilities, Capability, LocalProtocolError, SetTrackPower
+    from slotrace.engine import SessionConfig, SessionKind
+    from slotrace.raceday import LiveHeat, MemoryJournal
+    from slotrace.tui.app import SlotraceApp
+
+    class StuckPowerbase(ScriptedDriver):
+        capabilities = Capabilities(max_cars=6, sensor_groups=1, flags=Capability.TRACK_POWER)
+        stuck = False
+
+        def send(self, command):
+            if self.stuck and isinstance(command, SetTrackPower):
+                raise LocalProtocolError("the powerbase refused the Command write")
+            super().send(command)
+
+    driver = StuckPowerbase()
+    session = LiveHeat(SessionConfig(kind=SessionKind.RACE_LAPS, laps=3, cars=(1, 2)),
+                       MemoryJournal(), clock=lambda: 0.0)
+    app = SlotraceApp(driver=driver, session=session, roster=ROSTER, heat_title="Heat 1",
+                      author="steward")
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.pause()
+        driver.stuck = True
+        await pilot.press("s")
+        await pilot.pause()
+        title, message = app.problem()
+        assert title == "TRACK POWER NOT SWITCHED"
+        assert message.startswith("track power not cut: the powerbase refused the Command write")
+        driver.stuck = False
+        driver.crossing(1, 500)  # the next event from the control unit: tried again
+        await pilot.pause()
+        assert app.problem() == ("", "")
+
+
 async def test_penalty_dialog_preselects_the_followed_car_after_a_reorder() -> None:
     app, driver, _ = race_app(laps=5, cars=(1, 2))
     async with app.run_test(size=(140, 30)) as pilot:

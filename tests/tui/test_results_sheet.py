@@ -83,3 +83,24 @@ async def test_stage_sheet_follows_the_highlighted_car(tmp_path: Path) -> None:
             total = str(screen.query_one("#sheet-total").render())
             assert "other 500" in total
             assert "Stewards: time penalty 500 (heat 1 #1: corner cutting)" in total
+
+
+def test_the_screen_and_the_printed_page_show_a_cars_score_and_coefficient_alike(
+    tmp_path: Path,
+) -> None:
+    """One formatter each (`coefficient_text`, `score_text`): a coefficient always with two
+    decimals (1.50, not 1.5), a score with two, and a car that has not started a dash, not
+    "score 0.0"."""
+    from slotrace.store.export_html import _stage_sheet
+    from slotrace.tui.screens.results import sheet_total
+
+    with EventFile.open(_event(tmp_path), read_only=True) as event_file:
+        driven = build_report(event_file)["overall"][0]
+    assert (driven["status"], driven["score"], driven["coefficient"]) == (
+        "classified", 2484.0, 1.32)
+    waiting = {**driven, "position": None, "status": "not started", "score": 0.0,
+               "coefficient": 1.5, "trials": []}
+    for row, shown in ((driven, "coefficient 1.32 = score 2484.00"),
+                       (waiting, "coefficient 1.50 = score –")):
+        assert shown in sheet_total(row)
+        assert shown.replace(" = score ", ": <b>score ") + "</b>" in _stage_sheet(row, {})

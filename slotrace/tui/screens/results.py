@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Label, Static, TabbedContent, TabPane
 from textual.worker import Worker
 
 from slotrace.engine import standings
-from slotrace.rules.standings import position_text, score_text
+from slotrace.rules.standings import coefficient_text, position_text, score_text
 from slotrace.tui import format as fmt
 from slotrace.tui.widgets.key_bar import KeyBar
 from slotrace.tui.widgets.lap_chart import LapChart
@@ -56,7 +56,7 @@ def sheet_rows(row: dict[str, Any]) -> list[tuple[str, ...]]:
     return [
         (str(t["leg"] + 1), t["trial"], str(t["kind"]), t["target"], t["measured"],
          "" if t["deviation_cs"] is None else str(t["deviation_cs"]), str(t["penalty"]),
-         "" if t["points"] is None else str(t["points"]), _score(t["coefficient"]),
+         "" if t["points"] is None else str(t["points"]), coefficient_text(t["coefficient"]),
          "" if t["counted"] else "not yet decided")
         for t in row.get("trials", ())
     ]
@@ -68,12 +68,9 @@ def sheet_total(row: dict[str, Any]) -> str:
                           for s in row.get("sanctions", ()))
     return (f"Regularity {row['regularity_penalty']} · controls {row['control_penalty']} · "
             f"other {row['other_penalty']} · points {row['points']} · coefficient "
-            f"{_score(row['coefficient'])} = score {_score(row['score'])} ({row['status']})"
+            f"{coefficient_text(row['coefficient'])} = score "
+            f"{score_text(row['score'], row['status'])} ({row['status']})"
             + (f"\nStewards: {decisions}" if decisions else ""))
-
-
-def _score(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, int | float) else str(value)
 
 
 class ResultsScreen(Screen[None]):
@@ -270,7 +267,7 @@ class ResultsScreen(Screen[None]):
                 f"{number:03d}" if number is not None else "",
                 str(row.get("label", row.get("entry_no", ""))),
                 score_text(row.get("score"), status), score_text(row.get("raw"), status),
-                _score(row.get("coefficient")))
+                coefficient_text(row.get("coefficient")))
 
 
 def _heats(count: int) -> str:
