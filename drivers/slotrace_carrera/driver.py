@@ -109,6 +109,7 @@ class CarreraDriver(Driver):
     capabilities: ClassVar[Capabilities] = Capabilities(
         max_cars=8,
         sensor_groups=3,
+        heat_cars=6,  # six controllers race; cars 7 and 8 are the CU's ghost and pace cars
         flags=Capability.START_LIGHTS
         | Capability.REMOTE_BUTTONS
         | Capability.SECTORS

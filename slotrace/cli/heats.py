@@ -19,8 +19,10 @@ examples:
   slotrace heats mille-2025.slotrace
   slotrace heats entries.csv --capacity 6 --json
   slotrace heats mille-2025.slotrace --save        (store the plan; then: slotrace run)
+  slotrace heats mille-2025.slotrace --driver arc  (heats for a Scalextric ARC base)
 
-A Carrera control unit runs 6 cars at once (controller addresses 1..6). Every leg is run heat
+A Carrera control unit runs 6 cars at once (controller addresses 1..6); --driver NAME plans
+for another control unit, with as many cars as its driver says a heat has. Every leg is run heat
 by heat in start order; "RE-CODE" marks a car whose ID must be programmed before that heat
 (first coding or a changed address). The day estimate is heats x heat length plus the
 changeovers between heats.
@@ -44,7 +46,12 @@ def register(subparsers: Any) -> None:
     )
     add_input_arguments(parser)
     parser.add_argument("--capacity", type=int, default=None,
-                        help="cars per heat (default: the event's car_capacity, 6)")
+                        help="cars per heat (default: the driver's with --driver, else the "
+                        "event's car_capacity, 6)")
+    parser.add_argument("--driver", metavar="NAME", default=None,
+                        help="plan for the control units this installed driver runs: at most "
+                        "its cars per heat (carrera 6, arc 6; `slotrace devices` lists the "
+                        "drivers)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     parser.add_argument("--save", action="store_true",
                         help="store the plan in the event file as planned heats")
@@ -62,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
     data = load_input(args)
     start = make_start_list(data.entries, data.event, data.verdicts())
     ran = _planned_heats_that_ran(args) if args.save and args.force else []
-    plan = plan_heats(start, data.event, args.capacity, left_out=_left_out(args, ran))
+    capacity = _capacity(args.capacity, args.driver)
+    plan = plan_heats(start, data.event, capacity, left_out=_left_out(args, ran))
     if ran:  # the new heats take the numbers the heats that ran do not use
         plan = _numbered_around(plan, {p.number for p in ran})
     number = {s.entry_no: s.race_number for s in start.slots}
@@ -111,6 +119,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"saved {len(plan.heats) + len(ran)} planned heats in {args.source}{kept}; "
               f"next: slotrace run {args.source} --next")
     return 0
+
+
+def _capacity(capacity: int | None, driver: str | None) -> int | None:
+    """Cars per heat: ``--capacity``, bounded by ``--driver``'s cars per heat (its default)."""
+    if driver is None:
+        return capacity
+    from slotrace.drivers_api import load_driver
+
+    per_heat = load_driver(driver).capabilities.cars_per_heat
+    if capacity is not None and capacity > per_heat:
+        raise SlotraceError(f"--capacity {capacity}: the {driver} driver runs at most "
+                            f"{per_heat} cars in a heat")
+    return per_heat if capacity is None else capacity
 
 
 def _planned_heats_that_ran(args: argparse.Namespace) -> list[Any]:

@@ -51,25 +51,36 @@ class Capabilities:
     """What a driver supports.
 
     Attributes:
-        max_cars: how many cars race at once (car numbers 1..max_cars in events and
-            commands); the conformance kit checks the driver keeps to it, and it is what a
-            face should plan heats with.
+        max_cars: the car numbers the device knows (1..max_cars in events and commands);
+            the conformance kit checks the driver keeps to it.
         sensor_groups: how many sensor groups a crossing can come from (1..3).
         flags: supported features.
+        heat_cars: how many driven cars a heat is planned with, if fewer than ``max_cars``
+            (Carrera: 6 controllers; its cars 7 and 8 are the ghost and pace cars); None:
+            ``max_cars``. Read `cars_per_heat`.
     """
 
     max_cars: int
     sensor_groups: int
     flags: Capability
+    heat_cars: int | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_cars <= CAR_LIMIT:
             raise ValueError(f"max_cars must be 1..{CAR_LIMIT}, got {self.max_cars}")
+        if self.heat_cars is not None and not 1 <= self.heat_cars <= self.max_cars:
+            raise ValueError(f"heat_cars must be 1..max_cars ({self.max_cars}), "
+                             f"got {self.heat_cars}")
         if not 1 <= self.sensor_groups <= 3:
             raise ValueError(f"sensor_groups must be 1..3, got {self.sensor_groups}")
 
     def __contains__(self, item: Capability) -> bool:
         return item in self.flags
+
+    @property
+    def cars_per_heat(self) -> int:
+        """The most cars a heat on this device is planned with (``slotrace heats --driver``)."""
+        return self.max_cars if self.heat_cars is None else self.heat_cars
 
     @property
     def start_key(self) -> bool:

@@ -221,7 +221,8 @@ def start_refusal(live: LiveHeat) -> str | None:
 
 def cars_beyond(config: SessionConfig, driver: Driver | type[Driver]) -> str:
     """Why the heat's controllers do not fit the connected driver, or "" if they do: a heat
-    planned for more cars than the device runs (``slotrace heats --capacity``) never finishes."""
+    planned for more cars than the device runs (``slotrace heats --capacity``) never finishes;
+    ``slotrace heats --driver NAME`` plans for the device."""
     capabilities = driver.capabilities
     beyond = [car for car in config.cars if not capabilities.has_car(car)]
     if not beyond:
@@ -229,7 +230,7 @@ def cars_beyond(config: SessionConfig, driver: Driver | type[Driver]) -> str:
     listed = ", ".join(str(car) for car in beyond)
     return (f"this heat has cars on controller{'s' if len(beyond) > 1 else ''} {listed}, but "
             f"the {driver.name} driver runs cars 1..{capabilities.max_cars}; re-plan the heats "
-            f"not yet run: slotrace heats FILE --save --force --capacity {capabilities.max_cars}")
+            f"not yet run: slotrace heats FILE --save --force --driver {driver.name}")
 
 
 def press_start(live: LiveHeat, driver: Driver, author: str) -> None:

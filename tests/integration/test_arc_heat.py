@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -90,7 +91,30 @@ def test_a_heat_planned_for_more_cars_than_the_arc_base_runs_is_refused_before_i
     assert done.returncode == 1, done.stdout
     assert ("this heat has cars on controllers 7, 8, 9, 10, 11, but the arc driver runs cars "
             "1..6") in done.stderr
-    assert "slotrace heats FILE --save --force --capacity 6" in done.stderr
+    assert "slotrace heats FILE --save --force --driver arc" in done.stderr
     with EventFile.open(planned_event, read_only=True) as ef:
         assert ef.planned_heat(1).status is PlannedHeatStatus.WAITING
         assert ef.heats() == []
+    # the advice works: heats of at most the ARC base's 6 cars, on its car IDs 1..6
+    slotrace("heats", planned_event, "--save", "--force", "--driver", "arc")
+    with EventFile.open(planned_event, read_only=True) as ef:
+        planned = ef.planned_heats()
+    assert planned and all(1 <= len(h.cars) <= 6 and set(h.cars) <= set(range(1, 7))
+                           for h in planned)
+    assert max(len(h.cars) for h in planned) == 6
+
+
+def test_heats_for_a_driver_take_its_cars_per_heat_and_refuse_more(planned_event: Path) -> None:
+    def heats(*options: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "slotrace", "heats", str(planned_event),
+                               "--json", *options], capture_output=True, text=True, timeout=60)
+
+    # a Carrera CU knows cars 1..8, but 7 and 8 are its ghost and pace cars: heats of 6
+    assert json.loads(heats("--driver", "carrera").stdout)["capacity"] == 6
+    assert json.loads(heats("--driver", "arc", "--capacity", "4").stdout)["capacity"] == 4
+    too_many = heats("--driver", "arc", "--capacity", "8")
+    assert too_many.returncode == 1
+    assert "--capacity 8: the arc driver runs at most 6 cars in a heat" in too_many.stderr
+    unknown = heats("--driver", "oxigen")
+    assert unknown.returncode == 1
+    assert "no driver named 'oxigen' is installed (installed: arc, carrera" in unknown.stderr
