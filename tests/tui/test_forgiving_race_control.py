@@ -151,6 +151,8 @@ async def test_on_a_device_that_cuts_the_track_power_the_lights_and_p_hold_the_c
         await pilot.press("s")  # race control's lights on
         await pilot.pause()
         assert app.session.state.phase is SessionPhase.STARTING and power() == [False]
+        shown = str(app.race_screen.query_one(StartLights).render())
+        assert "READY, cars held: press s again to start" in shown
         await pilot.press("s")  # race control's lights-out
         await pilot.pause()
         assert app.session.state.phase is SessionPhase.RUNNING and power() == [False, True]

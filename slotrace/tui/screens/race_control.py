@@ -133,7 +133,12 @@ class RaceControlScreen(Screen[None]):
         header.clock_ms = self.app.session.live_elapsed_ms()
         lights = self.query_one(StartLights)
         lights.suspended = state.phase is SessionPhase.SUSPENDED
-        lights.light = state.start_light or StartLight.OFF
+        light = state.start_light or StartLight.OFF
+        if (state.phase is SessionPhase.STARTING
+                and Capability.START_LIGHTS not in self.app.driver.capabilities.flags):
+            light = StartLight.READY  # race control's own lights: all on until its lights-out
+        lights.held = state.cars_held
+        lights.light = light
         regularity = getattr(self.app, "regularity", None)
         live = regularity.by_address(state) if regularity is not None else None
         board = self.query_one(Leaderboard)

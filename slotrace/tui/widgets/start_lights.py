@@ -1,4 +1,5 @@
-"""Provides `StartLights`: the five start lights mirrored from the control unit."""
+"""Provides `StartLights`: the five start lights mirrored from the control unit (or race
+control's own, all on until its lights-out, on a control unit without lights)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ class StartLights(Widget):
     """The control unit's last reported start-light state."""
     suspended: reactive[bool] = reactive(False, layout=True)
     """The heat is suspended: the control unit shows READY, but p (not s) resumes."""
+    held: reactive[bool] = reactive(False, layout=True)
+    """The cars are held under these lights (the track power is cut)."""
 
     def render(self) -> Text:
         text = Text()
@@ -38,6 +41,8 @@ class StartLights(Widget):
                 style = "bold yellow"
             text.append("● ", style=style)
         caption = _CAPTIONS.get(self.light, f"{self.light.lit} lit")
+        if self.held and self.light is StartLight.READY:
+            caption = "READY, cars held: press s again to start"
         if self.suspended:
             caption = "SUSPENDED: press p to resume"
         if caption:
