@@ -203,6 +203,7 @@ def read_entries_csv(
         raise EntriesFileError(source_name, problems)
 
     decimal_comma = layout.delimiter is not Delimiter.COMMA
+    header_keys = [header_key(h) for h in header if h.strip()]
     entries: list[Entry] = []
     seen: dict[str, dict[int, int]] = {"entry_no": {}, "race_number": {}}
     previous_end = reader.line_num
@@ -210,6 +211,10 @@ def read_entries_csv(
         row_no = skipped + previous_end + 1
         previous_end = reader.line_num
         if not any(c.strip() for c in cells):
+            continue
+        if [header_key(c) for c in cells if c.strip()] == header_keys:
+            problems.append(Problem(f"row {row_no}", f"repeats the header row (row {line}): "
+                                    "delete it (two exports pasted together?)"))
             continue
         values: dict[str, str] = {}
         headings: dict[str, str] = {}

@@ -92,6 +92,16 @@ def test_cell_errors_name_the_column_as_the_file_heads_it():
     ]
 
 
+def test_a_header_row_repeated_further_down_is_one_problem_not_one_per_column():
+    """Two exports pasted one under the other: the second header row is named once, with what
+    to do, not read as an entry whose every cell is wrong."""
+    row = ";".join(ROW)
+    text = HEADINGS.replace(",", ";") + "\n" + row + "\n" + HEADINGS.upper().replace(",", ";")
+    text += "\n" + row.replace("Alice Lane", "Bob Lane") + "\n"
+    assert problems_of(text) == [
+        "row 3: repeats the header row (row 1): delete it (two exports pasted together?)"]
+
+
 def test_unrelated_columns_are_ignored_with_a_warning_and_two_meanings_of_one_are_refused():
     read = read_entries_csv(HEADINGS + ",E-mail,\n" + ",".join([*ROW, "a@b.c", ""]), "x.csv")
     assert "row 1 column 'E-mail': not a slotrace column; ignored" in map(str, read.warnings)
