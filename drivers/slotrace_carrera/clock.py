@@ -122,9 +122,9 @@ class DeviceClock:
         self._status_at = now
         self._floor = None
         if self._reset is not None:
-            started = self._start_reset_epoch()
+            started = self._start_reset_epoch(now)
             self._last_status = now
-            return [started]
+            return started
         self._last_status = now
         if self._window is not None and self._status_since_gap is None:
             self._status_since_gap = now
@@ -168,7 +168,7 @@ class DeviceClock:
                 )
             )
         if self._reset is not None:
-            events.append(self._start_reset_epoch())
+            events.extend(self._start_reset_epoch(now))
         if self._window is None:
             self._window = self._last_reply if self._last_reply is not None else now
             self._status_since_gap = None
@@ -192,14 +192,26 @@ class DeviceClock:
         """
         self._reset = (now, reason)
 
-    def _start_reset_epoch(self) -> EpochStarted:
+    def _start_reset_epoch(self, now: float) -> list[DriverEvent]:
+        """The reset's epoch starts; crossings still held are judged first (conservatively:
+        they were stamped before the ``=`` by the old clock, which no crossing will now show
+        to have run on or restarted during the link loss)."""
         assert self._reset is not None
         at, reason = self._reset
         self._reset = None
+        events: list[DriverEvent] = []
+        if self._held:
+            events.extend(self._restart(
+                "a timer reset was sent before a crossing showed whether the control unit "
+                "restarted during the link loss; counting as a restart (a lap may be lost, "
+                "none invented)",
+                now,
+            ))
         self._new_epoch()
         self._ceiling = (0.0, at)
         logger.info("epoch %d: %s", self.epoch, reason)
-        return EpochStarted(epoch=self.epoch, reason=reason)
+        events.append(EpochStarted(epoch=self.epoch, reason=reason))
+        return events
 
     # ------------------------------------------------------------------ crossings
 
@@ -227,7 +239,7 @@ class DeviceClock:
             below_ceiling = device_ms <= floor + rules.reorder_ms + rules.most(now - status_at)
         if self._reset is not None and device_ms <= rules.most(now - self._reset[0]):
             # the new clock explains it (preferred when the old one could too)
-            events: list[DriverEvent] = [self._start_reset_epoch()]
+            events: list[DriverEvent] = self._start_reset_epoch(now)
             events.extend(self._crossing(car, sensor, device_ms, now))
             return events
         # (with a reset pending: stamped before it, judged against the clock before it)

@@ -441,3 +441,32 @@ def test_a_crossing_that_decides_the_hold_within_its_bound_keeps_every_lap():
         CarPassed(1, 1, 18_000),
         CarPassed(1, 1, 41_000),
     ]
+
+
+def test_a_timer_reset_during_a_hold_judges_the_held_crossings_before_its_own_epoch():
+    """Seen in the fake-BLE end-to-end race: a crossing held after a reconnect (the clock came
+    back ahead of the 9 s seen last, but by less than the 31 s outage: restarted or not?), then
+    race control's '=' once the queue is drained. The held crossing was stamped before the
+    '=' by the old clock, so the hold is judged first (the conservative answer) and the reset
+    gets the next epoch; it used to be filed under the reset's epoch with the first crossing
+    on the reset clock, and the restart during the outage went unnoticed."""
+    link, events = run([
+        *BEFORE_THE_LOSS,
+        Reply(40.1, timer(1, 18_000)),  # held
+        Reply(40.2, IDLE),  # queue drained: the '=' goes out next
+        Send(ResetTimer()),
+    ])
+    assert link.next_request(40.3).body == encode_commands(ResetTimer())[0]
+    events += link.receive_data(b"=$", 40.3)
+    for at, wire in ((40.4, IDLE), (41.0, timer(2, 600))):
+        assert link.next_request(at).body == POLL
+        events += link.receive_data(wire, at)
+    assert timed(events) == [
+        CarPassed(1, 1, 9_000, 0),
+        EpochStarted(1, "a timer reset was sent before a crossing showed whether the control "
+                        "unit restarted during the link loss; counting as a restart (a lap may "
+                        "be lost, none invented)"),
+        CarPassed(1, 1, 18_000, 1),
+        EpochStarted(2, "timer reset by race control"),
+        CarPassed(2, 1, 600, 2),
+    ]
