@@ -230,7 +230,11 @@ def _try_start(live: LiveHeat, driver: Driver, author: str, say: Callable[[str],
         return False
     press_start(live, driver, author)
     press_start(live, driver, author)
-    say("  START pressed: lights on, countdown")
+    if Capability.START_LIGHTS in driver.capabilities.flags:
+        say("  START pressed: lights on, countdown")
+    else:
+        say("  started: the control unit has no start lights, so race control's lights-out "
+            "is given at once")
     return True
 
 
