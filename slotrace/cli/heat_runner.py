@@ -165,6 +165,7 @@ async def run_heat(
         # decision): racing already, lights still on (press for the countdown), or the grid
         starting = live.state.phase in (SessionPhase.GRID, SessionPhase.STARTING)
         alerts_seen = len(live.state.alerts)
+        said_problems: set[str] = set()  # a refused power or tower command, said once
         # a control unit with start lights is started once its status shows them; a driver
         # without them (race control's own lights-out) as soon as its link is up
         lightless = Capability.START_LIGHTS not in driver.capabilities.flags
@@ -179,6 +180,10 @@ async def run_heat(
                     alerts_seen = _say_start_decision(live, phase, alerts_seen, say)
                     if live.journal_problem:
                         say(f"  JOURNAL WRITE FAILED (link marked down): {live.journal_problem}")
+                    problems = {p for p in (live.power_problem, live.tower_problem) if p}
+                    for problem in sorted(problems - said_problems):
+                        say(f"  WARNING: {problem}")
+                    said_problems = problems  # one that clears and comes back is said again
                     if isinstance(event, LinkDown):
                         say(f"  link down: {event.reason} (reconnecting)")
                     elif isinstance(event, LinkUp) and event.reconnects:

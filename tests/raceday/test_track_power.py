@@ -120,3 +120,59 @@ def test_only_a_lightless_device_that_can_cut_the_power_is_sent_any(flags: Capab
 def test_the_power_follows_the_phase() -> None:
     assert [phase for phase in SessionPhase if not track_power_wanted(phase)] == [
         SessionPhase.STARTING, SessionPhase.SUSPENDED]
+
+
+class RefusingPowerbase:
+    """A lightless base whose driver refuses every track-power command (a face must say so)."""
+
+    capabilities = Capabilities(max_cars=6, sensor_groups=1, flags=Capability.TRACK_POWER)
+
+    def continue_clock(self, mark: Any) -> None:
+        pass
+
+    def send(self, command: Any) -> None:
+        if isinstance(command, SetTrackPower):
+            raise DriverError("the base refused the Command write")
+
+    async def start(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
+
+    async def events(self) -> Any:
+        yield LinkUp("refusing base")
+        for lap in range(3):
+            for car in (1, 2):
+                yield CarPassed(car, 1, 1000 + 8000 * lap + 100 * car)
+
+
+def test_slotrace_run_says_once_that_the_track_power_could_not_be_switched(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+
+    from slotrace.cli import heat_runner
+    from slotrace.store import EventFile, PlannedHeat, PlannedHeatStatus
+
+    path = tmp_path / "e.slotrace"
+    with EventFile.create(path) as ef:
+        ef.start_heat("Heat 1", CONFIG)
+    unit = RefusingPowerbase()
+
+    async def connect(*args: Any, before_start: Any, **kwargs: Any) -> tuple[Any, None]:
+        before_start(unit)
+        return unit, None
+
+    monkeypatch.setattr(heat_runner, "_connect", connect)
+    planned = PlannedHeat(number=1, leg=0, stage=None, name="Heat 1", plan={"slots": []},
+                          config=CONFIG.model_dump(mode="json"), heat_id=1,
+                          status=PlannedHeatStatus.RUNNING)
+    lines: list[str] = []
+    with EventFile.open(path) as ef:
+        live = asyncio.run(heat_runner.run_heat(ef, planned, heat_runner.RunOptions(
+            device="scripted"), lines.append, {}))
+    assert live.finished
+    # said once while it lasts (every crossing after it would repeat it), not per event
+    assert [line for line in lines if "track power" in line] == [
+        "  WARNING: track power not restored: the base refused the Command write"], lines
