@@ -83,6 +83,13 @@ class Capabilities:
         return self.max_cars if self.heat_cars is None else self.heat_cars
 
     @property
+    def holds_cars(self) -> bool:
+        """Whether race control holds the cars by cutting the track power (`TRACK_POWER`)
+        under its own start lights and while a race is suspended: a device without
+        `START_LIGHTS` (one with them holds the cars under its own lights)."""
+        return Capability.TRACK_POWER in self.flags and Capability.START_LIGHTS not in self.flags
+
+    @property
     def start_key(self) -> bool:
         """Whether slotrace can press the START key of a device that runs its own start lights
         (`START_LIGHTS` and `REMOTE_BUTTONS`, as on Carrera), where the same key pauses and

@@ -302,8 +302,7 @@ class LiveHeat:
     def drive_device(self, driver: DeviceDriver, follows: LiveHeat | None = None) -> None:
         """Drive ``driver``'s position tower and track power from this heat from now on.
 
-        Track power: a driver with `Capability.TRACK_POWER` and without `Capability.START_LIGHTS`
-        (whose own lights hold the cars) is sent `SetTrackPower` whenever
+        Track power: a driver that `Capabilities.holds_cars` is sent `SetTrackPower` whenever
         `track_power_wanted` changes with the phase, and again after every `LinkUp`.
 
         Tower: only a driver with `Capability.POSITION_TOWER` is driven, and only while its control
@@ -312,12 +311,11 @@ class LiveHeat:
         gets only what changed. ``follows``: the heat before on the same connection (race
         control's next heat), whose last status says whether a tower is connected.
         """
-        flags = driver.capabilities.flags
-        if Capability.TRACK_POWER in flags and Capability.START_LIGHTS not in flags:
+        if driver.capabilities.holds_cars:
             self._power_driver = driver
             self._power = None
             self._update_power()
-        if Capability.POSITION_TOWER not in flags:
+        if Capability.POSITION_TOWER not in driver.capabilities.flags:
             return
         self._tower_driver = driver
         self._tower = UNKNOWN

@@ -247,12 +247,12 @@ def press_start(live: LiveHeat, driver: Driver, author: str) -> None:
     refusal = start_refusal(live) or cars_beyond(live.config, driver) or None
     if refusal is not None:
         raise StartRefusedError(f"START refused: {refusal}")
-    flags = driver.capabilities.flags
-    has_lights = Capability.START_LIGHTS in flags
+    capabilities = driver.capabilities
+    has_lights = Capability.START_LIGHTS in capabilities.flags
     if live.state.phase is SessionPhase.GRID:
-        # a lightless device that can cut the power has it cut now (LiveHeat.drive_device)
-        held = not has_lights and Capability.TRACK_POWER in flags
-        live.command(StartSequence(reason="start sequence", author=author, cars_held=held))
+        # a device that holds the cars has its power cut now (LiveHeat.drive_device)
+        live.command(StartSequence(reason="start sequence", author=author,
+                                   cars_held=capabilities.holds_cars))
         if not has_lights:
             return
     elif not has_lights:

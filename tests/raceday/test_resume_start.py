@@ -30,6 +30,7 @@ from slotrace.raceday import LiveHeat, continue_clock, open_heat, press_start
 from slotrace.raceday.opening import START_NOT_REACHED_REASON
 from slotrace.store import EventFile
 from slotrace.store.replay import replay_heat
+from tests.raceday.scripted_run import run_heat_on
 from tests.raceday.test_live_heat import FakeDriver, status
 
 CONFIG = SessionConfig(kind=SessionKind.RACE_LAPS, laps=3, cars=(1, 2))
@@ -298,28 +299,12 @@ def test_slotrace_run_finishes_a_heat_resumed_in_starting(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before_kill: list[Any],
     light: StartLight, racing: bool, presses: int, printed: str,
 ) -> None:
-    import asyncio
-
-    from slotrace.cli import heat_runner
-    from slotrace.store import PlannedHeat, PlannedHeatStatus
-
     path = tmp_path / "e.slotrace"
     _kill_during_start(path, before_kill)
     unit = ScriptedControlUnit(light, racing)
-
-    async def connect(*args: Any, before_start: Any, **kwargs: Any) -> tuple[Any, None]:
-        before_start(unit)
-        return unit, None
-
-    monkeypatch.setattr(heat_runner, "_connect", connect)
-    planned = PlannedHeat(number=1, leg=0, stage=None, name="Heat 1", plan={"slots": []},
-                          config=CONFIG.model_dump(mode="json"), heat_id=1,
-                          status=PlannedHeatStatus.RUNNING)
-    lines: list[str] = []
-    with EventFile.open(path) as ef:
-        live = asyncio.run(heat_runner.run_heat(ef, planned, heat_runner.RunOptions(
-            device="scripted"), lines.append, {}))
-        assert live.finished
+    live, lines = run_heat_on(path, unit, CONFIG, monkeypatch)
+    assert live.finished
+    with EventFile.open(path, read_only=True) as ef:
         assert live.state == replay_heat(ef, 1)
     assert unit.presses == presses
     assert any(printed in line for line in lines), lines

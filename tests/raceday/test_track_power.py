@@ -29,6 +29,7 @@ from slotrace.engine import (
 )
 from slotrace.raceday import LiveHeat, MemoryJournal
 from slotrace.raceday.live import track_power_wanted
+from tests.raceday.scripted_run import run_heat_on
 
 CONFIG = SessionConfig(kind=SessionKind.RACE_LAPS, laps=2, cars=(1, 2))
 RC = {"author": "race control"}
@@ -150,28 +151,12 @@ class RefusingPowerbase:
 def test_slotrace_run_says_once_that_the_track_power_could_not_be_switched(
     tmp_path: Any, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import asyncio
-
-    from slotrace.cli import heat_runner
-    from slotrace.store import EventFile, PlannedHeat, PlannedHeatStatus
+    from slotrace.store import EventFile
 
     path = tmp_path / "e.slotrace"
     with EventFile.create(path) as ef:
         ef.start_heat("Heat 1", CONFIG)
-    unit = RefusingPowerbase()
-
-    async def connect(*args: Any, before_start: Any, **kwargs: Any) -> tuple[Any, None]:
-        before_start(unit)
-        return unit, None
-
-    monkeypatch.setattr(heat_runner, "_connect", connect)
-    planned = PlannedHeat(number=1, leg=0, stage=None, name="Heat 1", plan={"slots": []},
-                          config=CONFIG.model_dump(mode="json"), heat_id=1,
-                          status=PlannedHeatStatus.RUNNING)
-    lines: list[str] = []
-    with EventFile.open(path) as ef:
-        live = asyncio.run(heat_runner.run_heat(ef, planned, heat_runner.RunOptions(
-            device="scripted"), lines.append, {}))
+    live, lines = run_heat_on(path, RefusingPowerbase(), CONFIG, monkeypatch)
     assert live.finished
     # said once while it lasts (every crossing after it would repeat it), not per event
     assert [line for line in lines if "track power" in line] == [

@@ -213,9 +213,7 @@ class RaceControlScreen(Screen[None]):
         capabilities = app.driver.capabilities
         if capabilities.start_key:  # the control unit pauses with its START key
             app.send_to_driver(PressButton(Button.START))
-        elif Capability.TRACK_POWER in capabilities.flags:
-            pass  # the heat cuts and restores the track power with the phase (LiveHeat)
-        elif phase is SessionPhase.RUNNING:
+        elif phase is SessionPhase.RUNNING and not capabilities.holds_cars:  # else: LiveHeat
             app.notify(
                 "suspended in slotrace only: this control unit cannot stop the cars from here, "
                 "so ask the drivers to stop", severity="warning", timeout=10)
