@@ -35,7 +35,7 @@ from slotrace.engine import (
 )
 from slotrace.errors import SlotraceError
 from slotrace.raceday.live import Clock, LiveHeat
-from slotrace.raceday.plan import NextHeat, choose_next_heat
+from slotrace.raceday.plan import CAR_CAPACITY, NextHeat, choose_next_heat
 from slotrace.store import EventFile, HeatAction, HeatDecision, HeatInfo
 
 RESTART_REASON = "the start was interrupted (program stopped during the lights); run again"
@@ -143,6 +143,7 @@ def open_heat(
     number: int | None = None,
     clock: Clock = time.monotonic,
     can_correct: bool = True,
+    cars_per_heat: int = CAR_CAPACITY,
 ) -> OpenedHeat | None:
     """Resume the running heat, or start planned heat ``number`` / the next one.
 
@@ -151,12 +152,12 @@ def open_heat(
     it, whose journal already finishes it, is resumed only by a face that takes stewards'
     corrections (``can_correct``, race control); for any other (``slotrace run``) it raises
     `HeatNeedsCorrectionError` before anything is written, so the heat is never finished
-    again unchanged.
+    again unchanged. ``cars_per_heat``: the connected driver's, for an event without a plan.
     """
     running = event_file.heat_in_progress()
     if running is not None:
         return _resume(event_file, running, clock, can_correct)
-    chosen = choose_next_heat(event_file, laps=laps, number=number)
+    chosen = choose_next_heat(event_file, laps=laps, number=number, cars_per_heat=cars_per_heat)
     return None if chosen is None else _start(event_file, chosen, clock)
 
 

@@ -20,7 +20,7 @@ from slotrace.rules.model import Entry, Event, Heat, Track
 from slotrace.store import EventFile, HeatInfo, HeatStatus, PlannedHeatSpec
 
 CAR_CAPACITY = 6
-"""Cars a Carrera control unit runs at once, when the event does not say otherwise."""
+"""Cars a heat of the no-plan fallback has when the face names no driver's cars per heat."""
 FALLBACK_LAPS = 10
 """Distance of a heat of an event without legs."""
 
@@ -217,13 +217,14 @@ def planned_heats_done(heats: Sequence[HeatInfo]) -> set[int]:
     }
 
 
-def _fallback_heat(event_file: EventFile, laps: int) -> NextHeat:
-    """No plan: the next `CAR_CAPACITY` entries that have not run yet, on controllers 1..6."""
+def _fallback_heat(event_file: EventFile, laps: int, cars_per_heat: int) -> NextHeat:
+    """No plan: the next ``cars_per_heat`` entries that have not run yet, on controllers
+    1, 2, ..."""
     heats = event_file.heats()
     ran = {number for heat in heats for number in heat.cars.values()}
     numbers = [e["entry_no"] for e in event_file.entries() if isinstance(e.get("entry_no"), int)]
     waiting = [n for n in numbers if n not in ran] or numbers
-    cars = dict(enumerate(waiting[:CAR_CAPACITY], start=1))
+    cars = dict(enumerate(waiting[:cars_per_heat], start=1))
     config = SessionConfig(kind=SessionKind.RACE_LAPS, laps=laps, cars=tuple(cars) or (1,))
     return NextHeat(name=f"Heat {len(heats) + 1}", config=config, cars=cars)
 
@@ -235,13 +236,15 @@ def _stage_of(event_file: EventFile, heat: Heat) -> int | None:
 
 def choose_next_heat(
     event_file: EventFile, *, laps: int | None = None, plan: DayPlan | None = None,
-    number: int | None = None,
+    number: int | None = None, cars_per_heat: int = CAR_CAPACITY,
 ) -> NextHeat | None:
     """The next planned heat (or planned heat ``number``) with its settings from `heat_settings`.
 
-    ``laps`` overrides the distance. A plan saved in the file wins over one computed from the
-    rules. None when every heat of a saved plan has finished; without a saved plan the last
-    computed heat is offered again (a re-run), and without any plan the fallback heat.
+    ``laps`` overrides the distance; ``cars_per_heat`` (the connected driver's) sizes only the
+    no-plan fallback, since a plan is the day's, shared with the board. A plan saved in the
+    file wins over one computed from the rules. None when every heat of a saved plan has
+    finished; without a saved plan the last computed heat is offered again (a re-run), and
+    without any plan the fallback heat.
     """
     plan = plan if plan is not None else day_plan(event_file)
     if event_file.planned_heats():
@@ -256,7 +259,7 @@ def choose_next_heat(
         return NextHeat(name=saved.name, config=config, cars=saved.cars, plan=heat,
                         stage=saved.stage, saved_number=saved.number)
     if plan is None or not plan.heats:
-        return _fallback_heat(event_file, laps or FALLBACK_LAPS)
+        return _fallback_heat(event_file, laps or FALLBACK_LAPS, cars_per_heat)
     if number is not None:
         heat = next((h for h in plan.heats if h.number == number), plan.heats[-1])
     else:

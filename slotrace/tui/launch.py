@@ -96,7 +96,8 @@ def prepare_race_control(
             return f"results site rewritten in {folder} ({len(site.pages)} pages)"
 
         publish_site(event_file, folder)
-    opened = open_heat(event_file, laps=laps)
+    cars_per_heat = driver.capabilities.cars_per_heat
+    opened = open_heat(event_file, laps=laps, cars_per_heat=cars_per_heat)
     if opened is None:
         raise SlotraceError(f"{event_file.path}: every planned heat has run; see the results: "
                             f"slotrace results {event_file.path}")
@@ -115,7 +116,7 @@ def prepare_race_control(
 
     def next_heat() -> HeatView | None:
         _end_correction(event_file, current[0])
-        following = open_heat(event_file, laps=laps)
+        following = open_heat(event_file, laps=laps, cars_per_heat=cars_per_heat)
         if following is None:
             return None
         current[0] = following

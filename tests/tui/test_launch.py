@@ -153,3 +153,27 @@ async def test_a_running_simulator_is_re_paced_behind_the_same_event_stream() ->
     finally:
         await device.close()
         await asyncio.wait_for(reader, 10)
+
+
+def test_an_event_without_a_plan_opens_a_heat_of_the_connected_drivers_cars(
+    tmp_path: Path,
+) -> None:
+    """A hand-made event file (entries, no legs): race control's fallback heat takes as many
+    cars as the connected driver races in a heat, not always six."""
+    from slotrace.drivers_api import Capabilities, Capability
+    from slotrace.tui.launch import prepare_race_control
+
+    class FourCarGate(ScriptedDriver):
+        capabilities = Capabilities(max_cars=4, sensor_groups=1, flags=Capability.NONE)
+
+    car = {"marque": "Alfa Romeo", "model": "8C 2300", "replica_year": 1932,
+           "build_year": 1932, "displacement_cc": 2336, "supercharged": True, "category": "S",
+           "body_colour": "red", "number_positions": ["left", "right", "nose"]}
+    for driver, cars in ((FourCarGate(), (1, 2, 3, 4)), (ScriptedDriver(), (1, 2, 3, 4, 5, 6))):
+        path = tmp_path / f"{len(cars)}.slotrace"
+        with EventFile.create(path) as ef:
+            ef.set_entries([{"entry_no": n, "race_number": 100 + n, "entrant": f"Racer {n}",
+                             "nationality": "IT", "car": car} for n in range(1, 9)])
+        with EventFile.open(path) as ef:
+            app = prepare_race_control(ef, driver)
+            assert app.session.config.cars == cars
