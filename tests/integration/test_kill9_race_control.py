@@ -119,8 +119,29 @@ class Organiser:
         if self.watch.light == 1:
             self.press_start()  # the countdown
 
+    def resumed_phase(self) -> SessionPhase:
+        """Race control's phase once it has journaled the control unit's first word since
+        this launch: a heat resumed during the start is decided on that word (racing already
+        if the lights went out while race control was dead, back on the grid if START never
+        reached the control unit, still starting if its lights are on)."""
+        assert self.heat_id is not None
+        heat_id = self.heat_id
+
+        def heard_the_control_unit(_: Any) -> bool:
+            records = self.journal.records(heat_id)
+            launches = [i for i, r in enumerate(records)
+                        if r["type"] == "LinkUp" and r["reconnects"] == 0]
+            return bool(launches) and any(
+                r["type"] in ("StatusReport", "CarPassed") for r in records[launches[-1]:])
+
+        self.wait("race control journaling the control unit's first word",
+                  heard_the_control_unit)
+        return self.phase()
+
     def racing(self, on_grid: bool) -> None:
         """Until the lights went out (pressing START if race control is on the grid)."""
+        if on_grid:  # by the journal at the kill; the resume decides on the device's word
+            on_grid = self.resumed_phase() in (SessionPhase.GRID, SessionPhase.STARTING)
         if on_grid and not 2 <= self.watch.light <= 7:
             self.to_countdown()
         if on_grid:
